@@ -1,0 +1,1 @@
+"""Scanners: adapters from a Workspace and a Policy to findings."""
