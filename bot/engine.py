@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -21,22 +22,34 @@ log = logging.getLogger(__name__)
 ScannerFactory = Callable[[Settings], Scanner]
 
 
+SCANNER_MODULES: dict[str, str] = {
+    "sast": "bot.scanners.sast",
+    "secrets": "bot.scanners.secrets",
+    "dependencies": "bot.scanners.dependencies",
+    "licenses": "bot.scanners.licenses",
+    "deploy": "bot.scanners.deploy",
+}
+
+
 def scanner_factories() -> dict[str, ScannerFactory]:
     """Every scanner the engine knows, by name, in report order."""
-    from bot.scanners import dependencies, deploy, licenses, sast, secrets
-
-    return {
-        "sast": sast.create,
-        "secrets": secrets.create,
-        "dependencies": dependencies.create,
-        "licenses": licenses.create,
-        "deploy": deploy.create,
-    }
+    factories: dict[str, ScannerFactory] = {}
+    for name, module_name in SCANNER_MODULES.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            log.warning("scanner %s is not installed", name)
+            continue
+        if hasattr(module, "create"):
+            factories[name] = module.create
+    return factories
 
 
 def default_scanners(settings: Settings, only: Sequence[str] | None = None) -> list[Scanner]:
     factories = scanner_factories()
-    names = list(only) if only is not None else list(factories)
+    names = [n for n in (only if only is not None else factories) if n in factories]
     return [factories[name](settings) for name in names]
 
 

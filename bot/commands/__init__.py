@@ -1,0 +1,1 @@
+"""The subcommands of `mergegate`, one module each with `register(subparsers)`."""

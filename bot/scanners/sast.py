@@ -1,0 +1,324 @@
+"""SAST with Semgrep, run as a subprocess on the workspace's files.
+
+All rule files (ours in `rules/` plus the extra files a repository's policy names) are merged
+into one config: Semgrep spends most of a small scan loading rules, and one file loads much faster
+than a folder. The OCaml CLI (`--experimental`) is used by default; it gives the same results on
+our rule tests (tests/test_rules.py checks that) at a fraction of the start-up cost.
+
+In a diff-aware workspace the base versions of the changed files are scanned in the same run, and
+a head finding whose fingerprint also occurs at the base is marked pre-existing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import Settings
+from bot.core.findings import (
+    Finding,
+    Match,
+    ScannerError,
+    ScanNote,
+    ScanResult,
+    Severity,
+    fingerprint_matches,
+)
+from bot.core.policy import Policy
+from bot.workspace import Workspace
+
+MAX_ARGS_BYTES = 512 * 1024
+
+
+class RulesError(Exception):
+    pass
+
+
+def bundled_rules_dir() -> Path:
+    """Our rules: `rules/` of a source checkout, or the copy installed inside the package."""
+    override = os.environ.get("MERGEGATE_RULES_DIR")
+    if override:
+        return Path(override)
+    installed = Path(__file__).resolve().parent.parent / "rules"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def semgrep_executable() -> str:
+    beside = Path(sys.executable).with_name("semgrep")
+    return str(beside) if beside.exists() else "semgrep"
+
+
+def rule_files(folder: Path) -> list[Path]:
+    """Rule YAML files under a folder (test targets and non-rule YAML are left out)."""
+    out = []
+    for p in sorted(folder.rglob("*.y*ml")):
+        if p.suffix not in (".yml", ".yaml") or ".test." in p.name:
+            continue
+        out.append(p)
+    return out
+
+
+def load_rules(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = []
+    for path in paths:
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise RulesError(f"{path.name}: cannot read rules: {exc}") from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
+            continue
+        rules += [r for r in doc["rules"] if isinstance(r, dict) and r.get("id") not in exclude]
+    return rules
+
+
+def merged_config(rules: list[dict[str, Any]], cache_dir: Path) -> Path:
+    """Write the rules into one YAML file named by its content hash (reused across scans)."""
+    text = yaml.safe_dump({"rules": rules}, sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    target = cache_dir / f"mergegate-rules-{digest}.yml"
+    if not target.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    return target
+
+
+@dataclass(frozen=True)
+class _Target:
+    rel: str
+    version: str  # "head" or "base"
+
+
+def _chunks(paths: Sequence[str]) -> list[list[str]]:
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for p in paths:
+        if size + len(p) + 1 > MAX_ARGS_BYTES and chunks[-1]:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(p)
+        size += len(p) + 1
+    return chunks
+
+
+def _cwe_ids(meta: dict[str, Any]) -> tuple[str, ...]:
+    raw = meta.get("cwe") or []
+    items = [raw] if isinstance(raw, str) else raw
+    return tuple(str(c).split(":")[0].strip() for c in items)
+
+
+def _severity(extra: dict[str, Any]) -> Severity:
+    meta = extra.get("metadata") or {}
+    ours = meta.get("mergegate-severity")
+    if isinstance(ours, str):
+        try:
+            return Severity.parse(ours)
+        except ValueError:
+            pass
+    return Severity.from_semgrep(str(extra.get("severity", "WARNING")))
+
+
+def _title(rule_id: str, message: str, meta: dict[str, Any]) -> str:
+    if isinstance(meta.get("title"), str):
+        return str(meta["title"])
+    first = message.strip().split(". ")[0].rstrip(".")
+    return first if len(first) <= 120 else first[:117] + "..."
+
+
+def _rule_id(check_id: str, rule_ids: frozenset[str]) -> str:
+    """Semgrep prefixes ids with the config file's dotted path; strip it back off."""
+    if check_id in rule_ids:
+        return check_id
+    for rid in rule_ids:
+        if check_id.endswith("." + rid):
+            return rid
+    return check_id
+
+
+class SemgrepScanner:
+    name = "sast"
+
+    def __init__(self, settings: Settings, cache_dir: Path | None = None) -> None:
+        self.settings = settings
+        self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "mergegate-semgrep"
+
+    def config_for(self, workspace: Workspace, policy: Policy) -> tuple[Path, frozenset[str]]:
+        paths = rule_files(bundled_rules_dir())
+        root = workspace.root.resolve()
+        for extra in policy.sast.rules:
+            p = (workspace.root / extra).resolve()
+            if not p.is_relative_to(root) or not p.exists():
+                raise RulesError(f"sast.rules: {extra}: no such rule file in the repository")
+            paths += rule_files(p) if p.is_dir() else [p]
+        rules = load_rules(paths, policy.sast.exclude_rules)
+        if not rules:
+            raise RulesError("no Semgrep rules to run")
+        return merged_config(rules, self.cache_dir), frozenset(str(r["id"]) for r in rules)
+
+    def command(self, config: Path, targets: Sequence[str]) -> list[str]:
+        cmd = [semgrep_executable(), "scan"]
+        if self.settings.semgrep_experimental:
+            cmd.append("--experimental")
+        cmd += [
+            "--json", "--metrics=off", "--disable-version-check", "--quiet",
+            "--config", str(config),
+            "--jobs", str(self.settings.semgrep_jobs),
+            "--timeout", "30",
+            "--max-target-bytes", str(self.settings.max_file_bytes),
+            *targets,
+        ]
+        return cmd
+
+    def run_semgrep(self, config: Path, targets: Sequence[str], cwd: Path) -> dict[str, Any]:
+        env = {**os.environ, "SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0"}
+        try:
+            proc = subprocess.run(
+                self.command(config, targets), cwd=cwd, capture_output=True, text=True,
+                timeout=self.settings.semgrep_timeout, env=env, check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise RulesError(f"semgrep timed out after {self.settings.semgrep_timeout:g} s") from None
+        except OSError as exc:
+            raise RulesError(f"semgrep could not start: {exc.strerror}") from None
+        if proc.returncode < 0:
+            raise RulesError(f"semgrep was killed by signal {-proc.returncode}")
+        try:
+            data: dict[str, Any] = json.loads(proc.stdout)
+        except json.JSONDecodeError:
+            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RulesError(f"semgrep failed (exit {proc.returncode}): {tail}") from None
+        if proc.returncode not in (0, 1):
+            fatal = [e for e in data.get("errors", []) if e.get("level") == "error"]
+            msg = fatal[0].get("message", "") if fatal else proc.stderr.strip()[-300:]
+            raise RulesError(f"semgrep failed (exit {proc.returncode}): {msg}".strip())
+        return data
+
+    def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
+        result = ScanResult()
+        if not workspace.files:
+            return result
+        try:
+            config, rule_ids = self.config_for(workspace, policy)
+        except RulesError as exc:
+            return ScanResult(errors=[ScannerError(self.name, str(exc))])
+        with tempfile.TemporaryDirectory(prefix="mergegate-base-") as tmp:
+            targets = self._targets(workspace, Path(tmp))
+            results: list[dict[str, Any]] = []
+            try:
+                for chunk in _chunks(list(targets)):
+                    data = self.run_semgrep(config, chunk, workspace.root)
+                    results += data.get("results", [])
+                    self._collect_errors(data, targets, result)
+            except RulesError as exc:
+                return ScanResult(errors=[ScannerError(self.name, str(exc))])
+            findings = self._findings(results, targets, workspace, rule_ids)
+        result.findings = findings
+        return result
+
+    def _targets(self, workspace: Workspace, tmp: Path) -> dict[str, _Target]:
+        targets: dict[str, _Target] = {}
+        for f in workspace.files:
+            targets[str(workspace.abspath(f.path))] = _Target(f.path, "head")
+        if workspace.diff_aware:
+            for f in workspace.files:
+                if f.status == "added":
+                    continue
+                base = workspace.base_bytes(f.path)
+                if base is None:
+                    continue
+                dest = tmp / f.path
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(base)
+                targets[str(dest)] = _Target(f.path, "base")
+        return targets
+
+    def _collect_errors(
+        self, data: dict[str, Any], targets: dict[str, _Target], result: ScanResult
+    ) -> None:
+        for err in data.get("errors", []):
+            path = err.get("path")
+            target = targets.get(str(path)) if path else None
+            if target is not None and target.version == "base":
+                continue
+            rel = target.rel if target else None
+            message = str(err.get("message") or err.get("type") or "semgrep error").strip()
+            message = message.splitlines()[0][:300]
+            if err.get("level") == "error" and rel is None:
+                result.errors.append(ScannerError(self.name, message))
+            else:
+                result.notes.append(ScanNote(f"semgrep: {message}", rel))
+
+    def _findings(
+        self,
+        results: list[dict[str, Any]],
+        targets: dict[str, _Target],
+        workspace: Workspace,
+        rule_ids: frozenset[str],
+    ) -> list[Finding]:
+        texts: dict[str, list[str]] = {}
+        matches: list[Match] = []
+        kept: list[tuple[dict[str, Any], _Target]] = []
+        for r in results:
+            target = targets.get(str(r.get("path")))
+            if target is None:
+                continue
+            key = str(r["path"])
+            if key not in texts:
+                texts[key] = Path(key).read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = texts[key]
+            start, end = int(r["start"]["line"]), int(r["end"]["line"])
+            content = "\n".join(lines[start - 1 : end])
+            matches.append(Match(self.name, _rule_id(str(r["check_id"]), rule_ids), target.rel, start, content))
+            kept.append((r, target))
+        # Fingerprints per version, so occurrence indices are counted within each version.
+        fps: list[str] = [""] * len(matches)
+        for version in ("head", "base"):
+            idx = [i for i, (_, t) in enumerate(kept) if t.version == version]
+            for i, fp in zip(idx, fingerprint_matches([matches[i] for i in idx]), strict=True):
+                fps[i] = fp
+        base_fps = {fps[i] for i, (_, t) in enumerate(kept) if t.version == "base"}
+        findings = []
+        for i, (r, target) in enumerate(kept):
+            rule_id = _rule_id(str(r["check_id"]), rule_ids)
+            if target.version != "head":
+                continue
+            extra = r.get("extra", {})
+            meta = extra.get("metadata") or {}
+            message = " ".join(str(extra.get("message", "")).split())
+            refs = meta.get("references") or []
+            findings.append(
+                Finding(
+                    scanner=self.name,
+                    rule=rule_id,
+                    severity=_severity(extra),
+                    title=_title(rule_id, message, meta),
+                    message=message,
+                    path=target.rel,
+                    line=int(r["start"]["line"]),
+                    end_line=int(r["end"]["line"]),
+                    column=int(r["start"].get("col", 1)),
+                    fingerprint=fps[i],
+                    new=not workspace.diff_aware or fps[i] not in base_fps,
+                    fix=meta.get("fix-guidance") or extra.get("fix"),
+                    cwe=_cwe_ids(meta),
+                    references=tuple(str(x) for x in (refs if isinstance(refs, list) else [refs])),
+                )
+            )
+        return findings
+
+
+def create(settings: Settings) -> SemgrepScanner:
+    return SemgrepScanner(settings)
