@@ -1,0 +1,30 @@
+"""The `dependencies` scanner: known vulnerabilities (OSV) in the packages lockfiles pin.
+
+`create(settings)` chooses the advisory source: the offline database `settings.osv_db` when
+set, else the OSV.dev API at `settings.osv_url` with responses cached in the store.
+"""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from bot.scanners.base import Scanner
+from bot.scanners.dependencies.scanner import DependencyScanner
+from bot.scanners.dependencies.sources import AdvisorySource
+
+
+def advisory_source(settings: Settings) -> AdvisorySource:
+    if settings.osv_db is not None:
+        from bot.scanners.dependencies.osv_offline import OfflineOsv
+
+        return OfflineOsv(settings.osv_db)
+    from bot.scanners.dependencies.osv_api import OsvApi
+    from bot.store.cache import optional_cache
+
+    return OsvApi(settings.osv_url, cache=optional_cache(settings.database_url))
+
+
+def create(settings: Settings) -> Scanner:
+    return DependencyScanner(lambda: advisory_source(settings))
+
+
+__all__ = ["DependencyScanner", "advisory_source", "create"]

@@ -1,0 +1,86 @@
+"""The packages of a workspace's lockfiles at head and at base, read without running anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.core.findings import ScannerError, ScanNote
+from bot.scanners.dependencies import lockfiles
+from bot.scanners.dependencies.model import Dependency, LockfileError, ParsedFile
+from bot.workspace import Workspace
+
+Key = tuple[str, str, str | None]
+
+
+@dataclass(slots=True)
+class Inventory:
+    files: list[ParsedFile] = field(default_factory=list)
+    base: dict[str, set[Key]] = field(default_factory=dict)
+    errors: list[ScannerError] = field(default_factory=list)
+    notes: list[ScanNote] = field(default_factory=list)
+    diff_aware: bool = False
+
+    @property
+    def dependencies(self) -> list[Dependency]:
+        return [d for f in self.files for d in f.dependencies]
+
+    def is_new(self, dep: Dependency) -> bool:
+        """False only when the same package at the same version was in the base file."""
+        if not self.diff_aware:
+            return True
+        return dep.key not in self.base.get(dep.path, set())
+
+
+def head_reader(root: Path) -> Callable[[str], str | None]:
+    """Read a repository-relative file at head, never outside `root` (symlinks resolved)."""
+    real_root = root.resolve()
+
+    def read(path: str) -> str | None:
+        target = (root / path).resolve()
+        if not target.is_relative_to(real_root) or not target.is_file():
+            return None
+        try:
+            return target.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    return read
+
+
+def collect(workspace: Workspace, scanner: str) -> Inventory:
+    """Parse every lockfile of the workspace; a malformed one is an error naming its line."""
+    inv = Inventory(diff_aware=workspace.diff_aware)
+    read_head = head_reader(workspace.root)
+    for wf in workspace.files:
+        if not lockfiles.is_lockfile(wf.path):
+            continue
+        text = workspace.head_text(wf.path)
+        if text is None:
+            inv.errors.append(ScannerError(scanner, f"{wf.path}: not UTF-8 text", wf.path))
+            continue
+        try:
+            parsed = lockfiles.parse(wf.path, text, read_head)
+        except LockfileError as exc:
+            inv.errors.append(ScannerError(scanner, str(exc), exc.path))
+            continue
+        inv.files.append(parsed)
+        inv.notes.extend(ScanNote(n, wf.path) for n in parsed.notes)
+        if workspace.diff_aware:
+            inv.base[wf.path] = _base_keys(workspace, wf.path, inv)
+    return inv
+
+
+def _base_keys(workspace: Workspace, path: str, inv: Inventory) -> set[Key]:
+    text = workspace.base_text(path)
+    if text is None:
+        return set()
+    try:
+        parsed = lockfiles.parse(path, text, workspace.base_text)
+    except LockfileError as exc:
+        inv.notes.append(
+            ScanNote(f"base version unreadable, all its packages count as new: {exc}", path)
+        )
+        return set()
+    return {d.key for d in parsed.dependencies}

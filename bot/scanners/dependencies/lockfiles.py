@@ -1,0 +1,62 @@
+"""Which files are lockfiles or manifests, and the parser for each."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+from bot.scanners.dependencies import (
+    parse_dotnet,
+    parse_go,
+    parse_java,
+    parse_npm,
+    parse_php,
+    parse_python,
+    parse_ruby,
+    parse_rust,
+)
+from bot.scanners.dependencies.model import ParsedFile
+from bot.scanners.dependencies.parse_python import IncludeReader
+
+Parser = Callable[[str, str], ParsedFile]
+
+PARSERS: dict[str, Parser] = {
+    "poetry.lock": parse_python.parse_poetry_lock,
+    "Pipfile.lock": parse_python.parse_pipfile_lock,
+    "uv.lock": parse_python.parse_uv_lock,
+    "pdm.lock": parse_python.parse_pdm_lock,
+    "package-lock.json": parse_npm.parse_package_lock,
+    "npm-shrinkwrap.json": parse_npm.parse_package_lock,
+    "yarn.lock": parse_npm.parse_yarn_lock,
+    "pnpm-lock.yaml": parse_npm.parse_pnpm_lock,
+    "go.mod": parse_go.parse_go_mod,
+    "Cargo.lock": parse_rust.parse_cargo_lock,
+    "Gemfile.lock": parse_ruby.parse_gemfile_lock,
+    "composer.lock": parse_php.parse_composer_lock,
+    "pom.xml": parse_java.parse_pom,
+    "gradle.lockfile": parse_java.parse_gradle_lockfile,
+    "packages.lock.json": parse_dotnet.parse_packages_lock,
+}
+REQUIREMENTS_GLOBS: tuple[str, ...] = ("requirements*.txt", "requirements*.in", "constraints*.txt")
+
+
+def is_requirements(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return any(fnmatch.fnmatchcase(name, g) for g in REQUIREMENTS_GLOBS) or (
+        name.endswith(".txt") and PurePosixPath(path).parent.name == "requirements"
+    )
+
+
+def is_lockfile(path: str) -> bool:
+    name = PurePosixPath(path).name
+    if "node_modules" in PurePosixPath(path).parts:
+        return False
+    return name in PARSERS or is_requirements(path)
+
+
+def parse(path: str, text: str, read_include: IncludeReader | None = None) -> ParsedFile:
+    """Parse one lockfile; raise LockfileError when it is malformed."""
+    if is_requirements(path):
+        return parse_python.parse_requirements(path, text, read_include)
+    return PARSERS[PurePosixPath(path).name](path, text)

@@ -1,0 +1,113 @@
+"""What a lockfile holds once parsed: dependencies with their place, and parse problems."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# OSV ecosystem names, the one spelling used everywhere in this package.
+PYPI = "PyPI"
+NPM = "npm"
+GO = "Go"
+CARGO = "crates.io"
+RUBYGEMS = "RubyGems"
+PACKAGIST = "Packagist"
+MAVEN = "Maven"
+NUGET = "NuGet"
+ECOSYSTEMS: tuple[str, ...] = (PYPI, NPM, GO, CARGO, RUBYGEMS, PACKAGIST, MAVEN, NUGET)
+
+_PEP503 = re.compile(r"[-_.]+")
+
+
+def normalize_name(ecosystem: str, name: str) -> str:
+    """The name as advisories index it: PEP 503 for PyPI, lower case for NuGet and
+    Packagist (case-insensitive registries), unchanged elsewhere."""
+    if ecosystem == PYPI:
+        return _PEP503.sub("-", name).lower()
+    if ecosystem in (NUGET, PACKAGIST):
+        return name.lower()
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """One package at one version, as a lockfile or manifest pins it.
+
+    ``version`` is None when the file does not pin one (a range, a URL, a property):
+    ``spec`` then says what was written, and the package is reported, never guessed.
+    ``direct`` is None when the file does not say.
+    """
+
+    ecosystem: str
+    name: str
+    version: str | None
+    path: str
+    line: int
+    direct: bool | None = None
+    spec: str | None = None
+    license: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.ecosystem, normalize_name(self.ecosystem, self.name), self.version)
+
+    @property
+    def pinned(self) -> bool:
+        return self.version is not None
+
+
+class LockfileError(ValueError):
+    """A file that cannot be read as the lockfile it claims to be; names its line."""
+
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    path: str
+    dependencies: list[Dependency] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pinned(self) -> list[Dependency]:
+        return [d for d in self.dependencies if d.pinned]
+
+
+class LineIndex:
+    """Line numbers for offsets in a text, and the line of the first key matching a pattern."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts = [0]
+        for m in re.finditer("\n", text):
+            self._starts.append(m.end())
+
+    def line_of(self, offset: int) -> int:
+        lo, hi = 0, len(self._starts)
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            if self._starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid
+        return lo + 1
+
+    def find(self, needle: str, near: str | None = None, window: int = 600) -> int:
+        """The line of the first `needle` (followed within `window` chars by `near` if
+        given); the first `needle` anywhere when none is followed by it; else line 1."""
+        first: int | None = None
+        start = 0
+        while True:
+            pos = self.text.find(needle, start)
+            if pos < 0:
+                break
+            if first is None:
+                first = pos
+            if near is None or near in self.text[pos : pos + window]:
+                return self.line_of(pos)
+            start = pos + 1
+        return self.line_of(first) if first is not None else 1

@@ -1,0 +1,152 @@
+"""OSV matching with the schema's exact semantics, and what a match means (severity, fix).
+
+An advisory affects a package version when one of its `affected[]` entries names the package
+and either a range (`ECOSYSTEM` or `SEMVER`; `GIT` ranges are ignored) contains the version or
+the explicit `versions` list holds it. Events are evaluated in version order: `introduced`
+opens (inclusive), `fixed` closes (exclusive), `last_affected` closes after itself (inclusive),
+and a `limit` bounds the whole range from above. Withdrawn advisories affect nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cvss import CVSS3, CVSS4
+
+from bot.core.findings import Severity
+from bot.scanners.dependencies.model import normalize_name
+from bot.scanners.dependencies.versions import SEMVER, parse_version, same_version, supported
+
+Advisory = Mapping[str, Any]
+
+_GHSA_SEVERITY = {
+    "CRITICAL": Severity.CRITICAL,
+    "HIGH": Severity.HIGH,
+    "MODERATE": Severity.MEDIUM,
+    "MEDIUM": Severity.MEDIUM,
+    "LOW": Severity.LOW,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RangeHit:
+    affected: bool
+    fixed_versions: tuple[str, ...] = ()
+
+
+def _event_sort_key(kind: str, event: Mapping[str, str]) -> tuple[int, Any]:
+    (name, value), *_ = event.items()
+    if name == "introduced" and value == "0":
+        return (0, None)
+    return (1, parse_version(kind, value))
+
+
+def range_affects(kind: str, events: Iterable[Mapping[str, str]], version: str) -> bool:
+    """Evaluate one range's events for `version` (raises ValueError if unorderable)."""
+    v = parse_version(kind, version)
+    ordinary: list[Mapping[str, str]] = []
+    limits: list[str] = []
+    for event in events:
+        if "limit" in event:
+            limits.append(event["limit"])
+        elif event:
+            ordinary.append(event)
+    if limits and not any(lim == "*" or v < parse_version(kind, lim) for lim in limits):
+        return False
+    affected = False
+    for event in sorted(ordinary, key=lambda e: _event_sort_key(kind, e)):
+        if "introduced" in event:
+            if event["introduced"] == "0" or v >= parse_version(kind, event["introduced"]):
+                affected = True
+        elif "fixed" in event:
+            if v >= parse_version(kind, event["fixed"]):
+                affected = False
+        elif "last_affected" in event and v > parse_version(kind, event["last_affected"]):
+            affected = False
+    return affected
+
+
+def _names_package(entry: Mapping[str, Any], ecosystem: str, name: str) -> bool:
+    pkg = entry.get("package") or {}
+    eco = str(pkg.get("ecosystem", "")).split(":", 1)[0]
+    return eco == ecosystem and normalize_name(ecosystem, str(pkg.get("name", ""))) == name
+
+
+def affected_entries(advisory: Advisory, ecosystem: str, name: str) -> list[Mapping[str, Any]]:
+    norm = normalize_name(ecosystem, name)
+    return [e for e in advisory.get("affected") or [] if _names_package(e, ecosystem, norm)]
+
+
+def affects(advisory: Advisory, ecosystem: str, name: str, version: str) -> RangeHit:
+    """Whether `advisory` affects ecosystem/name@version, and its fixed versions if so."""
+    if advisory.get("withdrawn"):
+        return RangeHit(False)
+    hit = False
+    fixes: list[str] = []
+    for entry in affected_entries(advisory, ecosystem, name):
+        for rng in entry.get("ranges") or []:
+            rtype = rng.get("type")
+            kind = SEMVER if rtype == "SEMVER" else ecosystem if rtype == "ECOSYSTEM" else None
+            if kind is None or not supported(kind):
+                continue
+            events = rng.get("events") or []
+            try:
+                if range_affects(kind, events, version):
+                    hit = True
+                    fixes.extend(e["fixed"] for e in events if "fixed" in e)
+            except ValueError:
+                continue  # an unorderable version: the `versions` list may still decide
+        if any(same_version(ecosystem, version, str(v)) for v in entry.get("versions") or []):
+            hit = True
+    return RangeHit(hit, tuple(fixes))
+
+
+def lowest_fix_above(ecosystem: str, current: str, fixes: Iterable[str]) -> str | None:
+    """The lowest fixed version strictly above `current`, or None when there is none."""
+    best: tuple[Any, str] | None = None
+    for fix in fixes:
+        try:
+            cur, parsed = parse_version(ecosystem, current), parse_version(ecosystem, fix)
+        except ValueError:
+            continue
+        if parsed > cur and (best is None or parsed < best[0]):
+            best = (parsed, fix)
+    return best[1] if best else None
+
+
+def highest(ecosystem: str, versions: Iterable[str]) -> str | None:
+    best: tuple[Any, str] | None = None
+    for v in versions:
+        try:
+            parsed = parse_version(ecosystem, v)
+        except ValueError:
+            continue
+        if best is None or parsed > best[0]:
+            best = (parsed, v)
+    return best[1] if best else None
+
+
+def severity_of(advisory: Advisory) -> Severity:
+    """CVSS v4, else v3 vector in `severity[]`, else GHSA `database_specific.severity`,
+    else medium."""
+    by_type = {str(s.get("type")): str(s.get("score", "")) for s in advisory.get("severity") or []}
+    for kind, cls in (("CVSS_V4", CVSS4), ("CVSS_V3", CVSS3)):
+        vector = by_type.get(kind)
+        if not vector:
+            continue
+        try:
+            label = cls(vector).severity if cls is CVSS4 else cls(vector).severities()[0]
+        except Exception:  # noqa: S112 - cvss raises several error types for bad vectors
+            continue
+        return Severity.INFO if label == "None" else Severity.parse(label)
+    specific = advisory.get("database_specific") or {}
+    label = str(specific.get("severity", "")).upper() if isinstance(specific, dict) else ""
+    return _GHSA_SEVERITY.get(label, Severity.MEDIUM)
+
+
+def cwe_ids(advisory: Advisory) -> tuple[str, ...]:
+    specific = advisory.get("database_specific") or {}
+    ids = specific.get("cwe_ids") if isinstance(specific, dict) else None
+    return tuple(str(i) for i in ids) if isinstance(ids, list) else ()

@@ -1,0 +1,196 @@
+"""Offline advisories from `MERGEGATE_OSV_DB`: a folder of OSV JSON files or OSV.dev's
+`all.zip` (or a folder of such zips), indexed once into an SQLite file kept on disk.
+
+The index is keyed by the database's resolved path and rebuilt only when the database's
+fingerprint (sizes and modification times) changes, so a restart opens it in milliseconds.
+Building streams one advisory at a time, so memory stays flat whatever the dump's size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.scanners.dependencies.model import normalize_name
+from bot.scanners.dependencies.osv_match import Advisory
+from bot.scanners.dependencies.sources import Query, SourceError
+
+INDEX_FORMAT = "1"
+_BATCH = 5000
+_MAX_PARSED = 50_000  # parsed advisories kept in memory between scans
+
+
+def default_index_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mergegate" / "osv-index"
+
+
+def _members(db: Path) -> list[Path]:
+    if db.is_file():
+        return [db]
+    return sorted(p for p in db.rglob("*") if p.suffix in (".json", ".zip") and p.is_file())
+
+
+def source_fingerprint(db: Path) -> str:
+    h = hashlib.sha256()
+    for p in _members(db):
+        st = p.stat()
+        h.update(
+            f"{p.relative_to(db) if p != db else p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode()
+        )
+    return h.hexdigest()
+
+
+def _documents(db: Path) -> Iterator[tuple[str, bytes]]:
+    """(name, raw JSON) for every advisory of the database."""
+    for member in _members(db):
+        if member.suffix == ".json":
+            yield str(member), member.read_bytes()
+            continue
+        try:
+            with zipfile.ZipFile(member) as zf:
+                for info in zf.infolist():
+                    if info.filename.endswith(".json") and not info.is_dir():
+                        yield f"{member}!{info.filename}", zf.read(info)
+        except zipfile.BadZipFile as exc:
+            raise SourceError(f"MERGEGATE_OSV_DB {member}: not a valid zip file ({exc})") from None
+
+
+class OfflineOsv:
+    """An AdvisorySource over a local OSV dump. It returns every advisory naming a package;
+    version matching is done by the caller with `osv_match`."""
+
+    prematched = False
+
+    def __init__(self, db: Path, index_dir: Path | None = None) -> None:
+        self.db = db
+        self.index_dir = index_dir or default_index_dir()
+        self.skipped: list[str] = []
+        self._lock = threading.Lock()
+        self._ready: Path | None = None
+        self._parsed: dict[int, Advisory] = {}
+
+    @property
+    def index_path(self) -> Path:
+        digest = hashlib.sha256(str(self.db.resolve()).encode()).hexdigest()[:16]
+        return self.index_dir / f"osv-{digest}.sqlite"
+
+    def ensure_index(self) -> Path:
+        """Open the on-disk index, building it first when absent or stale."""
+        with self._lock:
+            if self._ready is not None:
+                return self._ready
+            if not self.db.exists():
+                raise SourceError(f"MERGEGATE_OSV_DB {self.db}: no such file or folder")
+            fingerprint = source_fingerprint(self.db)
+            path = self.index_path
+            if not (path.exists() and self._stored_fingerprint(path) == fingerprint):
+                self._build(path, fingerprint)
+            self._ready = path
+            return path
+
+    @staticmethod
+    def _stored_fingerprint(path: Path) -> str | None:
+        try:
+            with sqlite3.connect(path) as conn:
+                rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error:
+            return None
+        if rows.get("format") != INDEX_FORMAT:
+            return None
+        return rows.get("fingerprint")
+
+    def _build(self, path: Path, fingerprint: str) -> None:
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".osv-", suffix=".sqlite", dir=self.index_dir)
+        except OSError as exc:
+            raise SourceError(f"cannot write the OSV index in {self.index_dir}: {exc}") from None
+        os.close(fd)
+        conn = sqlite3.connect(tmp)
+        try:
+            conn.executescript(
+                "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+                "CREATE TABLE advisory (rowid INTEGER PRIMARY KEY, id TEXT, body BLOB);"
+                "CREATE TABLE pkg (ecosystem TEXT, name TEXT, advisory INTEGER);"
+            )
+            adv_rows: list[tuple[int, str, bytes]] = []
+            pkg_rows: list[tuple[str, str, int]] = []
+            rowid = 0
+            for name, raw in _documents(self.db):
+                try:
+                    doc = json.loads(raw)
+                    names = _package_keys(doc)
+                except (ValueError, TypeError, AttributeError):
+                    self.skipped.append(name)
+                    continue
+                rowid += 1
+                adv_rows.append((rowid, str(doc["id"]), zlib.compress(raw, 1)))
+                pkg_rows.extend((eco, pkg, rowid) for eco, pkg in names)
+                if len(adv_rows) >= _BATCH:
+                    conn.executemany("INSERT INTO advisory VALUES (?, ?, ?)", adv_rows)
+                    conn.executemany("INSERT INTO pkg VALUES (?, ?, ?)", pkg_rows)
+                    adv_rows, pkg_rows = [], []
+            conn.executemany("INSERT INTO advisory VALUES (?, ?, ?)", adv_rows)
+            conn.executemany("INSERT INTO pkg VALUES (?, ?, ?)", pkg_rows)
+            conn.execute("CREATE INDEX pkg_name ON pkg (ecosystem, name)")
+            conn.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("format", INDEX_FORMAT), ("fingerprint", fingerprint), ("count", str(rowid))],
+            )
+            conn.commit()
+        except BaseException:
+            conn.close()
+            os.unlink(tmp)
+            raise
+        conn.close()
+        os.replace(tmp, path)
+
+    def advisories(self, queries: Sequence[Query]) -> dict[Query, list[Advisory]]:
+        path = self.ensure_index()
+        wanted = sorted({(q.ecosystem, q.name) for q in queries})
+        found: dict[tuple[str, str], list[Advisory]] = {}
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+                for eco, name in wanted:
+                    rows = conn.execute(
+                        "SELECT a.rowid, a.body FROM pkg p JOIN advisory a ON a.rowid = p.advisory"
+                        " WHERE p.ecosystem = ? AND p.name = ?",
+                        (eco, name),
+                    ).fetchall()
+                    found[(eco, name)] = [self._advisory(rid, body) for rid, body in rows]
+        except sqlite3.Error as exc:
+            raise SourceError(f"OSV index {path} unreadable: {exc}") from None
+        return {q: found.get((q.ecosystem, q.name), []) for q in queries}
+
+    def _advisory(self, rowid: int, body: bytes) -> Advisory:
+        cached = self._parsed.get(rowid)
+        if cached is None:
+            if len(self._parsed) >= _MAX_PARSED:
+                self._parsed.clear()
+            cached = json.loads(zlib.decompress(body))
+            self._parsed[rowid] = cached
+        return cached
+
+
+def _package_keys(doc: Any) -> set[tuple[str, str]]:
+    keys: set[tuple[str, str]] = set()
+    for entry in doc.get("affected") or []:
+        pkg = entry.get("package") or {}
+        eco = str(pkg.get("ecosystem", "")).split(":", 1)[0]
+        name = pkg.get("name")
+        if eco and isinstance(name, str):
+            keys.add((eco, normalize_name(eco, name)))
+    if not isinstance(doc["id"], str):
+        raise TypeError("advisory id is not a string")
+    return keys

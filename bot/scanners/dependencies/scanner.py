@@ -1,0 +1,65 @@
+"""The `dependencies` scanner: lockfiles at head and base, advisories, findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core.findings import ScannerError, ScanNote, ScanResult
+from bot.core.policy import Policy
+from bot.scanners.dependencies import osv_match
+from bot.scanners.dependencies.inventory import collect
+from bot.scanners.dependencies.sources import AdvisorySource, Query, SourceError
+from bot.scanners.dependencies.vulnerabilities import Match, build_findings
+from bot.workspace import Workspace
+
+NAME = "dependencies"
+
+
+class DependencyScanner:
+    name = NAME
+
+    def __init__(self, source: Callable[[], AdvisorySource]) -> None:
+        # A factory, so that a scan without lockfiles never opens (or contacts) a source.
+        self._source_factory = source
+        self._source: AdvisorySource | None = None
+
+    def source(self) -> AdvisorySource:
+        if self._source is None:
+            self._source = self._source_factory()
+        return self._source
+
+    def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
+        inv = collect(workspace, NAME)
+        result = ScanResult(errors=list(inv.errors), notes=list(inv.notes))
+        pinned = [d for d in inv.dependencies if d.version is not None]
+        if not pinned:
+            return result
+        queries = {d: Query(d.ecosystem, d.key[1], str(d.version)) for d in pinned}
+        try:
+            source = self.source()
+            candidates = source.advisories(sorted(set(queries.values()), key=_query_order))
+        except SourceError as exc:
+            result.errors.append(ScannerError(NAME, str(exc)))
+            return result
+        matches: list[Match] = []
+        for dep, query in queries.items():
+            hits = []
+            fixes: dict[str, tuple[str, ...]] = {}
+            for adv in candidates.get(query, []):
+                if adv.get("withdrawn"):
+                    continue
+                hit = osv_match.affects(adv, dep.ecosystem, dep.name, query.version)
+                if hit.affected or source.prematched:
+                    hits.append(adv)
+                    fixes[str(adv["id"])] = hit.fixed_versions
+            if hits:
+                matches.append(Match(dep, tuple(hits), fixes, inv.is_new(dep)))
+        result.findings.extend(build_findings(matches))
+        skipped = getattr(source, "skipped", None)
+        if skipped:
+            result.notes.append(ScanNote(f"{len(skipped)} advisory files unreadable, skipped"))
+        return result
+
+
+def _query_order(q: Query) -> tuple[str, str, str]:
+    return (q.ecosystem, q.name, q.version)

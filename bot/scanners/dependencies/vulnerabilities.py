@@ -1,0 +1,135 @@
+"""From matched advisories to findings: aliases merged, severity, fix, place, newness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.core.findings import Finding, Package, Severity, dependency_fingerprint
+from bot.scanners.dependencies import osv_match
+from bot.scanners.dependencies.model import Dependency
+from bot.scanners.dependencies.osv_match import Advisory
+
+_MAX_REFERENCES = 10
+
+
+def _id_rank(advisory_id: str) -> tuple[int, str]:
+    """GHSA first (it spans ecosystems), then the ecosystem's own ids, CVE last."""
+    if advisory_id.startswith("GHSA-"):
+        return (0, advisory_id)
+    if advisory_id.startswith("CVE-"):
+        return (2, advisory_id)
+    return (1, advisory_id)
+
+
+def canonical_id(ids: Iterable[str]) -> str:
+    return min(ids, key=_id_rank)
+
+
+def group_by_alias(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
+    """Advisories that name each other (or a common CVE) as one group, in a stable order."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for adv in advisories:
+        for alias in adv.get("aliases") or []:
+            parent[find(str(alias))] = find(str(adv["id"]))
+    groups: dict[str, list[Advisory]] = {}
+    for adv in advisories:
+        groups.setdefault(find(str(adv["id"])), []).append(adv)
+    return sorted(groups.values(), key=lambda g: canonical_id(str(a["id"]) for a in g))
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One dependency and the advisories that affect it, with their fixed versions."""
+
+    dependency: Dependency
+    advisories: tuple[Advisory, ...]
+    fixes: Mapping[str, tuple[str, ...]]  # advisory id -> fixed versions of affecting ranges
+    new: bool
+
+
+def _references(group: Sequence[Advisory], rule: str) -> tuple[str, ...]:
+    urls = [f"https://osv.dev/vulnerability/{rule}"]
+    for adv in group:
+        for ref in adv.get("references") or []:
+            url = ref.get("url") if isinstance(ref, Mapping) else None
+            if isinstance(url, str) and url not in urls:
+                urls.append(url)
+    return tuple(urls[:_MAX_REFERENCES])
+
+
+def build_findings(matches: Sequence[Match]) -> list[Finding]:
+    """One finding per lockfile, package and advisory group. The same package at several
+    versions in one lockfile folds into one finding (the fingerprint has no version)."""
+    by_identity: dict[tuple[str, str, str, str], list[tuple[Match, list[Advisory]]]] = {}
+    for m in matches:
+        for group in group_by_alias(m.advisories):
+            rule = canonical_id(str(a["id"]) for a in group)
+            key = (m.dependency.path, m.dependency.ecosystem, m.dependency.key[1], rule)
+            by_identity.setdefault(key, []).append((m, group))
+    findings = []
+    for (path, ecosystem, name, rule), items in by_identity.items():
+        items.sort(key=lambda it: it[0].dependency.line)
+        first, group = items[0]
+        dep = first.dependency
+        ids = {str(a["id"]) for _, g in items for a in g}
+        ids |= {str(x) for _, g in items for a in g for x in a.get("aliases") or []}
+        aliases = tuple(sorted(ids - {rule}, key=_id_rank))
+        severity = max(
+            (osv_match.severity_of(a) for _, g in items for a in g), default=Severity.MEDIUM
+        )
+        versions = sorted({str(m.dependency.version) for m, _ in items})
+        fix = _fix_for(ecosystem, [(m, g) for m, g in items])
+        summary = next((str(a["summary"]) for a in group if a.get("summary")), "")
+        cwe = tuple(sorted({c for _, g in items for a in g for c in osv_match.cwe_ids(a)}))
+        shown = ", ".join(versions)
+        title = f"{dep.name} {shown}: {summary or rule}"[:250]
+        also = f" (also {', '.join(aliases)})" if aliases else ""
+        advice = (
+            f"Upgrade {dep.name} to {fix} or later."
+            if fix
+            else "No fixed version is published; remove the package or dismiss with a reason."
+        )
+        message = f"{dep.name} {shown} in {path} is affected by {rule}{also}. {advice}"
+        findings.append(
+            Finding(
+                scanner="dependencies",
+                rule=rule,
+                severity=severity,
+                title=title,
+                message=message,
+                path=path,
+                line=dep.line,
+                end_line=dep.line,
+                fingerprint=dependency_fingerprint(ecosystem, name, rule, path),
+                new=any(m.new for m, _ in items),
+                fix=f"upgrade to {fix}" if fix else None,
+                cwe=cwe,
+                references=_references([a for _, g in items for a in g], rule),
+                package=Package(ecosystem, dep.name, str(dep.version)),
+                aliases=aliases,
+            )
+        )
+    return findings
+
+
+def _fix_for(ecosystem: str, items: Sequence[tuple[Match, list[Advisory]]]) -> str | None:
+    """The version that fixes every advisory of the group for every listed version: per
+    advisory and version the lowest fixed version above it, then the highest of those."""
+    needed: list[str] = []
+    for m, group in items:
+        current = str(m.dependency.version)
+        for adv in group:
+            fixes = m.fixes.get(str(adv["id"]), ())
+            lowest = osv_match.lowest_fix_above(ecosystem, current, fixes)
+            if lowest is None:
+                return None
+            needed.append(lowest)
+    return osv_match.highest(ecosystem, needed)

@@ -1,0 +1,104 @@
+"""A key/value cache with a time to live, in the store (SQLite or PostgreSQL).
+
+Used for OSV.dev and deps.dev responses. Values are JSON. An expired entry reads as absent;
+`purge_expired` deletes them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Column, Float, Index, String, Table, Text, create_engine, delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from bot.store.schema import metadata
+
+log = logging.getLogger(__name__)
+
+cache_entries = Table(
+    "cache_entries",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("expires_at", Float, nullable=False),  # seconds since the epoch
+    Index("ix_cache_entries_expires_at", "expires_at"),
+)
+
+_CHUNK = 500
+
+
+class Cache:
+    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def get(self, key: str) -> Any | None:
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The live values of those keys that have one."""
+        wanted = list(dict.fromkeys(keys))
+        now = self.clock()
+        out: dict[str, Any] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), _CHUNK):
+                chunk = wanted[i : i + _CHUNK]
+                rows = conn.execute(
+                    select(cache_entries.c.key, cache_entries.c.value).where(
+                        cache_entries.c.key.in_(chunk), cache_entries.c.expires_at > now
+                    )
+                )
+                for key, value in rows:
+                    out[key] = json.loads(value)
+        return out
+
+    def set(self, key: str, value: Any, ttl: float) -> None:
+        self.set_many({key: value}, ttl)
+
+    def set_many(self, items: Mapping[str, Any], ttl: float) -> None:
+        if not items:
+            return
+        expires = self.clock() + ttl
+        rows = [
+            {"key": k, "value": json.dumps(v, separators=(",", ":")), "expires_at": expires}
+            for k, v in items.items()
+        ]
+        try:
+            with self.engine.begin() as conn:
+                for i in range(0, len(rows), _CHUNK):
+                    chunk = rows[i : i + _CHUNK]
+                    keys = [r["key"] for r in chunk]
+                    conn.execute(delete(cache_entries).where(cache_entries.c.key.in_(keys)))
+                    conn.execute(cache_entries.insert(), chunk)
+        except IntegrityError:
+            # A concurrent writer stored the same keys first; theirs is as fresh as ours.
+            log.info("cache write raced with another writer; kept theirs")
+
+    def purge_expired(self) -> int:
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                delete(cache_entries).where(cache_entries.c.expires_at <= self.clock())
+            )
+            return int(res.rowcount or 0)
+
+
+def open_cache(database_url: str, clock: Callable[[], float] = time.time) -> Cache:
+    """Connect and make sure the table exists (until the store's migrations include it)."""
+    connect_args = {"timeout": 30} if database_url.startswith("sqlite") else {}
+    engine = create_engine(database_url, connect_args=connect_args)
+    metadata.create_all(engine, tables=[cache_entries])
+    return Cache(engine, clock)
+
+
+def optional_cache(database_url: str) -> Cache | None:
+    """The cache, or None (logged) when the store cannot be opened: lookups then go online."""
+    try:
+        return open_cache(database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("response cache unavailable: %s", type(exc).__name__)
+        return None
