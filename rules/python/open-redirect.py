@@ -1,0 +1,36 @@
+from django.http import HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from flask import Flask, redirect, request, url_for
+
+app = Flask(__name__)
+api = FastAPI()
+
+
+@app.route("/login", methods=["POST"])
+def login():
+    next_url = request.args.get("next", "/")
+    if next_url.startswith("/account"):
+        # ok: mergegate.python.open-redirect
+        return redirect(url_for("account"))
+    if request.form.get("tab"):
+        # ok: mergegate.python.open-redirect
+        return redirect("/settings/" + request.form["tab"])
+    # ruleid: mergegate.python.open-redirect
+    return redirect(next_url)
+
+
+def django_logout(request):
+    target = request.GET.get("next", "/")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        # ok: mergegate.python.open-redirect
+        return HttpResponseRedirect(target)
+    # ruleid: mergegate.python.open-redirect
+    return HttpResponseRedirect(request.GET["fallback"])
+
+
+@api.get("/go")
+async def go(to: str):
+    # ruleid: mergegate.python.open-redirect
+    return RedirectResponse(to)

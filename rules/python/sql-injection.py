@@ -1,0 +1,68 @@
+import sqlite3
+
+import sqlalchemy
+from django.http import HttpResponse
+from fastapi import FastAPI
+from flask import Flask, request
+
+app = Flask(__name__)
+api = FastAPI()
+TABLE = "users"
+
+
+@app.route("/users")
+def find_user():
+    name = request.args.get("name")
+    conn = sqlite3.connect("app.db")
+    cur = conn.cursor()
+    query = "SELECT * FROM users WHERE name = '" + name + "'"
+    # ruleid: mergegate.python.sql-injection
+    cur.execute(query)
+    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+    cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
+    # ok: mergegate.python.sql-injection
+    cur.execute("SELECT * FROM users WHERE name = ?", (name,))
+    user_id = int(request.args["id"])
+    # ok: mergegate.python.sql-injection
+    cur.execute("SELECT * FROM users WHERE id = %d" % user_id)
+    return "ok"
+
+
+def django_view(request):
+    order = request.GET["order"]
+    from myapp.models import User
+
+    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+    User.objects.raw("SELECT * FROM users ORDER BY " + order)
+    # ok: mergegate.python.sql-injection
+    User.objects.raw("SELECT * FROM users WHERE name = %s", [order])
+    return HttpResponse("ok")
+
+
+@api.get("/items")
+async def items(q: str, limit: int = 10):
+    engine = sqlalchemy.create_engine("sqlite://")
+    with engine.connect() as conn:
+        # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+        conn.execute(sqlalchemy.text("SELECT * FROM items WHERE title LIKE '%" + q + "%'"))
+        # ok: mergegate.python.sql-injection
+        conn.execute(sqlalchemy.text("SELECT * FROM items WHERE title = :q"), {"q": q})
+        # an int parameter is validated by FastAPI: the taint rule stays quiet, the syntactic
+        # rule cannot know the type
+        # ruleid: mergegate.python.sql-string-formatting
+        conn.execute(sqlalchemy.text(f"SELECT * FROM items LIMIT {limit}"))
+    return []
+
+
+def report(cur, column):
+    # ruleid: mergegate.python.sql-string-formatting
+    cur.execute("SELECT %s FROM reports" % column)
+    # ruleid: mergegate.python.sql-string-formatting
+    cur.execute("DELETE FROM reports WHERE owner = '{}'".format(column))
+    # ok: mergegate.python.sql-string-formatting
+    cur.execute("SELECT * FROM reports WHERE owner = %s", (column,))
+    # ok: mergegate.python.sql-string-formatting
+    cur.execute(f"SELECT * FROM {TABLE} WHERE id = ?", (1,))
+    # ok: mergegate.python.sql-string-formatting
+    logger_line = "selected from %s" % column
+    return logger_line

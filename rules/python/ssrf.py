@@ -1,0 +1,31 @@
+import urllib.request
+
+import requests
+from fastapi import FastAPI
+from flask import Flask, request
+
+app = Flask(__name__)
+api = FastAPI()
+
+
+@app.route("/preview")
+def preview():
+    url = request.args.get("url")
+    # ruleid: mergegate.python.ssrf
+    page = requests.get(url, timeout=5)
+    # ruleid: mergegate.python.ssrf
+    raw = urllib.request.urlopen(request.args["feed"])
+    # ok: mergegate.python.ssrf
+    user = requests.get("https://api.github.com/users/" + url, timeout=5)
+    # ok: mergegate.python.ssrf
+    repo = requests.get(f"https://api.github.com/repos/{url}", timeout=5)
+    return page.text + raw.read().decode() + user.text + repo.text
+
+
+@api.post("/webhooks/test")
+async def test_webhook(target: str, retries: int = 1):
+    # ruleid: mergegate.python.ssrf
+    requests.post(target, json={"ping": True}, timeout=5)
+    # ok: mergegate.python.ssrf
+    requests.post("https://hooks.example.com/%s" % target, timeout=5)
+    return {"retries": retries}
