@@ -138,6 +138,17 @@ def _title(rule_id: str, message: str, meta: dict[str, Any]) -> str:
     return first if len(first) <= 120 else first[:117] + "..."
 
 
+def collapse_overlaps(findings: list[Finding]) -> list[Finding]:
+    """One problem, one finding: two rules flagging the same lines for the same CWE collapse
+    into the most severe (a taint rule and a pattern rule for one SQL injection, say)."""
+    best: dict[tuple[str, int, int, tuple[str, ...]], Finding] = {}
+    for f in sorted(findings, key=lambda f: (-f.severity, f.rule)):
+        key = (f.path, f.line, f.end_line, f.cwe)
+        if not f.cwe or key not in best:
+            best[key if f.cwe else (f.path, f.line, f.end_line, (f.rule,))] = f
+    return sorted(best.values(), key=lambda f: (f.path, f.line, f.rule))
+
+
 def _rule_id(check_id: str, rule_ids: frozenset[str]) -> str:
     """Semgrep prefixes ids with the config file's dotted path; strip it back off."""
     if check_id in rule_ids:
@@ -225,7 +236,7 @@ class SemgrepScanner:
             except RulesError as exc:
                 return ScanResult(errors=[ScannerError(self.name, str(exc))])
             findings = self._findings(results, targets, workspace, rule_ids)
-        result.findings = findings
+        result.findings = collapse_overlaps(findings)
         return result
 
     def _targets(self, workspace: Workspace, tmp: Path) -> dict[str, _Target]:
