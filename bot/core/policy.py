@@ -129,10 +129,10 @@ class Policy:
     def threshold_for(self, scanner: str) -> Threshold:
         """The lowest blocking severity for a scanner's findings (its own or the global one)."""
         section = getattr(self, scanner, None)
-        own = getattr(section, "block_on", "inherit")
-        if own == "inherit":
+        own: Threshold | str = getattr(section, "block_on", "inherit")
+        if isinstance(own, str):
             return self.block_on
-        return own  # type: ignore[no-any-return]
+        return own
 
 
 DEFAULT_POLICY = Policy()

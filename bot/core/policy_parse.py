@@ -201,7 +201,8 @@ def _no_aliases(text: str, source: str) -> PolicyError | None:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             m = event.start_mark
-            return PolicyError(source, m.line + 1, m.column + 1, "", "YAML aliases are not allowed")
+            line, col = (m.line + 1, m.column + 1) if m is not None else (1, 1)
+            return PolicyError(source, line, col, "", "YAML aliases are not allowed")
     return None
 
 

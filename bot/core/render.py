@@ -36,8 +36,8 @@ def render_text(verdict: Verdict, *, colour: bool = False) -> str:
         return f"{_COLOURS[sev]}{text}{_RESET}" if colour else text
 
     lines: list[str] = []
-    for err in verdict.policy_errors:
-        lines.append(f"policy error: {err}")
+    for problem in verdict.policy_errors:
+        lines.append(f"policy error: {problem}")
     for scanner in SCANNERS:
         group = [j for j in verdict.findings if j.finding.scanner == scanner]
         if not group:

@@ -177,9 +177,8 @@ def evaluate(
         and RISK_LEVELS.index(risk.level) >= RISK_LEVELS.index(policy.risk.block_at)
     )
     conclusion: Conclusion = "success"
-    if policy_errors or any(j.blocking for j in judged) or risk_blocks:
-        conclusion = "failure"
-    elif errors and policy.on_scanner_error == "fail":
+    blocked = policy_errors or any(j.blocking for j in judged) or risk_blocks
+    if blocked or (errors and policy.on_scanner_error == "fail"):
         conclusion = "failure"
     elif errors and policy.on_scanner_error == "neutral":
         conclusion = "neutral"

@@ -292,7 +292,8 @@ class SemgrepScanner:
             lines = texts[key]
             start, end = int(r["start"]["line"]), int(r["end"]["line"])
             content = "\n".join(lines[start - 1 : end])
-            matches.append(Match(self.name, _rule_id(str(r["check_id"]), rule_ids), target.rel, start, content))
+            rule = _rule_id(str(r["check_id"]), rule_ids)
+            matches.append(Match(self.name, rule, target.rel, start, content))
             kept.append((r, target))
         # Fingerprints per version, so occurrence indices are counted within each version.
         fps: list[str] = [""] * len(matches)

@@ -107,7 +107,7 @@ def test_per_scanner_threshold_and_never() -> None:
 )
 def test_errors_name_file_line_column_and_key(text: str, expected: str) -> None:
     load = parse_policy(text, ".mergegate.yml")
-    assert [str(e) for e in load.errors][0] == expected
+    assert str(load.errors[0]) == expected
     assert load.policy == DEFAULT_POLICY  # a broken file never half-applies
 
 

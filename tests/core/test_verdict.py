@@ -27,7 +27,7 @@ def test_default_blocks_new_high_and_above_only() -> None:
     )
     assert v.conclusion == "failure"
     assert [j.finding.severity for j in v.blocking] == [Severity.CRITICAL, Severity.HIGH]
-    medium = [j for j in v.findings if j.finding.severity is Severity.MEDIUM][0]
+    medium = next(j for j in v.findings if j.finding.severity is Severity.MEDIUM)
     assert medium.note == "below block_on (high)"
     assert v.title == "2 blocking findings"
 
