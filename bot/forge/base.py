@@ -180,6 +180,10 @@ class Forge(Protocol):
         """A browser link to a line of a file at the change's head (for rendered reports)."""
         ...
 
+    async def get_change(self, repo: RepoRef, number: int) -> ChangeRef:
+        """The change as it is now (its current head and base), e.g. for a comment's command."""
+        ...
+
     async def read_file(self, repo: RepoRef, path: str, ref: str) -> bytes | None:
         """A file's content at a commit or branch; None when it does not exist."""
         ...
