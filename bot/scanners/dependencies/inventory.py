@@ -17,20 +17,21 @@ Key = tuple[str, str, str | None]
 @dataclass(slots=True)
 class Inventory:
     files: list[ParsedFile] = field(default_factory=list)
-    base: dict[str, set[Key]] = field(default_factory=dict)
+    base: set[tuple[str, Key]] = field(default_factory=set)  # (file, package) at base
     errors: list[ScannerError] = field(default_factory=list)
     notes: list[ScanNote] = field(default_factory=list)
     diff_aware: bool = False
 
     @property
     def dependencies(self) -> list[Dependency]:
-        return [d for f in self.files for d in f.dependencies]
+        """Every dependency once (a file included by two requirement files counts once)."""
+        return list(dict.fromkeys(d for f in self.files for d in f.dependencies))
 
     def is_new(self, dep: Dependency) -> bool:
         """False only when the same package at the same version was in the base file."""
         if not self.diff_aware:
             return True
-        return dep.key not in self.base.get(dep.path, set())
+        return (dep.path, dep.key) not in self.base
 
 
 def head_reader(root: Path) -> Callable[[str], str | None]:
@@ -68,19 +69,17 @@ def collect(workspace: Workspace, scanner: str) -> Inventory:
         inv.files.append(parsed)
         inv.notes.extend(ScanNote(n, wf.path) for n in parsed.notes)
         if workspace.diff_aware:
-            inv.base[wf.path] = _base_keys(workspace, wf.path, inv)
+            inv.base |= _base_keys(workspace, wf.path, inv)
     return inv
 
 
-def _base_keys(workspace: Workspace, path: str, inv: Inventory) -> set[Key]:
+def _base_keys(workspace: Workspace, path: str, inv: Inventory) -> set[tuple[str, Key]]:
     text = workspace.base_text(path)
     if text is None:
         return set()
     try:
         parsed = lockfiles.parse(path, text, workspace.base_text)
     except LockfileError as exc:
-        inv.notes.append(
-            ScanNote(f"base version unreadable, all its packages count as new: {exc}", path)
-        )
+        inv.notes.append(ScanNote(f"base version unreadable, all its packages count as new: {exc}", path))
         return set()
-    return {d.key for d in parsed.dependencies}
+    return {(d.path, d.key) for d in parsed.dependencies}

@@ -96,11 +96,10 @@ class LineIndex:
                 hi = mid
         return lo + 1
 
-    def find(self, needle: str, near: str | None = None, window: int = 600) -> int:
-        """The line of the first `needle` (followed within `window` chars by `near` if
-        given); the first `needle` anywhere when none is followed by it; else line 1."""
+    def find(self, needle: str, near: str | None = None, window: int = 600, start: int = 0) -> int:
+        """The line of the first `needle` from offset `start` (followed within `window` chars
+        by `near` if given); the first `needle` when none is followed by it; else line 1."""
         first: int | None = None
-        start = 0
         while True:
             pos = self.text.find(needle, start)
             if pos < 0:

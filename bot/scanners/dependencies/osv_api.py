@@ -68,9 +68,7 @@ class OsvApi:
             details = await self._details(session, sorted({i for v in ids.values() for i in v}))
         return {q: [details[i] for i in ids.get(q, []) if i in details] for q in queries}
 
-    async def _batch(
-        self, session: aiohttp.ClientSession, batch: list[Query]
-    ) -> dict[Query, list[str]]:
+    async def _batch(self, session: aiohttp.ClientSession, batch: list[Query]) -> dict[Query, list[str]]:
         found: dict[Query, list[str]] = {q: [] for q in batch}
         pending: list[tuple[Query, str | None]] = [(q, None) for q in batch]
         while pending:
@@ -107,9 +105,7 @@ class OsvApi:
         out.update(fetched)
         return out
 
-    async def _request(
-        self, session: aiohttp.ClientSession, method: str, path: str, body: Any
-    ) -> Any:
+    async def _request(self, session: aiohttp.ClientSession, method: str, path: str, body: Any) -> Any:
         url = self.base_url + path
         reason = ""
         for attempt in range(self.retries + 1):
@@ -125,16 +121,12 @@ class OsvApi:
                     try:
                         return await resp.json(content_type=None)
                     except ValueError:
-                        raise SourceError(
-                            f"OSV API {method} {path}: response is not JSON"
-                        ) from None
+                        raise SourceError(f"OSV API {method} {path}: response is not JSON") from None
             except TimeoutError:
                 reason = f"timed out after {self.timeout:g} s"
             except aiohttp.ClientError as exc:
                 reason = type(exc).__name__
-        raise SourceError(
-            f"OSV API {self.base_url} unreachable: {reason} ({self.retries + 1} attempts)"
-        )
+        raise SourceError(f"OSV API {self.base_url} unreachable: {reason} ({self.retries + 1} attempts)")
 
 
 def _query_body(q: Query, token: str | None) -> dict[str, Any]:

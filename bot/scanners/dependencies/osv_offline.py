@@ -44,9 +44,7 @@ def source_fingerprint(db: Path) -> str:
     h = hashlib.sha256()
     for p in _members(db):
         st = p.stat()
-        h.update(
-            f"{p.relative_to(db) if p != db else p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode()
-        )
+        h.update(f"{p.relative_to(db) if p != db else p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 

@@ -13,9 +13,7 @@ def parse_packages_lock(path: str, text: str) -> ParsedFile:
     lines = LineIndex(text)
     if data.get("version") not in (1, 2):
         line = lines.find('"version"')
-        raise LockfileError(
-            path, line, f"unknown packages.lock.json version {data.get('version')!r}"
-        )
+        raise LockfileError(path, line, f"unknown packages.lock.json version {data.get('version')!r}")
     result = ParsedFile(path)
     seen: set[tuple[str, str]] = set()
     for framework in data["dependencies"].values():

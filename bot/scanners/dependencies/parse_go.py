@@ -61,9 +61,7 @@ def parse_go_mod(path: str, text: str) -> ParsedFile:
             result.dependencies.append(Dependency(GO, module, version, path, line, direct))
         elif target[1] is None:
             result.notes.append(f"{path}:{line}: unpinned: {module} replaced by local {target[0]}")
-            result.dependencies.append(
-                Dependency(GO, module, None, path, line, direct, f"=> {target[0]}")
-            )
+            result.dependencies.append(Dependency(GO, module, None, path, line, direct, f"=> {target[0]}"))
         else:
             result.dependencies.append(Dependency(GO, target[0], target[1], path, line, direct))
     return result

@@ -161,6 +161,6 @@ def parse_pnpm_lock(path: str, text: str) -> ParsedFile:
             name, version = _split_spec(spec)
         if not name or not re.match(r"^\d", version):
             continue
-        line = lines.find(f"{key}:")
+        line = lines.find(str(key), start=max(0, text.find("\npackages:")))
         result.dependencies.append(Dependency(NPM, name, version, path, line, name in direct))
     return result

@@ -27,9 +27,7 @@ def parse_composer_lock(path: str, text: str) -> ParsedFile:
                 raise LockfileError(path, lines.find(f'"{section}"'), "a package without a name")
             line = lines.find(f'"name": "{name}"')
             licenses = pkg.get("license")
-            license_expr = (
-                " OR ".join(licenses) if isinstance(licenses, list) and licenses else None
-            )
+            license_expr = " OR ".join(licenses) if isinstance(licenses, list) and licenses else None
             if not isinstance(version, str) or not re.match(r"^v?\d", version):
                 result.notes.append(f"{path}:{line}: unpinned: {name} {version}")
                 result.dependencies.append(
@@ -37,8 +35,6 @@ def parse_composer_lock(path: str, text: str) -> ParsedFile:
                 )
                 continue
             result.dependencies.append(
-                Dependency(
-                    PACKAGIST, name, version.removeprefix("v"), path, line, None, None, license_expr
-                )
+                Dependency(PACKAGIST, name, version.removeprefix("v"), path, line, None, None, license_expr)
             )
     return result

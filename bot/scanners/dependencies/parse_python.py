@@ -60,30 +60,28 @@ def parse_requirements(
     _seen: frozenset[str] = frozenset(),
 ) -> ParsedFile:
     """Pins (`name==1.0`, `===`) become dependencies; ranges, URLs and editables are noted
-    as unpinned. `-r` and `-c` includes are followed through `read_include`."""
+    as unpinned. `-r` includes are followed through `read_include`; a `-c` constraints
+    file pins the packages that are required here without a pin (and adds none)."""
     result = ParsedFile(path)
+    constraints: dict[str, str] = {}
     seen = _seen | {path}
     for line_no, line in _logical_lines(text):
         option = _OPTION.match(line)
         if option:
-            target = str(PurePosixPath(path).parent / option.group(2))
-            target = str(PurePosixPath(*[p for p in PurePosixPath(target).parts if p != "."]))
-            if target in seen or len(seen) > _MAX_INCLUDE_DEPTH:
-                result.notes.append(f"{path}:{line_no}: include {option.group(2)} skipped (cycle)")
+            sub = _include(path, line_no, option.group(2), read_include, seen, result)
+            if sub is None:
                 continue
-            included = read_include(target) if read_include else None
-            if included is None:
-                result.notes.append(f"{path}:{line_no}: included file {target} not found")
-                continue
-            sub = parse_requirements(target, included, read_include, seen)
-            result.dependencies.extend(sub.dependencies)
-            result.notes.extend(sub.notes)
+            if option.group(1) in ("-c", "--constraint"):
+                constraints.update((d.key[1], d.version) for d in sub.pinned if d.version)
+            else:
+                result.dependencies.extend(sub.dependencies)
+                result.notes.extend(sub.notes)
             continue
         if line.startswith("-e ") or line.startswith("--editable"):
             result.notes.append(f"{path}:{line_no}: unpinned: editable {line.split()[-1]}")
             continue
         if line.startswith("-"):
-            continue  # --index-url, --hash-only lines and other pip options
+            continue  # --index-url and other pip options
         line = _HASH.sub("", " " + line).strip()
         if re.match(r"^(https?|git\+|file:|\.{0,2}/)", line):
             result.notes.append(f"{path}:{line_no}: unpinned: URL or path {line}")
@@ -95,19 +93,45 @@ def parse_requirements(
             continue
         pins = [s for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
         if req.url:
-            result.dependencies.append(
-                Dependency(PYPI, req.name, None, path, line_no, True, f"{req.name} @ {req.url}")
-            )
-            result.notes.append(f"{path}:{line_no}: unpinned: {req.name} from URL")
+            spec = f"{req.name} @ {req.url}"
+            result.dependencies.append(Dependency(PYPI, req.name, None, path, line_no, True, spec))
         elif len(pins) == 1:
-            result.dependencies.append(
-                Dependency(PYPI, req.name, pins[0].version, path, line_no, True)
-            )
+            pin = pins[0].version
+            result.dependencies.append(Dependency(PYPI, req.name, pin, path, line_no, True))
         else:
             spec = str(req.specifier) or "any version"
             result.dependencies.append(Dependency(PYPI, req.name, None, path, line_no, True, spec))
-            result.notes.append(f"{path}:{line_no}: unpinned: {req.name} {spec}")
+    result.dependencies = [_constrained(d, constraints, result) for d in result.dependencies]
     return result
+
+
+def _include(
+    path: str,
+    line_no: int,
+    name: str,
+    read_include: IncludeReader | None,
+    seen: frozenset[str],
+    result: ParsedFile,
+) -> ParsedFile | None:
+    target = PurePosixPath(*[p for p in (PurePosixPath(path).parent / name).parts if p != "."])
+    if str(target) in seen or len(seen) > _MAX_INCLUDE_DEPTH:
+        result.notes.append(f"{path}:{line_no}: include {name} skipped (cycle)")
+        return None
+    included = read_include(str(target)) if read_include else None
+    if included is None:
+        result.notes.append(f"{path}:{line_no}: included file {target} not found")
+        return None
+    return parse_requirements(str(target), included, read_include, seen)
+
+
+def _constrained(dep: Dependency, constraints: dict[str, str], result: ParsedFile) -> Dependency:
+    if dep.version is not None or dep.path != result.path:
+        return dep
+    pin = constraints.get(dep.key[1])
+    if pin is not None and not (dep.spec or "").startswith(f"{dep.name} @"):
+        return Dependency(PYPI, dep.name, pin, dep.path, dep.line, dep.direct)
+    result.notes.append(f"{dep.path}:{dep.line}: unpinned: {dep.name} {dep.spec}")
+    return dep
 
 
 def _toml(path: str, text: str) -> dict[str, Any]:
@@ -183,7 +207,5 @@ def parse_pipfile_lock(path: str, text: str) -> ParsedFile:
             else:
                 where = "git/path" if isinstance(entry, dict) and not spec else spec
                 result.notes.append(f"{path}:{line}: unpinned: {name} {where}")
-                result.dependencies.append(
-                    Dependency(PYPI, name, None, path, line, None, str(where))
-                )
+                result.dependencies.append(Dependency(PYPI, name, None, path, line, None, str(where)))
     return result

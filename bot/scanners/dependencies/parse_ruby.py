@@ -33,9 +33,7 @@ def parse_gemfile_lock(path: str, text: str) -> ParsedFile:
             elif line.startswith("     ") or _SOURCE_KEY.match(line):
                 continue
             else:
-                raise LockfileError(
-                    path, n, f"unexpected line in {section} section: {line.strip()}"
-                )
+                raise LockfileError(path, n, f"unexpected line in {section} section: {line.strip()}")
         elif section == "DEPENDENCIES":
             direct.add(line.strip().split(" ", 1)[0].rstrip("!"))
     for name, version, at in found:

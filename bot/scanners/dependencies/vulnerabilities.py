@@ -82,9 +82,7 @@ def build_findings(matches: Sequence[Match]) -> list[Finding]:
         ids = {str(a["id"]) for _, g in items for a in g}
         ids |= {str(x) for _, g in items for a in g for x in a.get("aliases") or []}
         aliases = tuple(sorted(ids - {rule}, key=_id_rank))
-        severity = max(
-            (osv_match.severity_of(a) for _, g in items for a in g), default=Severity.MEDIUM
-        )
+        severity = max((osv_match.severity_of(a) for _, g in items for a in g), default=Severity.MEDIUM)
         versions = sorted({str(m.dependency.version) for m, _ in items})
         fix = _fix_for(ecosystem, [(m, g) for m, g in items])
         summary = next((str(a["summary"]) for a in group if a.get("summary")), "")
