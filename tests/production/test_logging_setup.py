@@ -130,9 +130,7 @@ def test_no_credential_reaches_the_output_in_any_form(root_logger: logging.Logge
     log = logging.getLogger("mergegate.forge")
     log.info("installation token %s cached", GH_INSTALLATION_TOKEN)
     log.info("headers: %s", {"Authorization": f"Bearer {JWT}", "Accept": "application/json"})
-    log.info(
-        "request", extra={"headers": {"Authorization": f"token {GH_PAT}"}, "token": "abcdef123"}
-    )
+    log.info("request", extra={"headers": {"Authorization": f"token {GH_PAT}"}, "token": "abcdef123"})
     log.info("webhook secret is %r", WEBHOOK_SECRET)
     log.info("key loaded: %s", PRIVATE_KEY)
     log.info("gitlab client with %s", GITLAB_TOKEN)
@@ -165,9 +163,7 @@ def test_no_credential_reaches_the_output_in_any_form(root_logger: logging.Logge
     assert all(REDACTED in str(line) for line in lines)
     assert lines[2]["headers"] == {"Authorization": REDACTED}
     assert lines[2]["token"] == REDACTED
-    assert lines[6]["message"] == (
-        f"clone https://x-access-token:{REDACTED}@github.com/acme/app.git"
-    )
+    assert lines[6]["message"] == (f"clone https://x-access-token:{REDACTED}@github.com/acme/app.git")
     assert lines[7]["message"] == f"db at postgresql://mergegate:{REDACTED}@db:5432/mergegate"
     assert "RuntimeError: 401 for token" in str(lines[-1]["exception"])
 

@@ -124,18 +124,9 @@ def test_dismissals_api_calls_errors_and_rate_limit() -> None:
     m.record_error("webhook")
     assert sample(m, "mergegate_dismissals_total", action="dismiss", reason="false-positive") == 1
     assert sample(m, "mergegate_dismissals_total", action="undismiss", reason="none") == 1
-    assert (
-        sample(m, "mergegate_forge_api_calls_total", forge="github", method="PATCH", status="200")
-        == 1
-    )
-    assert (
-        sample(m, "mergegate_forge_api_calls_total", forge="github", method="GET", status="502")
-        == 1
-    )
-    assert (
-        sample(m, "mergegate_forge_api_calls_total", forge="gitlab", method="POST", status="none")
-        == 1
-    )
+    assert sample(m, "mergegate_forge_api_calls_total", forge="github", method="PATCH", status="200") == 1
+    assert sample(m, "mergegate_forge_api_calls_total", forge="github", method="GET", status="502") == 1
+    assert sample(m, "mergegate_forge_api_calls_total", forge="gitlab", method="POST", status="none") == 1
     assert sample(m, "mergegate_errors_total", component="job", kind="ValueError") == 1
     assert sample(m, "mergegate_errors_total", component="webhook", kind="error") == 1
 
@@ -154,9 +145,7 @@ def test_registries_are_isolated_and_never_the_global_default() -> None:
     assert sample(b, "mergegate_deliveries_total", event="ping", outcome="accepted") is None
     assert a.registry is not REGISTRY
     assert (
-        REGISTRY.get_sample_value(
-            "mergegate_deliveries_total", {"event": "ping", "outcome": "accepted"}
-        )
+        REGISTRY.get_sample_value("mergegate_deliveries_total", {"event": "ping", "outcome": "accepted"})
         is None
     )
 
