@@ -23,7 +23,15 @@ def _id_rank(advisory_id: str) -> tuple[int, str]:
 
 
 def canonical_id(ids: Iterable[str]) -> str:
+    """The rule id of a group: its GHSA id when any advisory has or names one (so both
+    advisory sources give the same id), else the source's own id, a CVE only as a last
+    resort."""
     return min(ids, key=_id_rank)
+
+
+def _group_ids(group: Sequence[Advisory]) -> set[str]:
+    ids = {str(a["id"]) for a in group}
+    return ids | {str(x) for a in group for x in a.get("aliases") or []}
 
 
 def group_by_alias(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
@@ -42,7 +50,7 @@ def group_by_alias(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
     groups: dict[str, list[Advisory]] = {}
     for adv in advisories:
         groups.setdefault(find(str(adv["id"])), []).append(adv)
-    return sorted(groups.values(), key=lambda g: canonical_id(str(a["id"]) for a in g))
+    return sorted(groups.values(), key=lambda g: canonical_id(_group_ids(g)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +79,7 @@ def build_findings(matches: Sequence[Match]) -> list[Finding]:
     by_identity: dict[tuple[str, str, str, str], list[tuple[Match, list[Advisory]]]] = {}
     for m in matches:
         for group in group_by_alias(m.advisories):
-            rule = canonical_id(str(a["id"]) for a in group)
+            rule = canonical_id(_group_ids(group))
             key = (m.dependency.path, m.dependency.ecosystem, m.dependency.key[1], rule)
             by_identity.setdefault(key, []).append((m, group))
     findings = []
@@ -79,8 +87,7 @@ def build_findings(matches: Sequence[Match]) -> list[Finding]:
         items.sort(key=lambda it: it[0].dependency.line)
         first, group = items[0]
         dep = first.dependency
-        ids = {str(a["id"]) for _, g in items for a in g}
-        ids |= {str(x) for _, g in items for a in g for x in a.get("aliases") or []}
+        ids = {i for _, g in items for i in _group_ids(g)}
         aliases = tuple(sorted(ids - {rule}, key=_id_rank))
         severity = max((osv_match.severity_of(a) for _, g in items for a in g), default=Severity.MEDIUM)
         versions = sorted({str(m.dependency.version) for m, _ in items})
