@@ -96,6 +96,17 @@ class QueueStore:
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
+    def active_payloads(self, key: str, kind: str) -> list[dict[str, Any]]:
+        """Payloads of the queued and running jobs of a kind and key."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(jobs.c.payload).where(
+                    jobs.c.key == key, jobs.c.kind == kind,
+                    jobs.c.status.in_(("queued", "running")),
+                )
+            ).all()
+        return [json.loads(r.payload) for r in rows]
+
     def drop_queued(self, key: str, kinds: tuple[str, ...]) -> int:
         with self.engine.begin() as conn:
             result = conn.execute(

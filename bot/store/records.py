@@ -123,6 +123,10 @@ class RecordStore:
         with self.engine.begin() as conn:
             conn.execute(update(scans).where(scans.c.id == scan_id).values(conclusion=conclusion))
 
+    def set_report_id(self, scan_id: int, report_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(scans).where(scans.c.id == scan_id).values(report_id=report_id))
+
     def scan_for(self, repo: str, sha: str) -> ScanRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(

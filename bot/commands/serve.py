@@ -1,0 +1,49 @@
+"""`mergegate serve [--host H] [--port P]`: the webhook service with its job runner."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the webhook service (GitHub App, GitLab webhooks)",
+        description="Serve POST /webhooks/github, POST /webhooks/gitlab and GET /healthz; "
+        "scans run in the same process with MERGEGATE_WORKERS at a time.",
+    )
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")  # noqa: S104
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.store.db import StoreError
+    from bot.web import build
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"mergegate: {exc}", file=sys.stderr)
+        return 2
+    try:
+        from bot.logging_setup import configure_logging
+
+        configure_logging(settings)
+    except ImportError:
+        logging.basicConfig(level=logging.INFO)
+    try:
+        app, _ = build(settings)
+    except (StoreError, ConfigError) as exc:
+        print(f"mergegate: {exc}", file=sys.stderr)
+        return 2
+    web.run_app(app, host=args.host, port=args.port, print=None, handle_signals=True)
+    return 0

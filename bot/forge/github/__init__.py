@@ -1,0 +1,1 @@
+"""The GitHub App: authentication, the REST client, fetching changes, check runs, webhooks."""

@@ -1,0 +1,11 @@
+"""GitHub webhook events, one router per feature; handlers only translate and enqueue."""
+
+from __future__ import annotations
+
+from gidgethub import routing
+
+from bot.forge.github.events import checks, comments, deployments, pulls, pushes
+
+router = routing.Router(
+    pulls.router, comments.router, checks.router, deployments.router, pushes.router
+)

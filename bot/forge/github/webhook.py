@@ -1,0 +1,89 @@
+"""``POST /webhooks/github``: verify, parse, deduplicate, route, acknowledge.
+
+Order matters: the signature is checked in constant time on the raw body before anything
+else (401, nothing else happens); then the JSON is parsed (400); then the delivery id is
+recorded, so a redelivery is acknowledged without doing anything; then the routers enqueue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from gidgethub import sansio
+
+from bot.forge.github.events import router
+from bot.service.enqueue import Enqueuer
+from bot.web_context import WebContext
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 25 * 1024 * 1024
+
+
+def signature_ok(body: bytes, header: str | None, secret: str | None) -> bool:
+    if not secret or not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]:
+    enqueue = Enqueuer(ctx.service)
+
+    async def github_webhook(request: web.Request) -> web.Response:
+        body = await _read_body(request)
+        if body is None:
+            return web.json_response({"error": "payload over 25 MB"}, status=413)
+        secret = ctx.service.settings.github_webhook_secret
+        if not signature_ok(body, request.headers.get("X-Hub-Signature-256"), secret):
+            log.warning("GitHub webhook with a missing or wrong signature refused")
+            return web.json_response({"error": "bad signature"}, status=401)
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return web.json_response({"error": "malformed JSON"}, status=400)
+        if not isinstance(data, dict):
+            return web.json_response({"error": "the payload must be a JSON object"}, status=400)
+        event_name = request.headers.get("X-GitHub-Event", "")
+        delivery = request.headers.get("X-GitHub-Delivery", "")
+        if not event_name or not delivery:
+            return web.json_response(
+                {"error": "X-GitHub-Event and X-GitHub-Delivery are required"}, status=400
+            )
+        extra = {"delivery_id": delivery, "event": event_name}
+        if event_name == "ping":
+            return web.json_response({"msg": "pong"})
+        if not ctx.service.store.queue.record_delivery("github", delivery, event_name):
+            log.info("duplicate delivery ignored", extra=extra)
+            return web.json_response({"status": "duplicate"}, status=200)
+        event = sansio.Event(data, event=event_name, delivery_id=delivery)
+        try:
+            await router.dispatch(event, enqueue)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("GitHub %s payload not understood: %r", event_name, exc, extra=extra)
+            return web.json_response({"error": f"payload not understood: {exc!r}"}, status=400)
+        return web.json_response({"status": "queued"}, status=202)
+
+    return github_webhook
+
+
+def register(app: web.Application, ctx: WebContext) -> None:
+    app.router.add_post("/webhooks/github", handler(ctx))

@@ -1,0 +1,1 @@
+"""Forge-agnostic orchestration: the gate for a change, commands, deployments, policy reloads."""

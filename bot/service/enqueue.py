@@ -1,0 +1,72 @@
+"""Turning events into jobs: what webhook handlers call. Nothing here talks to a forge."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.forge.base import ChangeRef, CommentRef, DeploymentRequest, RepoRef
+from bot.service.context import Service
+from bot.service.payloads import (
+    change_to_dict,
+    comment_to_dict,
+    deployment_to_dict,
+    repo_to_dict,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Enqueuer:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.queue = service.store.queue
+
+    def scan(self, change: ChangeRef, *, reason: str, force: bool = False) -> int | None:
+        """Queue a scan of the change's head; a later head supersedes an earlier one.
+
+        Without ``force``, a scan of the same head that is already queued or running is
+        enough (GitHub sends both `pull_request` and `check_suite` for a push).
+        """
+        if not force:
+            for payload in self.queue.active_payloads(change.key, "scan"):
+                if payload["change"]["head_sha"] == change.head_sha:
+                    return None
+        job = self.queue.enqueue(
+            "scan", change.key, {"change": change_to_dict(change), "reason": reason},
+            coalesce=True,
+        )
+        self.service.notify()
+        return job
+
+    def cancel(self, change: ChangeRef) -> int:
+        self.queue.drop_queued(change.key, ("scan",))
+        job = self.queue.enqueue("cancel", change.key, {"change": change_to_dict(change)},
+                                 coalesce=False)
+        self.service.notify()
+        return job
+
+    def command(self, comment: CommentRef) -> int:
+        job = self.queue.enqueue("command", comment.change.key,
+                                 {"comment": comment_to_dict(comment)}, coalesce=False)
+        self.service.notify()
+        return job
+
+    def deployment(self, request: DeploymentRequest) -> int:
+        key = (f"{request.repo.key}#{request.pull_numbers[0]}" if request.pull_numbers
+               else f"{request.repo.key}@{request.sha}")
+        job = self.queue.enqueue("deployment", key, {"request": deployment_to_dict(request)},
+                                 coalesce=False)
+        self.service.notify()
+        return job
+
+    def rescan_open_changes(self, repo: RepoRef, *, base_ref: str | None = None,
+                            head_sha: str | None = None, reason: str) -> int:
+        """Re-scan every open change of a branch (policy edited) or with a head commit."""
+        job = self.queue.enqueue(
+            "rescan_open", f"{repo.key}#open",
+            {"repo": repo_to_dict(repo), "base_ref": base_ref, "head_sha": head_sha,
+             "reason": reason},
+            coalesce=False,
+        )
+        self.service.notify()
+        return job
