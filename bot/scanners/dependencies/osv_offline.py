@@ -189,6 +189,6 @@ def _package_keys(doc: Any) -> set[tuple[str, str]]:
         name = pkg.get("name")
         if eco and isinstance(name, str):
             keys.add((eco, normalize_name(eco, name)))
-    if not isinstance(doc["id"], str):
+    if not isinstance(doc.get("id"), str):
         raise TypeError("advisory id is not a string")
     return keys

@@ -1,0 +1,88 @@
+"""The offline database: folder or all.zip, indexed once, reused on restart, rebuilt on change."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bot.scanners.dependencies.osv_offline import OfflineOsv
+from bot.scanners.dependencies.sources import Query, SourceError
+from tests.dependencies.support import advisory, write_advisories
+
+QUERIES = [
+    Query("PyPI", "django", "1.4"),
+    Query("npm", "lodash", "4.17.20"),
+    Query("PyPI", "zope-nothing", "1.0"),
+]
+
+
+def ids(result: dict[Query, list[dict[str, object]]]) -> dict[Query, list[str]]:
+    return {q: sorted(str(a["id"]) for a in advs) for q, advs in result.items()}
+
+
+def test_folder_and_all_zip_give_the_same_candidates(fixtures: Path, tmp_path: Path) -> None:
+    folder = ids(OfflineOsv(fixtures / "osv", tmp_path / "i1").advisories(QUERIES))
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted((fixtures / "osv").rglob("*.json")):
+            zf.write(p, p.name)
+    zipped = ids(OfflineOsv(archive, tmp_path / "i2").advisories(QUERIES))
+    assert folder == zipped
+    assert len(folder[QUERIES[0]]) == 116  # every django advisory of the fixtures
+    assert folder[QUERIES[1]] == ["GHSA-35jh-r3h4-6jhm", "GHSA-jf85-cpcp-j695", "GHSA-p6mc-m468-83gw"]
+    assert folder[QUERIES[2]] == []
+
+
+def test_restart_reuses_the_index_and_a_change_rebuilds_it(tmp_path: Path) -> None:
+    db = write_advisories(tmp_path / "db", [advisory("T-1", "PyPI", "Foo_Bar", [{"introduced": "0"}])])
+    first = OfflineOsv(db, tmp_path / "index")
+    path = first.ensure_index()
+    built = path.stat().st_mtime_ns
+    again = OfflineOsv(db, tmp_path / "index")
+    assert again.ensure_index() == path and path.stat().st_mtime_ns == built
+    assert ids(again.advisories([Query("PyPI", "foo-bar", "1")])) == {Query("PyPI", "foo-bar", "1"): ["T-1"]}
+    write_advisories(db, [advisory("T-2", "PyPI", "foo.bar", [{"introduced": "0"}])])
+    os.utime(db / "T-2.json", ns=(built + 10**9, built + 10**9))
+    third = OfflineOsv(db, tmp_path / "index")
+    assert ids(third.advisories([Query("PyPI", "foo-bar", "1")])) == {
+        Query("PyPI", "foo-bar", "1"): ["T-1", "T-2"]
+    }
+
+
+def test_unreadable_advisory_files_are_skipped_and_counted(tmp_path: Path) -> None:
+    db = write_advisories(tmp_path / "db", [advisory("T-1", "npm", "a", [{"introduced": "0"}])])
+    (db / "broken.json").write_text('{"id": "T-2", "affected": [')
+    (db / "noid.json").write_text(json.dumps({"affected": []}))
+    src = OfflineOsv(db, tmp_path / "index")
+    assert ids(src.advisories([Query("npm", "a", "1.0.0")]))[Query("npm", "a", "1.0.0")] == ["T-1"]
+    assert sorted(Path(s).name for s in src.skipped) == ["broken.json", "noid.json"]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing", "MERGEGATE_OSV_DB {d}/missing: no such file or folder"),
+        (
+            lambda d: (d / "bad.zip").write_bytes(b"not a zip") and d / "bad.zip",
+            "MERGEGATE_OSV_DB {d}/bad.zip: not a valid zip file (File is not a zip file)",
+        ),
+    ],
+)
+def test_bad_databases_are_source_errors(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    db = make(tmp_path)
+    with pytest.raises(SourceError) as info:
+        OfflineOsv(db, tmp_path / "index").advisories(QUERIES)
+    assert str(info.value) == message.format(d=tmp_path)
+
+
+def test_unwritable_index_folder_is_a_source_error(tmp_path: Path) -> None:
+    db = write_advisories(tmp_path / "db", [advisory("T-1", "npm", "a", [{"introduced": "0"}])])
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(SourceError) as info:
+        OfflineOsv(db, blocker / "index").advisories(QUERIES)
+    assert str(info.value).startswith(f"cannot write the OSV index in {blocker / 'index'}: ")
