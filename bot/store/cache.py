@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Column, Float, Index, String, Table, Text, create_engine, delete, select
+from sqlalchemy import Column, Float, Index, String, Table, Text, delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from bot.store.db import StoreError, make_engine
 from bot.store.schema import metadata
 
 log = logging.getLogger(__name__)
@@ -87,10 +88,12 @@ class Cache:
             return int(res.rowcount or 0)
 
 
-def open_cache(database_url: str, clock: Callable[[], float] = time.time) -> Cache:
-    """Connect and make sure the table exists (until the store's migrations include it)."""
-    connect_args = {"timeout": 30} if database_url.startswith("sqlite") else {}
-    engine = create_engine(database_url, connect_args=connect_args)
+def open_cache(
+    database_url: str, clock: Callable[[], float] = time.time, *, schema: str | None = None
+) -> Cache:
+    """Connect and make sure the table exists (migration 0002 creates it too; creating it
+    here lets the CLI cache without running the service's migrations)."""
+    engine = make_engine(database_url, schema=schema)
     metadata.create_all(engine, tables=[cache_entries])
     return Cache(engine, clock)
 
@@ -99,6 +102,6 @@ def optional_cache(database_url: str) -> Cache | None:
     """The cache, or None (logged) when the store cannot be opened: lookups then go online."""
     try:
         return open_cache(database_url)
-    except (SQLAlchemyError, OSError) as exc:
+    except (SQLAlchemyError, OSError, StoreError) as exc:
         log.warning("response cache unavailable: %s", type(exc).__name__)
         return None
