@@ -64,6 +64,7 @@ class WorkerConfig:
     health_host: str = "0.0.0.0"  # noqa: S104 - a container's health and metrics port
     health_port: int | None = 8080
     name: str = field(default_factory=_default_name)
+    delete_succeeded: bool = True  # keep procrastinate's table small; failures are kept
     queue: QueueOptions = field(default_factory=QueueOptions)
 
 
@@ -164,6 +165,7 @@ class WorkerProcess:
                 fetch_job_polling_interval=cfg.poll_interval,
                 abort_job_polling_interval=cfg.poll_interval,
                 additional_context={"runner": self.runner, "metrics": self.metrics},
+                delete_jobs="successful" if cfg.delete_succeeded else "never",
             )
             self._app, self._worker, self.connected = app, worker, True
             if self._stop.is_set():
