@@ -1,0 +1,1 @@
+"""CI log scanning: leaked credentials (redacted) and clustered failures, streamed line by line."""

@@ -1,0 +1,83 @@
+"""Grouping error lines with their stack traces into events, one line at a time.
+
+An event starts at an error line (or a Python ``Traceback`` header) and takes the lines that
+continue it: indented frames, ``at ...``, ``Caused by: ...``, ``... N more``, and the final
+exception line of a Python traceback. A blank or ordinary line ends it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_EVENT_LINES = 60
+
+ERROR_LINE = re.compile(
+    r"(?i)(?:\bERR!|\b(?:error|errors|failed|failure|fatal|exception|panic|"
+    r"segmentation fault|traceback|critical|assertionerror)\b|##\[error\]|^E\s{2,}|"
+    r"^FAIL\b|\bFAIL:)|[a-z](?:Exception|Error)\b"
+)
+NOT_AN_ERROR = re.compile(
+    r"(?i)\b(?:0|no) (?:errors?|failures?|failed)\b|\berrors?[=:]\s*0\b|\bfailed[=:]\s*0\b"
+)
+_PY_HEADER = "Traceback (most recent call last):"
+_CONTINUATION = re.compile(
+    r"^(?:\s+\S|at\s|Caused by:|\.\.\. \d+ more|goroutine \d+|created by |\[\d+/\d+\])"
+)
+
+
+_QUICK = re.compile(r"err|fail|fatal|exception|panic|segmentation|traceback|critical|^e\s\s")
+
+
+def is_error(line: str) -> bool:
+    return (
+        _QUICK.search(line.lower()) is not None
+        and ERROR_LINE.search(line) is not None
+        and NOT_AN_ERROR.search(line) is None
+    )
+
+
+@dataclass(slots=True)
+class Event:
+    line: int
+    lines: list[str] = field(default_factory=list)
+    python: bool = False
+    closed_by_exception: bool = False
+    truncated: int = 0
+
+    def add(self, text: str) -> None:
+        if len(self.lines) < MAX_EVENT_LINES:
+            self.lines.append(text)
+        else:
+            self.truncated += 1
+
+
+class EventGrouper:
+    """Feed cleaned lines with their numbers; collect finished events from `feed`'s result."""
+
+    def __init__(self) -> None:
+        self.current: Event | None = None
+
+    def feed(self, number: int, text: str) -> Event | None:
+        """Take one line; return the event this line finished, if any."""
+        done: Event | None = None
+        cur = self.current
+        if cur is not None:
+            if text.strip() and _CONTINUATION.match(text):
+                cur.add(text)
+                return None
+            if cur.python and not cur.closed_by_exception and text.strip():
+                cur.add(text)  # the exception line that ends a Python traceback
+                cur.closed_by_exception = True
+                done, self.current = cur, None
+                return done
+            done, self.current = cur, None
+        if text.startswith(_PY_HEADER):
+            self.current = Event(number, [text], python=True)
+        elif is_error(text):
+            self.current = Event(number, [text])
+        return done
+
+    def finish(self) -> Event | None:
+        done, self.current = self.current, None
+        return done

@@ -1,0 +1,130 @@
+"""`mergegate logs`: credentials (redacted) and clustered failures, on real files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.commands.logs import run
+from bot.logscan.normalise import clean, normalise
+from bot.logscan.scan import scan_logs
+
+AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
+GH_TOKEN = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def ci_log(traces: int = 500) -> str:
+    out = ["2024-05-01T12:00:00.0000000Z ##[group]Run pytest"]
+    for i in range(traces):
+        ts = f"2024-05-01T12:{i // 60 % 60:02d}:{i % 60:02d}.{i:07d}Z"
+        out += [
+            f"{ts} tests/test_db.py::test_pool[{i}] ",
+            f"{ts} Traceback (most recent call last):",
+            f'{ts}   File "/home/runner/work/app/app/db.py", line {40 + i % 3}, in connect',
+            f"{ts}     conn = pool.get(timeout={i})",
+            f"{ts} ConnectionError: connection 0x{i * 4099:x} to 10.0.0.{i % 250} refused after "
+            f"{i} ms (request {i:08x}-1111-2222-3333-444455556666)",
+        ]
+        if i == 250:
+            out.append(f"{ts} + aws configure set aws_access_key_id {AWS_KEY}")
+    out.append("\x1b[31mnpm ERR!\x1b[0m code ELIFECYCLE")
+    out.append("Ran 500 tests: 0 errors, 0 failures")
+    return "\n".join(out) + "\n"
+
+
+def test_aws_key_and_500_stack_traces_become_one_cluster(tmp_path: Path) -> None:
+    log = tmp_path / "build.log"
+    log.write_text(ci_log())
+    report = scan_logs([str(log)])
+    assert [(c.type, c.line) for c in report.credentials] == [("AWS Access Key", 1257)]
+    clusters = report.sorted_clusters()
+    assert [(c.count, c.line) for c in clusters] == [(500, 3), (1, 2503)]
+    trace = clusters[0]
+    assert trace.sample[0] == "Traceback (most recent call last):"
+    assert trace.headline.startswith("ConnectionError: connection 0x0 to 10.0.0.0 refused")
+    assert clusters[1].headline == "npm ERR! code ELIFECYCLE"
+    assert report.lines == 2504
+
+
+def test_text_output_redacts_and_exit_code_is_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "build.log"
+    log.write_text(ci_log(20) + f"fatal: auth failed, GITHUB_TOKEN={GH_TOKEN}\n")
+    code = run(_args([str(log)], "text"))
+    out = capsys.readouterr().out
+    assert code == 1
+    assert AWS_KEY not in out and GH_TOKEN not in out
+    assert "AWS Access Key" not in out  # 20 traces: no key in this log
+    assert f"{log}:104: GitHub Token (sha1 " in out
+    assert "GITHUB_TOKEN=[REDACTED]" in out
+    assert "      20x  " in out
+
+
+def test_json_output_has_counts_and_first_occurrences(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "build.log"
+    log.write_text(ci_log(30))
+    code = run(_args([str(log)], "json"))
+    raw = capsys.readouterr().out
+    data = json.loads(raw)
+    assert code == 0
+    assert data["credentials"] == []
+    first = data["failures"]["clusters"][0]
+    assert first["count"] == 30 and first["first"] == {"path": str(log), "line": 3}
+    assert data["failures"]["distinct"] == 2
+
+
+def test_clean_log_exits_0_and_missing_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "ok.log"
+    log.write_text("building\nall good: 0 errors\n")
+    assert run(_args([str(log)], "text")) == 0
+    assert "No failures found." in capsys.readouterr().out
+    missing = str(tmp_path / "nope.log")
+    assert run(_args([missing], "text")) == 2
+    captured = capsys.readouterr()
+    assert f"mergegate logs: {missing}: no such file" in captured.err
+
+
+def test_credential_wins_over_an_unreadable_file(tmp_path: Path) -> None:
+    log = tmp_path / "a.log"
+    log.write_text(f"password = 'Hunter2-Secret-{AWS_KEY[4:]}'\n")
+    assert run(_args([str(log), str(tmp_path / "missing.log")], "json")) == 1
+
+
+def test_gzip_logs_and_overlong_lines(tmp_path: Path) -> None:
+    log = tmp_path / "build.log.gz"
+    with gzip.open(log, "wt") as fh:
+        fh.write("x" * 100_000 + "\n")
+        fh.write(f"key id {AWS_KEY}\n")
+        fh.write("Error: boom 1\nError: boom 2\n")
+    report = scan_logs([str(log)])
+    assert [(c.type, c.line) for c in report.credentials] == [("AWS Access Key", 2)]
+    assert [(c.count, c.line) for c in report.sorted_clusters()] == [(2, 3)]
+
+
+def test_private_key_block_is_reported_once_and_never_shown(tmp_path: Path) -> None:
+    log = tmp_path / "deploy.log"
+    header = "-----BEGIN RSA " + "PRIVATE KEY-----"
+    log.write_text(f"echo key\n{header}\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----\n")
+    report = scan_logs([str(log)])
+    assert [(c.type, c.line) for c in report.credentials] == [("Private Key", 2)]
+
+
+def test_normalisation_makes_near_identical_lines_equal() -> None:
+    a = "2024-01-01T10:00:00Z ERROR job 1234 failed at /srv/app/x.py:10 id=deadbeef42 in 0.5s"
+    b = "2024-02-03T11:22:33Z ERROR job 98 failed at /srv/other/y.py:7 id=cafe00ff11 in 12.25s"
+    assert normalise(clean(a)) == normalise(clean(b))
+    assert normalise("ERROR disk full") != normalise("ERROR network down")
+
+
+def _args(files: list[str], fmt: str) -> object:
+    import argparse
+
+    return argparse.Namespace(files=files, format=fmt)
