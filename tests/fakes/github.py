@@ -1,0 +1,384 @@
+"""ONE fake GitHub for every test: an aiohttp server on 127.0.0.1 that checks each request
+against `openapi-subset.json` (method, path, parameters, JSON body), keeps state (commits,
+pull requests, check runs with their annotations, comments, reactions, permissions, teams,
+deployment decisions) and can inject failures (a 502, a 403 with retry-after, a 401).
+
+Any request the description does not allow is recorded in `violations`; `assert_clean()`
+fails the test on them. App JWTs are verified with the App's public key; installation tokens
+must be ones this fake issued and not revoked.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import hashlib
+import io
+import itertools
+import json
+import re
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from tests.fakes.openapi_check import OpenApi
+
+Files = dict[str, bytes]
+
+
+def git_blob_sha(content: bytes) -> str:
+    return hashlib.sha1(b"blob %d\x00" % len(content) + content).hexdigest()
+
+
+def commit_sha(files: Files, salt: str) -> str:
+    h = hashlib.sha1(salt.encode())
+    for path in sorted(files):
+        h.update(path.encode() + b"\x00" + files[path])
+    return h.hexdigest()
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes
+    template: str | None
+    status: int = 0
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    headers: dict[str, str]
+    times: int
+
+
+@dataclass
+class Pull:
+    number: int
+    head_sha: str
+    base_sha: str
+    author: str
+    base_ref: str = "main"
+    head_ref: str = "feature"
+    state: str = "open"
+
+
+@dataclass
+class Repo:
+    owner: str
+    name: str
+    installation_id: int = 1
+    default_branch: str = "main"
+    commits: dict[str, Files] = field(default_factory=dict)
+    pulls: dict[int, Pull] = field(default_factory=dict)
+    permissions: dict[str, tuple[str, str]] = field(default_factory=dict)  # user: (perm, role)
+    check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    other_checks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # sha: runs
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    reactions: list[dict[str, Any]] = field(default_factory=list)
+    deployment_decisions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+class FakeGitHub:
+    def __init__(self, openapi_path: Path, app_id: str, public_key: Any) -> None:
+        self.openapi = OpenApi(openapi_path)
+        self.app_id = app_id
+        self.public_key = public_key
+        self.repos: dict[str, Repo] = {}
+        self.blobs: dict[str, bytes] = {}
+        self.teams: dict[tuple[str, str], set[str]] = {}
+        self.requests: list[Recorded] = []
+        self.violations: list[str] = []
+        self.faults: list[Fault] = []
+        self.tokens: dict[str, int] = {}  # token -> installation id
+        self.revoked: set[str] = set()
+        self.ids = itertools.count(1000)
+        self.server: TestServer | None = None
+        self.hold: dict[str, Any] = {}  # path regex -> asyncio.Event (block until set)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def start(self) -> str:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+        return self.url
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.port}"
+
+    def assert_clean(self) -> None:
+        assert not self.violations, "requests GitHub would refuse:\n" + "\n".join(self.violations)
+
+    # -- scenario set-up --------------------------------------------------------------------
+    def repo(self, full_name: str = "Codertocat/Hello-World") -> Repo:
+        if full_name not in self.repos:
+            owner, name = full_name.split("/")
+            self.repos[full_name] = Repo(owner, name)
+        return self.repos[full_name]
+
+    def commit(self, repo: Repo, files: dict[str, str | bytes], salt: str = "") -> str:
+        data = {p: (c.encode() if isinstance(c, str) else c) for p, c in files.items()}
+        sha = commit_sha(data, salt + repo.full_name)
+        repo.commits[sha] = data
+        for content in data.values():
+            self.blobs[git_blob_sha(content)] = content
+        return sha
+
+    def open_pull(self, repo: Repo, number: int, base: dict[str, str | bytes],
+                  head: dict[str, str | bytes], author: str = "Codertocat") -> Pull:
+        pull = Pull(number, self.commit(repo, head, "head"), self.commit(repo, base, "base"),
+                    author)
+        repo.pulls[number] = pull
+        return pull
+
+    def push(self, repo: Repo, number: int, head: dict[str, str | bytes]) -> str:
+        sha = self.commit(repo, head, f"push{next(self.ids)}")
+        repo.pulls[number].head_sha = sha
+        return sha
+
+    def fail(self, method: str, path_regex: str, status: int, times: int = 1,
+             headers: dict[str, str] | None = None) -> None:
+        self.faults.append(Fault(method, re.compile(path_regex), status, headers or {}, times))
+
+    def calls(self, method: str | None = None, template: str | None = None) -> list[Recorded]:
+        return [r for r in self.requests
+                if (method is None or r.method == method)
+                and (template is None or r.template == template)]
+
+    def check_runs(self, repo: Repo, sha: str | None = None) -> list[dict[str, Any]]:
+        return [c for c in repo.check_runs.values() if sha is None or c["head_sha"] == sha]
+
+    # -- the server -------------------------------------------------------------------------
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        path = request.path
+        if path.startswith("/_codeload/"):
+            return self._codeload(path)
+        query = dict(request.query)
+        template, path_vars, problems = self.openapi.check(request.method, path, query, body)
+        rec = Recorded(request.method, path, query, body, template)
+        self.requests.append(rec)
+        for problem in problems:
+            self.violations.append(f"{request.method} {path}: {problem}")
+        if problems:
+            rec.status = 422
+            return web.json_response({"message": "; ".join(problems)}, status=422)
+        for pattern, event in self.hold.items():
+            if re.search(pattern, path):
+                await event.wait()
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == request.method and fault.pattern.search(path):
+                fault.times -= 1
+                rec.status = fault.status
+                return web.json_response({"message": "injected failure"}, status=fault.status,
+                                         headers=fault.headers)
+        auth_error = self._authenticate(request, template or "")
+        if auth_error:
+            rec.status = 401
+            return web.json_response({"message": auth_error}, status=401)
+        try:
+            response = self._route(request.method, template or "", path_vars, query, rec.json())
+        except KeyError as exc:
+            response = web.json_response({"message": f"Not Found: {exc}"}, status=404)
+        rec.status = response.status
+        return response
+
+    def _authenticate(self, request: web.Request, template: str) -> str | None:
+        header = request.headers.get("Authorization", "")
+        if template == "/app/installations/{installation_id}/access_tokens":
+            if not header.lower().startswith("bearer "):
+                return "an App JWT is required"
+            try:
+                claims = jwt.decode(header[7:], self.public_key, algorithms=["RS256"])
+            except jwt.PyJWTError as exc:
+                return f"bad JWT: {exc}"
+            return None if str(claims.get("iss")) == self.app_id else "wrong App id"
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() not in ("token", "bearer"):
+            return "Bad credentials"
+        if token not in self.tokens or token in self.revoked:
+            return "Bad credentials"
+        return None
+
+    def _repo(self, v: dict[str, str]) -> Repo:
+        return self.repos[f"{v['owner']}/{v['repo']}"]
+
+    def _route(self, method: str, t: str, v: dict[str, str], q: dict[str, str],
+               body: Any) -> web.Response:
+        if t == "/app/installations/{installation_id}/access_tokens":
+            token = f"ghs_fake{next(self.ids)}"
+            self.tokens[token] = int(v["installation_id"])
+            return web.json_response(
+                {"token": token, "expires_at": "2099-01-01T00:00:00Z"}, status=201)
+        repo = self._repo(v) if "owner" in v and "repo" in v else None
+        if t == "/repos/{owner}/{repo}/pulls/{pull_number}/files":
+            assert repo is not None
+            return self._paginated(self._pull_files(repo, repo.pulls[int(v["pull_number"])]), q,
+                                   f"/repos/{repo.full_name}/pulls/{v['pull_number']}/files")
+        if t == "/repos/{owner}/{repo}/pulls/{pull_number}":
+            assert repo is not None
+            return web.json_response(self._pull_json(repo, repo.pulls[int(v["pull_number"])]))
+        if t == "/repos/{owner}/{repo}/pulls":
+            assert repo is not None
+            pulls = [self._pull_json(repo, p) for p in repo.pulls.values()
+                     if p.state == q.get("state", "open")
+                     and ("base" not in q or p.base_ref == q["base"])]
+            return self._paginated(pulls, q, f"/repos/{repo.full_name}/pulls")
+        if t == "/repos/{owner}/{repo}/git/blobs/{file_sha}":
+            content = self.blobs[v["file_sha"]]
+            return web.json_response({"sha": v["file_sha"], "size": len(content),
+                                      "encoding": "base64",
+                                      "content": base64.b64encode(content).decode()})
+        if t == "/repos/{owner}/{repo}/contents/{path}":
+            assert repo is not None
+            ref = q.get("ref") or self._default_head(repo)
+            content = repo.commits[ref][v["path"]]
+            return web.json_response({
+                "type": "file", "encoding": "base64", "size": len(content), "name":
+                v["path"].rsplit("/", 1)[-1], "path": v["path"], "sha": git_blob_sha(content),
+                "content": base64.b64encode(content).decode()})
+        if t == "/repos/{owner}/{repo}/tarball/{ref}":
+            assert repo is not None
+            raise web.HTTPFound(f"/_codeload/{repo.full_name}/{v['ref']}")
+        if t == "/repos/{owner}/{repo}/check-runs":
+            assert repo is not None
+            run_id = next(self.ids)
+            run = {"id": run_id, "head_sha": body["head_sha"], "name": body["name"],
+                   "status": body.get("status", "queued"), "conclusion": None, "output": {},
+                   "annotations": [], "history": [], "completions": 0}
+            repo.check_runs[run_id] = run
+            self._apply_check(run, body)
+            return web.json_response(self._check_json(repo, run), status=201)
+        if t == "/repos/{owner}/{repo}/check-runs/{check_run_id}":
+            assert repo is not None
+            run = repo.check_runs[int(v["check_run_id"])]
+            if method == "PATCH":
+                self._apply_check(run, body)
+            return web.json_response(self._check_json(repo, run))
+        if t == "/repos/{owner}/{repo}/commits/{ref}/check-runs":
+            assert repo is not None
+            runs = [self._check_json(repo, r) for r in self.check_runs(repo, v["ref"])]
+            runs += repo.other_checks.get(v["ref"], [])
+            return web.json_response({"total_count": len(runs), "check_runs": runs})
+        if t == "/repos/{owner}/{repo}/commits/{ref}/status":
+            return web.json_response({"state": "success", "statuses": [], "sha": v["ref"],
+                                      "total_count": 0})
+        if t == "/repos/{owner}/{repo}/issues/{issue_number}/comments":
+            assert repo is not None
+            comment = {"id": next(self.ids), "body": body["body"],
+                       "issue_number": int(v["issue_number"])}
+            repo.comments.append(comment)
+            return web.json_response(comment, status=201)
+        if t == "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions":
+            assert repo is not None
+            reaction = {"id": next(self.ids), "comment_id": int(v["comment_id"]),
+                        "content": body["content"]}
+            repo.reactions.append(reaction)
+            return web.json_response(reaction, status=201)
+        if t == "/repos/{owner}/{repo}/collaborators/{username}/permission":
+            assert repo is not None
+            perm, role = repo.permissions[v["username"]]
+            return web.json_response({"permission": perm, "role_name": role,
+                                      "user": {"login": v["username"]}})
+        if t == "/orgs/{org}/teams/{team_slug}/memberships/{username}":
+            members = self.teams[(v["org"], v["team_slug"])]
+            if v["username"] not in members:
+                raise KeyError(v["username"])
+            return web.json_response({"state": "active", "role": "member", "url": ""})
+        if t == "/repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule":
+            assert repo is not None
+            repo.deployment_decisions.append({"run_id": int(v["run_id"]), **body})
+            return web.Response(status=204)
+        return web.json_response({"message": f"the fake does not implement {t}"}, status=501)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _default_head(self, repo: Repo) -> str:
+        raise KeyError("a ref is required by this fake")
+
+    def _paginated(self, items: list[Any], q: dict[str, str], path: str) -> web.Response:
+        per_page = int(q.get("per_page", 30))
+        page = int(q.get("page", 1))
+        chunk = items[(page - 1) * per_page: page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            headers["Link"] = f'<{self.url}{path}?per_page={per_page}&page={page + 1}>; rel="next"'
+        return web.json_response(chunk, headers=headers)
+
+    def _pull_files(self, repo: Repo, pull: Pull) -> list[dict[str, Any]]:
+        base, head = repo.commits[pull.base_sha], repo.commits[pull.head_sha]
+        files = []
+        for path in sorted(set(base) | set(head)):
+            old, new = base.get(path), head.get(path)
+            if old == new:
+                continue
+            status = "added" if old is None else "removed" if new is None else "modified"
+            entry: dict[str, Any] = {"filename": path, "status": status,
+                                     "sha": git_blob_sha(new if new is not None else b"")}
+            patch = "\n".join(difflib.unified_diff(
+                (old or b"").decode(errors="replace").splitlines(),
+                (new or b"").decode(errors="replace").splitlines(), lineterm="", n=3,
+            ))
+            entry["patch"] = "\n".join(patch.splitlines()[2:])  # without the ---/+++ header
+            files.append(entry)
+        return files
+
+    def _pull_json(self, repo: Repo, pull: Pull) -> dict[str, Any]:
+        return {
+            "number": pull.number, "state": pull.state, "draft": False,
+            "html_url": f"https://github.com/{repo.full_name}/pull/{pull.number}",
+            "user": {"login": pull.author, "type": "User"},
+            "head": {"sha": pull.head_sha, "ref": pull.head_ref},
+            "base": {"sha": pull.base_sha, "ref": pull.base_ref},
+        }
+
+    def _apply_check(self, run: dict[str, Any], body: dict[str, Any]) -> None:
+        run["history"].append(body)
+        if body.get("status") == "completed" or body.get("conclusion"):
+            run["completions"] += 1
+        for key in ("status", "conclusion", "name", "actions"):
+            if key in body:
+                run[key] = body[key]
+        if body.get("conclusion"):
+            run["status"] = "completed"
+        output = body.get("output") or {}
+        run["annotations"] += output.get("annotations", [])
+        run["output"].update({k: v for k, v in output.items() if k != "annotations"})
+
+    def _check_json(self, repo: Repo, run: dict[str, Any]) -> dict[str, Any]:
+        return {"id": run["id"], "name": run["name"], "head_sha": run["head_sha"],
+                "status": run["status"], "conclusion": run["conclusion"],
+                "html_url": f"https://github.com/{repo.full_name}/runs/{run['id']}"}
+
+    def _codeload(self, path: str) -> web.Response:
+        _, _, owner, name, ref = path.split("/", 4)
+        files = self.repos[f"{owner}/{name}"].commits[ref]
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+            for p, content in files.items():
+                info = tarfile.TarInfo(f"{owner}-{name}-{ref[:7]}/{p}")
+                info.size = len(content)
+                tar.addfile(info, io.BytesIO(content))
+        return web.Response(body=buf.getvalue(), content_type="application/x-gzip")
