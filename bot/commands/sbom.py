@@ -1,0 +1,80 @@
+"""`mergegate sbom [PATH]`: CycloneDX 1.6 JSON of the dependencies the lockfiles pin."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.commands.errors import UsageError
+from bot.config import ConfigError, Settings
+from bot.core.policy import DEFAULT_POLICY
+from bot.sbom import build_bom, render_bom, repository_inventory, repository_workspace
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sbom = subparsers.add_parser(
+        "sbom",
+        help="write a CycloneDX SBOM of the dependencies found",
+        description="Write CycloneDX 1.6 JSON of every package the lockfiles under PATH pin. "
+        "Exit 0: written; 2: usage or configuration error, or (with --vulnerabilities) "
+        "an unreachable advisory source.",
+    )
+    sbom.add_argument("path", nargs="?", default=".", help="the project folder (default: .)")
+    sbom.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    sbom.add_argument(
+        "--vulnerabilities",
+        action="store_true",
+        help="add the advisories that affect the packages (OSV.dev or MERGEGATE_OSV_DB)",
+    )
+    sbom.add_argument(
+        "--licenses-online",
+        action="store_true",
+        help="look up licenses the lockfiles do not carry on deps.dev (cached in the store)",
+    )
+    sbom.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.path)
+    if not root.is_dir():
+        raise UsageError(f"{args.path}: not a folder")
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    inventory = repository_inventory(root)
+    for err in inventory.errors:
+        print(f"mergegate: sbom: {err.message}", file=sys.stderr)
+    licenses = None
+    if args.licenses_online:
+        from bot.scanners.licenses import deps_dev_client
+        from bot.scanners.licenses.scanner import resolve
+
+        client = deps_dev_client(settings)
+        pinned = [d for d in inventory.dependencies if d.version is not None]
+        licenses = resolve(pinned, {}, client, online_for=lambda _d: True)
+        if client.problem:
+            print(f"mergegate: sbom: some licenses unknown: {client.problem}", file=sys.stderr)
+    findings = []
+    if args.vulnerabilities:
+        from bot.scanners import dependencies
+
+        result = dependencies.create(settings).scan(repository_workspace(root), DEFAULT_POLICY)
+        lockfile_errors = {e.message for e in inventory.errors}
+        source_errors = [e for e in result.errors if e.message not in lockfile_errors]
+        if source_errors:
+            raise UsageError(f"advisories unavailable: {source_errors[0].message}")
+        findings = result.findings
+    bom = build_bom(inventory, root.resolve().name, licenses, findings)
+    text = render_bom(bom)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {args.output}: {exc.strerror}") from None
+        count = len(bom.components)
+        print(f"{args.output}: {count} component{'' if count == 1 else 's'}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
