@@ -316,7 +316,8 @@ class FakeGitHub:
 
     # -- helpers ----------------------------------------------------------------------------
     def _default_head(self, repo: Repo) -> str:
-        raise KeyError("a ref is required by this fake")
+        """The default branch's head: this fake's latest commit of the repository."""
+        return list(repo.commits)[-1]
 
     def _paginated(self, items: list[Any], q: dict[str, str], path: str) -> web.Response:
         per_page = int(q.get("per_page", 30))
