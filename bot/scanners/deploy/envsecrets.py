@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.logscan.credentials import is_candidate
 from bot.scanners.deploy.rules import SECRET_IN_ENV, Violation
 from bot.scanners.secrets import detect_in_lines
+
+MIN_ENTROPY_LENGTH = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +23,26 @@ class EnvVar:
     line: int
 
 
+def could_hold_secret(line: str, value: str) -> bool:
+    """Cheap test before the detectors: a secret-like name or token shape, or a long value
+    mixing character classes (what the entropy detectors look at)."""
+    if is_candidate(line):
+        return True
+    if len(value) < MIN_ENTROPY_LENGTH or " " in value.strip():
+        return False
+    classes = sum(
+        (any(c.islower() for c in value), any(c.isupper() for c in value),
+         any(c.isdigit() for c in value))
+    )
+    return classes >= 2
+
+
 def secret_env_violations(path: str, variables: Sequence[EnvVar], where: str) -> list[Violation]:
     """One violation per variable whose value a secrets detector recognises."""
-    candidates = [v for v in variables if v.value.strip()]
+    candidates = [
+        v for v in variables
+        if v.value.strip() and could_hold_secret(f'{v.name}: "{v.value}"', v.value)
+    ]
     if not candidates:
         return []
     escaped = [(i + 1, f'{v.name}: "{v.value}"') for i, v in enumerate(candidates)]

@@ -16,9 +16,29 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml is present wherever PyYAML has wheels
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_RESOLVE_CACHE_MAX = 50_000
+
+
+class _Loader(_BaseLoader):
+    """The safe loader with implicit scalar tags memoised (keys and values repeat a lot)."""
+
+    _resolved: dict[tuple[str, bool, bool], str] = {}
+
+    def resolve(self, kind: type, value: object, implicit: tuple[bool, bool]) -> str:
+        if kind is not ScalarNode or not isinstance(value, str) or len(value) > 64:
+            return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        key = (value, implicit[0], implicit[1])
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+            if len(self._resolved) >= _RESOLVE_CACHE_MAX:
+                self._resolved.clear()
+            self._resolved[key] = tag
+        return tag
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DOCUMENTS = 1000
@@ -116,6 +136,7 @@ def load_documents(
     if size > max_bytes:
         raise YamlError(path, 1, f"{size} bytes, over the {max_bytes}-byte limit: not read")
     docs: list[Document] = []
+    may_alias = "&" in text  # no anchor, no alias: nothing can expand
     try:
         for root in yaml.compose_all(text, Loader=_Loader):
             if root is None:
@@ -124,7 +145,8 @@ def load_documents(
                 raise YamlError(
                     path, line_of(root), f"more than {max_documents} documents: not read"
                 )
-            _expanded_size(root, path, max_expanded_nodes)
+            if may_alias:
+                _expanded_size(root, path, max_expanded_nodes)
             docs.append(Document(root, line_of(root)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -149,9 +171,18 @@ def is_seq(node: Node | None) -> bool:
     return isinstance(node, SequenceNode)
 
 
+def _has_merge(node: MappingNode) -> bool:
+    return any(isinstance(k, ScalarNode) and k.tag == _MERGE for k, _ in node.value)
+
+
 def items(node: Node | None) -> Iterator[tuple[ScalarNode, Node]]:
     """Key/value pairs of a mapping with string keys, `<<` merge keys expanded (own keys win)."""
     if not isinstance(node, MappingNode):
+        return
+    if not _has_merge(node):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode):
+                yield k, v
         return
     own: list[tuple[ScalarNode, Node]] = []
     merged: list[tuple[ScalarNode, Node]] = []
@@ -176,16 +207,20 @@ def items(node: Node | None) -> Iterator[tuple[ScalarNode, Node]]:
 
 
 def get(node: Node | None, key: str) -> Node | None:
-    for k, v in items(node):
-        if k.value == key:
-            return v
-    return None
+    item = get_item(node, key)
+    return item[1] if item else None
 
 
 def get_item(node: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
-    for k, v in items(node):
-        if k.value == key:
+    if not isinstance(node, MappingNode):
+        return None
+    for k, v in node.value:
+        if isinstance(k, ScalarNode) and k.value == key and k.tag != _MERGE:
             return k, v
+    if _has_merge(node):
+        for k, v in items(node):
+            if k.value == key:
+                return k, v
     return None
 
 
