@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """Who may dismiss, self-dismissal, reasons and expiry."""
 
 from __future__ import annotations

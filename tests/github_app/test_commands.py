@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """The slash-command grammar: every command, every error message exactly."""
 
 from __future__ import annotations

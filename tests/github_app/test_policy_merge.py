@@ -1,4 +1,3 @@
-# ruff: noqa: E501
 """Organization policy enforcement and policy-change descriptions."""
 
 from __future__ import annotations
