@@ -271,3 +271,37 @@ spec:
     for f in result.findings:
         assert key not in repr(f) and password not in repr(f)
         assert "secretKeyRef" in f.message
+
+
+def test_kustomization_images_are_checked(tmp_path: Path) -> None:
+    text = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [deployment.yaml]
+images:
+- name: api
+  newName: docker.io/acme/api
+  newTag: latest
+- name: worker
+  newTag: "1.4"
+- name: web
+  newName: ghcr.io/acme/web
+  digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+"""
+    policy = DeployPolicy(allowed_registries=("ghcr.io/acme/",))
+    result = scan_files(tmp_path, {"overlays/prod/kustomization.yaml": text}, policy)
+    path = "overlays/prod/kustomization.yaml"
+    assert triples(result) == {
+        ("deploy.registry-not-allowed", path, 6),
+        ("deploy.image-latest-tag", path, 6),
+        ("deploy.registry-not-allowed", path, 8),
+    }
+
+
+def test_non_utf8_manifest_is_noted(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_bytes(b"apiVersion: v1\nkind: Pod\nname: \xff\xfe\n")
+    from bot.core.findings import ScanNote
+    from tests.deploy.support import scan_dir
+
+    result = scan_dir(tmp_path)
+    assert result.notes == [ScanNote("deploy: not UTF-8 text, not checked", "bad.yaml")]

@@ -99,3 +99,32 @@ def test_full_scan_has_no_regression_checks(tmp_path: Path) -> None:
 
     result = scan_files(tmp_path, {"app.py": 'URL = "http://plain.partner.io/"\n'})
     assert result.findings == []
+
+
+def test_environment_region_is_new_only_when_the_change_adds_it(tmp_path: Path) -> None:
+    from bot.config import Settings
+    from bot.core.policy import EnvironmentPolicy, Policy
+    from bot.scanners.deploy import create
+    from bot.workspace import CandidateFile, build_workspace
+
+    base = "version: 1\n"
+    head = "version: 1\ndeploy:\n  environments:\n    cn: {region: cn-north-1}\n"
+    (tmp_path / ".mergegate.yml").write_text(head)
+    policy = Policy(
+        deploy=DeployPolicy(
+            forbidden_regions=("cn-north-1",),
+            environments={"cn": EnvironmentPolicy(region="cn-north-1")},
+        )
+    )
+
+    def scan(base_text: str) -> list[tuple[int, bool]]:
+        ws = build_workspace(
+            tmp_path,
+            [CandidateFile(".mergegate.yml", added_lines=frozenset({2, 3, 4}))],
+            diff_aware=True,
+            base_reader=lambda p: base_text.encode(),
+        )
+        return [(f.line, f.new) for f in create(Settings()).scan(ws, policy).findings]
+
+    assert scan(base) == [(4, True)]
+    assert scan(head) == [(4, False)]
