@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 from pathlib import Path
@@ -124,7 +125,17 @@ def test_normalisation_makes_near_identical_lines_equal() -> None:
     assert normalise("ERROR disk full") != normalise("ERROR network down")
 
 
-def _args(files: list[str], fmt: str) -> object:
-    import argparse
-
+def _args(files: list[str], fmt: str) -> argparse.Namespace:
     return argparse.Namespace(files=files, format=fmt)
+
+
+def test_through_the_mergegate_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    log = tmp_path / "ci.log"
+    log.write_text(ci_log(3))
+    assert main(["logs", str(log), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["failures"]["clusters"][0]["count"] == 3
+    assert main(["logs", "--format", "xml", str(log)]) == 2
