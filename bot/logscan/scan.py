@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ BATCH = 500
 MAX_CLUSTERS = 2000
 MAX_LINE_CHARS = 4000
 SAMPLE_CHARS = 300
+MAX_MEMBER_BYTES = 4 * 1024**3
 
 
 @dataclass(slots=True)
@@ -126,21 +128,20 @@ def _lines(fh: BinaryIO) -> Iterator[str]:
         yield raw.decode("utf-8", "replace")
 
 
-def _scan_one(path: Path, shown: str, acc: _Accumulator) -> None:
+def _scan_stream(fh: BinaryIO, shown: str, acc: _Accumulator) -> None:
     grouper = EventGrouper()
     batch: list[tuple[int, str]] = []
     number = 0
-    with _open(path) as fh:
-        for number, raw in enumerate(_lines(fh), start=1):
-            text = clean(raw)
-            if is_candidate(text):
-                batch.append((number, text))
-                if len(batch) >= BATCH:
-                    acc.add_hits(shown, batch)
-                    batch = []
-            event = grouper.feed(number, text)
-            if event is not None:
-                acc.add_event(shown, event)
+    for number, raw in enumerate(_lines(fh), start=1):
+        text = clean(raw)
+        if is_candidate(text):
+            batch.append((number, text))
+            if len(batch) >= BATCH:
+                acc.add_hits(shown, batch)
+                batch = []
+        event = grouper.feed(number, text)
+        if event is not None:
+            acc.add_event(shown, event)
     last = grouper.finish()
     if last is not None:
         acc.add_event(shown, last)
@@ -148,18 +149,53 @@ def _scan_one(path: Path, shown: str, acc: _Accumulator) -> None:
     acc.report.lines += number
 
 
+def _scan_zip(path: Path, shown: str, acc: _Accumulator) -> None:
+    """Every member of a zip archive (GitHub's workflow-run logs come as one), as `zip!member`."""
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            name = f"{shown}!{info.filename}"
+            acc.report.files.append(name)
+            if info.file_size > MAX_MEMBER_BYTES:
+                acc.report.errors.append(
+                    FileError(name, f"{info.file_size} bytes uncompressed, over the "
+                              f"{MAX_MEMBER_BYTES}-byte limit: not read")
+                )
+                continue
+            with archive.open(info) as fh:
+                _scan_stream(fh, name, acc)  # type: ignore[arg-type]
+
+
+def _scan_path(path: Path, shown: str, acc: _Accumulator) -> None:
+    if zipfile.is_zipfile(path):
+        _scan_zip(path, shown, acc)
+        return
+    acc.report.files.append(shown)
+    with _open(path) as fh:
+        _scan_stream(fh, shown, acc)
+
+
+def scan_streams(streams: Iterable[tuple[str, BinaryIO]]) -> LogReport:
+    """Scan already-open binary streams (a forge's downloaded logs), each named for the report."""
+    acc = _Accumulator(LogReport())
+    for name, fh in streams:
+        acc.report.files.append(name)
+        _scan_stream(fh, name, acc)
+    return acc.finish()
+
+
 def scan_logs(paths: Iterable[str]) -> LogReport:
-    """Scan log files in order; unreadable ones become `FileError`s, never exceptions."""
+    """Scan log files (plain, gzip or zip) in order; unreadable ones become `FileError`s."""
     acc = _Accumulator(LogReport())
     for shown in paths:
-        acc.report.files.append(shown)
         try:
-            _scan_one(Path(shown), shown, acc)
+            _scan_path(Path(shown), shown, acc)
         except FileNotFoundError:
             acc.report.errors.append(FileError(shown, "no such file"))
         except IsADirectoryError:
             acc.report.errors.append(FileError(shown, "is a directory"))
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             acc.report.errors.append(FileError(shown, f"cannot read: {reason}"))
     return acc.finish()

@@ -139,3 +139,29 @@ def test_through_the_mergegate_command_line(
     assert main(["logs", str(log), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["failures"]["clusters"][0]["count"] == 3
     assert main(["logs", "--format", "xml", str(log)]) == 2
+
+
+def test_zip_of_workflow_logs_is_read_member_by_member(tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "logs_42.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("build/1_Set up job.txt", "Runner version 2.317.0\n")
+        zf.writestr("build/3_Run tests.txt", ci_log(4) + f"AWS_ACCESS_KEY_ID={AWS_KEY}\n")
+    report = scan_logs([str(archive)])
+    member = f"{archive}!build/3_Run tests.txt"
+    assert report.files == [f"{archive}!build/1_Set up job.txt", member]
+    assert [(c.path, c.line, c.type) for c in report.credentials] == [
+        (member, 24, "AWS Access Key")
+    ]
+    assert [(c.count, c.path) for c in report.sorted_clusters()][0] == (4, member)
+
+
+def test_scan_streams_for_downloaded_logs() -> None:
+    import io
+
+    from bot.logscan.scan import scan_streams
+
+    report = scan_streams([("run 7/job 2", io.BytesIO(ci_log(2).encode()))])
+    assert report.files == ["run 7/job 2"]
+    assert report.sorted_clusters()[0].count == 2
