@@ -154,7 +154,8 @@ def test_zip_of_workflow_logs_is_read_member_by_member(tmp_path: Path) -> None:
     assert [(c.path, c.line, c.type) for c in report.credentials] == [
         (member, 24, "AWS Access Key")
     ]
-    assert [(c.count, c.path) for c in report.sorted_clusters()][0] == (4, member)
+    top = report.sorted_clusters()[0]
+    assert (top.count, top.path) == (4, member)
 
 
 def test_scan_streams_for_downloaded_logs() -> None:
