@@ -104,3 +104,25 @@ def test_manifest_globs_limit_what_is_read(tmp_path: Path) -> None:
 def test_disabled_deploy_policy_reads_nothing(tmp_path: Path) -> None:
     result = scan_files(tmp_path, {"Dockerfile": "FROM alpine\n"}, DeployPolicy(enabled=False))
     assert result.findings == []
+
+
+def test_dockerfile_heredoc_bodies_are_not_instructions(tmp_path: Path) -> None:
+    text = (
+        "FROM alpine:3.20\n"
+        "RUN <<EOF\n"
+        "USER root\n"
+        "EXPOSE 22\n"
+        "EOF\n"
+        "COPY <<-'CONF' /etc/app.conf\n"
+        "  FROM nothing\n"
+        "CONF\n"
+        "USER 10001\n"
+    )
+    result = scan_files(tmp_path, {"Dockerfile": text}, DeployPolicy(allowed_ports=(443,)))
+    assert result.findings == []
+
+
+def test_here_strings_are_not_heredocs(tmp_path: Path) -> None:
+    text = 'FROM alpine:3.20\nRUN cat <<< "x" && echo $((1<<2))\nx\nUSER root\n'
+    result = scan_files(tmp_path, {"Dockerfile": text})
+    assert triples(result) == {("deploy.run-as-root", "Dockerfile", 4)}

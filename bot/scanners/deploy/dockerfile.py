@@ -13,6 +13,7 @@ from bot.scanners.deploy.images import check_image
 from bot.scanners.deploy.rules import PORT_NOT_ALLOWED, RUN_AS_ROOT, Violation
 
 _NAME = re.compile(r"^(?:dockerfile|containerfile)(?:\..+)?$|^.+\.(?:dockerfile|containerfile)$")
+_HEREDOC = re.compile(r"(?<!<)<<(?!<)-?[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?")
 _ENV_PAIR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
@@ -28,12 +29,18 @@ class Instruction:
 
 
 def instructions(text: str) -> list[Instruction]:
-    """Logical instructions with the line each starts on (continuations and comments folded)."""
+    """Logical instructions with the line each starts on (continuations, comments and heredoc
+    bodies folded away)."""
     out: list[Instruction] = []
     parts: list[str] = []
     start = 0
+    heredocs: list[str] = []  # terminators still expected, in order
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
+        if heredocs:
+            if stripped == heredocs[0]:
+                heredocs.pop(0)
+            continue
         if not parts and (not stripped or stripped.startswith("#")):
             continue
         if parts and stripped.startswith("#"):
@@ -44,15 +51,19 @@ def instructions(text: str) -> list[Instruction]:
             parts.append(stripped[:-1])
             continue
         parts.append(stripped)
-        logical = " ".join(p.strip() for p in parts)
+        out.append(_instruction(parts, start))
+        if out[-1].keyword in ("RUN", "COPY", "ADD"):
+            heredocs = _HEREDOC.findall(out[-1].args)
         parts = []
-        keyword, _, args = logical.partition(" ")
-        out.append(Instruction(keyword.upper(), args.strip(), start))
     if parts:
-        logical = " ".join(p.strip() for p in parts)
-        keyword, _, args = logical.partition(" ")
-        out.append(Instruction(keyword.upper(), args.strip(), start))
+        out.append(_instruction(parts, start))
     return out
+
+
+def _instruction(parts: list[str], start: int) -> Instruction:
+    logical = " ".join(p.strip() for p in parts)
+    keyword, _, args = logical.partition(" ")
+    return Instruction(keyword.upper(), args.strip(), start)
 
 
 def _words(args: str) -> list[str]:
