@@ -11,7 +11,7 @@ from bot.core.policy import DeployPolicy
 from bot.scanners.deploy import yamlsafe as y
 from bot.scanners.deploy.envsecrets import EnvVar, secret_env_violations
 from bot.scanners.deploy.images import check_image
-from bot.scanners.deploy.kubernetes import DANGEROUS_CAPABILITIES
+from bot.scanners.deploy.podspec import DANGEROUS_CAPABILITIES
 from bot.scanners.deploy.rules import (
     DANGEROUS_CAPABILITY,
     HOST_NAMESPACE,
