@@ -128,3 +128,36 @@ def test_environment_region_is_new_only_when_the_change_adds_it(tmp_path: Path) 
 
     assert scan(base) == [(4, True)]
     assert scan(head) == [(4, False)]
+
+
+TLS_OFF_LINES = [
+    "requests.get(url, verify=False)",
+    "  --insecure \\",
+    "pip install --trusted-host pypi.acme.io app",
+    "npm config set strict-ssl false",
+    "    validate_certs: no",
+    "insecure_skip_verify: true",
+    'skip_tls_verify = true',
+    "kubectl --insecure-skip-tls-verify get pods",
+    "ctx = ssl._create_unverified_context()",
+    "export NODE_TLS_REJECT_UNAUTHORIZED=0",
+    "git -c http.sslVerify=false clone repo",
+    "wget --no-check-certificate https://x",
+]
+TLS_ON_LINES = [
+    "requests.get(url, verify=True)",
+    "docker --insecure-registry mirror.local:5000 pull x",
+    "ssl_verify: true",
+    "tls.Config{InsecureSkipVerify: false}",
+]
+
+
+def test_tls_switch_off_patterns() -> None:
+    from bot.scanners.deploy.regressions import check_changed_lines
+
+    for text in TLS_OFF_LINES:
+        rules = [v.rule.id for v in check_changed_lines("deploy/x.sh", [(1, text)], None)]
+        assert "deploy.tls-verify-disabled" in rules, text
+    for text in TLS_ON_LINES:
+        rules = [v.rule.id for v in check_changed_lines("deploy/x.sh", [(1, text)], None)]
+        assert "deploy.tls-verify-disabled" not in rules, text

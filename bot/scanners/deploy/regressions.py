@@ -24,7 +24,7 @@ from bot.scanners.deploy.rules import (
 
 _URL = re.compile(r"\b(https?|wss?|ftp)://([^\s/'\"<>\\)\]`,;?#|]+)([^\s'\"<>\\)\]`,;|]*)")
 _TEMPLATED = re.compile(r"[${}%<>*]")
-_COMMENT_PREFIXES = ("#", "//", "/*", "*", "<!--", "--", ";", "rem ")
+_COMMENT_PREFIXES = ("#", "//", "/*", "*", "<!--", ";", "rem ")
 _DOC_SUFFIXES = (".md", ".rst", ".txt", ".adoc", ".svg", ".lock", ".sum", ".min.js", ".map",
                  ".html", ".htm", ".xml", ".csv")
 _DOC_NAMES = ("license", "licence", "notice", "changelog", "authors", "contributors", "copying",
@@ -63,6 +63,12 @@ _TLS_OFF = re.compile(
     | \bsslVerify\s*[:=]?\s*["']?false\b
     | insecure-skip-tls-verify(?:\s*[:=]\s*true|\b)
     | --no-check-certificate\b
+    | (?<![\w-])--insecure(?![\w-])
+    | --trusted-host\b
+    | \bstrict-ssl\s*[=\s]\s*false\b
+    | \bvalidate_certs\s*[:=]\s*(?:no|false)\b
+    | \b(?:tls_)?insecure_skip_verify\s*[:=]\s*true\b
+    | \bskip[_-]?tls[_-]?verify\s*[:=]\s*true\b
     | \bcurl\b[^|;&\n]*\s(?:-k|--insecure)\b
     | CURLOPT_SSL_VERIFY(?:PEER|HOST)\s*,\s*(?:false|0)\b
     | ServerCertificateValidationCallback\s*=.*\btrue\b
