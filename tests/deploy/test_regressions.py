@@ -161,3 +161,17 @@ def test_tls_switch_off_patterns() -> None:
     for text in TLS_ON_LINES:
         rules = [v.rule.id for v in check_changed_lines("deploy/x.sh", [(1, text)], None)]
         assert "deploy.tls-verify-disabled" not in rules, text
+
+
+def test_plaintext_grpc_channels() -> None:
+    from bot.scanners.deploy.regressions import check_changed_lines
+
+    def rules(text: str) -> list[str]:
+        return [v.rule.id for v in check_changed_lines("svc/client.py", [(1, text)], None)]
+
+    assert rules('ch = grpc.insecure_channel("payments.partner.io:443")') == [
+        "deploy.plaintext-http"
+    ]
+    assert rules("conn, err := grpc.Dial(addr, grpc.WithInsecure())") == ["deploy.plaintext-http"]
+    assert rules('ch = grpc.insecure_channel("localhost:50051")') == []
+    assert rules('ch = grpc.insecure_channel("cartservice:7070")') == []

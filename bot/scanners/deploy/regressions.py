@@ -76,6 +76,31 @@ _TLS_OFF = re.compile(
 )
 
 
+# Plaintext transports that are not URLs: gRPC without TLS.
+_PLAIN_CHANNEL = re.compile(
+    r"\binsecure_channel\s*\(|\bWithInsecure\s*\(|insecure\.NewCredentials\s*\(|"
+    r"\.usePlaintext\s*\(|ChannelCredentials\.Insecure\b"
+)
+_LITERAL_HOST = re.compile(r"[\"']([A-Za-z0-9.\-\[\]:]+?)(?::\d+)?[\"']")
+
+
+def _plaintext_channel(number: int, line: str, base_lines: set[str]) -> list[Violation]:
+    """A gRPC channel opened without TLS, unless it names a local host or was there before."""
+    m = _PLAIN_CHANNEL.search(line)
+    if m is None or _fold(line) in base_lines:
+        return []
+    hosts = [h for h in _LITERAL_HOST.findall(line) if host_of(h)]
+    if hosts and all(is_local(host_of(h) or "") for h in hosts):
+        return []
+    return [
+        Violation(
+            PLAINTEXT_HTTP, number, line,
+            f"`{m.group(0).rstrip('(').strip()}` opens a plaintext gRPC channel. Use TLS "
+            "channel credentials for anything that leaves the host.",
+        )
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     scheme: str
@@ -159,7 +184,8 @@ def check_changed_lines(
     if skipped_path(path):
         return []
     base_urls, base_secure, base_hosts = _base_urls(base)
-    base_tls = {_fold(b) for b in (base or "").splitlines() if _TLS_OFF.search(b)}
+    base_lines = {_fold(b) for b in (base or "").splitlines()}
+    base_tls = {b for b in base_lines if _TLS_OFF.search(b)}
     out: list[Violation] = []
     announced: set[str] = set()
     for number, line in lines:
@@ -196,6 +222,7 @@ def check_changed_lines(
                         f"({ep.scheme}s://) so the traffic is encrypted.",
                     )
                 )
+        out.extend(_plaintext_channel(number, line, base_lines))
         m = _TLS_OFF.search(line)
         if m and _fold(line) not in base_tls:
             out.append(
