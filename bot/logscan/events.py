@@ -42,6 +42,7 @@ class Event:
     line: int
     lines: list[str] = field(default_factory=list)
     python: bool = False
+    pytest: bool = False  # pytest's `E   ` lines continue each other
     closed_by_exception: bool = False
     truncated: int = 0
 
@@ -63,7 +64,9 @@ class EventGrouper:
         done: Event | None = None
         cur = self.current
         if cur is not None:
-            if text.strip() and _CONTINUATION.match(text):
+            if text.strip() and (
+                _CONTINUATION.match(text) or (cur.pytest and text.startswith("E   "))
+            ):
                 cur.add(text)
                 return None
             if cur.python and not cur.closed_by_exception and text.strip():
@@ -75,7 +78,7 @@ class EventGrouper:
         if text.startswith(_PY_HEADER):
             self.current = Event(number, [text], python=True)
         elif is_error(text):
-            self.current = Event(number, [text])
+            self.current = Event(number, [text], pytest=text.startswith("E   "))
         return done
 
     def finish(self) -> Event | None:

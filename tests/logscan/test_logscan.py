@@ -166,3 +166,20 @@ def test_scan_streams_for_downloaded_logs() -> None:
     report = scan_streams([("run 7/job 2", io.BytesIO(ci_log(2).encode()))])
     assert report.files == ["run 7/job 2"]
     assert report.sorted_clusters()[0].count == 2
+
+
+def test_pytest_assertion_blocks_and_java_traces_are_single_events(tmp_path: Path) -> None:
+    log = tmp_path / "test.log"
+    block = [
+        "E   AssertionError: assert {n} == 200",
+        "E    +  where {n} = response.status_code",
+        "",
+        'java.lang.IllegalStateException: order {n} not found',
+        "\tat com.acme.Orders.find(Orders.java:{n})",
+        "\t... {n} more",
+        "",
+    ]
+    lines = [text.format(n=n) for n in range(3, 9) for text in block]
+    log.write_text("\n".join(lines) + "\n")
+    report = scan_logs([str(log)])
+    assert [(c.count, len(c.sample)) for c in report.sorted_clusters()] == [(6, 2), (6, 3)]
