@@ -22,14 +22,14 @@ def load_session(blob):
     return pickle.loads(blob)
 """
 
-FEATURE_APP = """\
+FEATURE_APP = f"""\
 import pickle
 import sqlite3
 
 from flask import Flask, request
 
 app = Flask(__name__)
-AWS_ACCESS_KEY_ID = "{key}"
+AWS_ACCESS_KEY_ID = "{AWS_KEY}"
 
 
 def load_session(blob):
@@ -41,7 +41,7 @@ def user():
     name = request.args.get("name")
     db = sqlite3.connect("app.db")
     return db.execute("SELECT * FROM users WHERE name = '" + name + "'").fetchall()
-""".format(key=AWS_KEY)
+"""
 
 
 def make_change(repo: Repo) -> None:

@@ -1,0 +1,125 @@
+"""Scan-engine benchmark: full scan, diff-aware one-file scan, and the floor, in one run.
+
+The corpus is real code: Python packages installed in this environment, copied into a temp git
+repository (a base commit, then a branch that changes one file). Figures are medians; ratios are
+against baselines measured in the same run:
+
+- floor: Semgrep (the same CLI and merged rules mergegate uses) and detect-secrets run directly
+  on the changed file, as two processes;
+- baseline full: Semgrep's own full scan of the repository plus detect-secrets' own full scan.
+
+    python bench/bench_scan.py [--files 2000] [--runs 5] [--full-runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+PACKAGES = ("aiohttp", "sqlalchemy", "yaml", "jsonschema", "cryptography", "packaging",
+            "gitlab", "gidgethub", "cyclonedx", "univers", "alembic", "psycopg", "pip",
+            "setuptools", "prometheus_client", "detect_secrets", "requests", "urllib3")
+
+
+def site_packages() -> Path:
+    import sysconfig
+
+    return Path(sysconfig.get_paths()["purelib"])
+
+
+def build_corpus(root: Path, max_files: int) -> tuple[Path, str]:
+    repo = root / "corpus"
+    repo.mkdir()
+    count = 0
+    for name in PACKAGES:
+        src = site_packages() / name
+        if not src.is_dir():
+            continue
+        for f in sorted(src.rglob("*.py")):
+            if count >= max_files:
+                break
+            dest = repo / name / f.relative_to(src)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, dest)
+            count += 1
+    git = ["git", "-C", str(repo), "-c", "user.email=b@b", "-c", "user.name=b"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "corpus"], check=True)
+    subprocess.run([*git, "checkout", "-q", "-b", "change"], check=True)
+    changed = sorted(repo.rglob("*.py"))[len(list(repo.rglob("*.py"))) // 2]
+    with changed.open("a") as fh:
+        fh.write("\n\ndef _bench_added(db, name):\n"
+                 "    return db.execute(\"SELECT * FROM t WHERE n = '\" + name + \"'\")\n")
+    subprocess.run([*git, "commit", "-q", "-am", "one-file change"], check=True)
+    return repo, str(changed.relative_to(repo))
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, env=env, check=False)
+    elapsed = time.perf_counter() - started
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def median(cmds: list[list[str]], cwd: Path, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        samples.append(sum(timed(c, cwd) for c in cmds))
+    return statistics.median(samples)
+
+
+def merged_rules() -> Path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from bot.scanners.sast import bundled_rules_dir, load_rules, merged_config, rule_files
+
+    return merged_config(load_rules(rule_files(bundled_rules_dir())),
+                         Path(tempfile.gettempdir()) / "mergegate-semgrep")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--full-runs", type=int, default=3)
+    args = parser.parse_args()
+    jobs = str(min(4, os.cpu_count() or 1))
+    with tempfile.TemporaryDirectory() as tmp:
+        repo, changed = build_corpus(Path(tmp), args.files)
+        files = len(list(repo.rglob("*.py")))
+        lines = sum(len(p.read_bytes().splitlines()) for p in repo.rglob("*.py"))
+        config = merged_rules()
+        semgrep = [str(BIN / "semgrep"), "scan", "--experimental", "--json", "--metrics=off",
+                   "--disable-version-check", "--quiet", "--config", str(config), "--jobs", jobs]
+        mergegate = [str(BIN / "mergegate"), "scan", "--format", "json"]
+        ds = [str(BIN / "detect-secrets"), "scan"]
+        print(f"corpus: {files} Python files, {lines} lines; changed: {changed}")
+
+        diff = median([[*mergegate, "--base", "main", "."]], repo, args.runs)
+        floor = median([[*semgrep, changed], [*ds, changed]], repo, args.runs)
+        full = median([[*mergegate, "--all", "."]], repo, args.full_runs)
+        baseline_full = median([[*semgrep, "."], [*ds, "--all-files", "."]], repo, args.full_runs)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    print(f"diff-aware one-file scan   median {diff:7.2f} s  ({args.runs} runs)")
+    print(f"floor (semgrep + d-s)      median {floor:7.2f} s  -> ratio {diff / floor:.2f}x (target <= 1.3x)")
+    print(f"full scan (--all)          median {full:7.2f} s  ({args.full_runs} runs)")
+    print(f"diff-aware speed-up        {full / diff:.1f}x faster than the full scan (target >= 10x)")
+    print(f"baseline full (semgrep + d-s) {baseline_full:7.2f} s -> ratio {full / baseline_full:.2f}x "
+          "(target <= 1.2x)")
+    print(f"peak RSS of any process    {peak_mb:.0f} MB (target < 500 MB)")
+
+
+if __name__ == "__main__":
+    main()
