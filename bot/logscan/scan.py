@@ -22,6 +22,7 @@ BATCH = 500
 MAX_CLUSTERS = 2000
 MAX_LINE_CHARS = 4000
 SAMPLE_CHARS = 300
+SAMPLE_LINES = 20
 MAX_MEMBER_BYTES = 4 * 1024**3
 
 
@@ -81,7 +82,8 @@ class _Accumulator:
         if len(self.clusters) >= MAX_CLUSTERS:
             self.report.unclustered += 1
             return
-        sample = [text[:SAMPLE_CHARS] for text in redact(event.lines, path)]
+        shown = event.lines[:SAMPLE_LINES]
+        sample = [text[:SAMPLE_CHARS] for text in redact(shown, path)]
         self.clusters[key] = Cluster(key, 1, path, event.line, sample, event.python)
 
     def add_hits(self, path: str, batch: list[tuple[int, str]]) -> None:

@@ -183,3 +183,12 @@ def test_pytest_assertion_blocks_and_java_traces_are_single_events(tmp_path: Pat
     log.write_text("\n".join(lines) + "\n")
     report = scan_logs([str(log)])
     assert [(c.count, len(c.sample)) for c in report.sorted_clusters()] == [(6, 2), (6, 3)]
+
+
+def test_samples_are_redacted_even_without_a_keyword(tmp_path: Path) -> None:
+    log = tmp_path / "x.log"
+    blob = "q8ZrT4mWv1Xy9KpL2sN7bQ0cR5dF3gH6jE8uA1iO"
+    log.write_text(f'ERROR upload rejected: "{blob}"\n')
+    report = scan_logs([str(log)])
+    assert report.credentials == []  # entropy alone is not reported for logs...
+    assert report.clusters[0].sample == ['ERROR upload rejected: "[REDACTED]"']  # ...but hidden
