@@ -98,7 +98,7 @@ class DeployScanner:
         try:
             head = self._violations(kind, f.path, text, policy)
         except YamlError as exc:
-            if "invalid YAML" in exc.reason and any(m in text for m in _TEMPLATE_MARKERS):
+            if exc.syntax and any(m in text for m in _TEMPLATE_MARKERS):
                 result.notes.append(
                     ScanNote(f"deploy: {exc.path}:{exc.line}: templated YAML (Helm or another "
                              "template language) is not checked until rendered", f.path)

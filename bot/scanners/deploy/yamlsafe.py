@@ -54,11 +54,12 @@ _MERGE = "tag:yaml.org,2002:merge"
 class YamlError(ValueError):
     """A document that cannot be read safely; ``str()`` is ``path:line: message``."""
 
-    def __init__(self, path: str, line: int, message: str) -> None:
+    def __init__(self, path: str, line: int, message: str, *, syntax: bool = False) -> None:
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
         self.reason = message
+        self.syntax = syntax  # True: not YAML at all (a template, say), not a refused input
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +153,9 @@ def load_documents(
         mark = exc.problem_mark or exc.context_mark
         line = int(mark.line) + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlError(path, line, f"invalid YAML: {problem}") from None
+        raise YamlError(path, line, f"invalid YAML: {problem}", syntax=True) from None
     except yaml.YAMLError as exc:
-        raise YamlError(path, 1, f"invalid YAML: {exc}") from None
+        raise YamlError(path, 1, f"invalid YAML: {exc}", syntax=True) from None
     except RecursionError:
         raise YamlError(path, 1, "document nested too deeply: refused") from None
     return docs
