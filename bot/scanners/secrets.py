@@ -8,8 +8,13 @@ never leaves this module except as `SecretHit.value`, which exists only so calle
 from __future__ import annotations
 
 import json
+import logging
+import multiprocessing
+import os
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +28,8 @@ from bot.config import Settings
 from bot.core.findings import Finding, ScannerError, ScanResult, Severity, fingerprint
 from bot.core.policy import Policy
 from bot.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 # detect-secrets keeps its settings in module globals: one scan at a time per process.
 _SETTINGS_LOCK = threading.RLock()
@@ -94,6 +101,44 @@ def load_baseline(text: str, source: str) -> set[tuple[str, str, str]]:
     return {(filename, s.secret_hash, s.type) for filename, s in collection}
 
 
+def most_specific(hits: list[SecretHit]) -> list[SecretHit]:
+    """One finding per secret: when a specific detector and an entropy detector flag the same
+    line (a GitHub token is also a high-entropy string), keep the specific one."""
+    specific_lines = {h.line for h in hits if h.type not in _LOW_TYPES}
+    best: dict[tuple[int, str], SecretHit] = {}
+    for hit in sorted(hits, key=lambda h: (-severity_of(h.type), h.type)):
+        if hit.type in _LOW_TYPES and hit.line in specific_lines:
+            continue  # the entropy detector re-finding a value a specific detector named
+        best.setdefault((hit.line, hit.secret_hash), hit)
+    return sorted(best.values(), key=lambda h: (h.line, h.type))
+
+
+# Below this many files a process pool costs more than it saves.
+PARALLEL_MIN_FILES = 200
+
+
+def _scan_chunk(paths: list[str]) -> list[list[SecretHit]]:
+    return [detect_in_file(p) for p in paths]
+
+
+def _scan_files(paths: list[str]) -> list[list[SecretHit]]:
+    """detect-secrets over many files: in-process when few, on every core when many."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(paths) < PARALLEL_MIN_FILES or workers < 2:
+        return _scan_chunk(paths)
+    size = max(20, len(paths) // (workers * 4))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    # spawn, not fork: the engine runs scanners in threads, and forking a threaded process
+    # can copy a held lock into the child.
+    ctx = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            return [hits for chunk in pool.map(_scan_chunk, chunks) for hits in chunk]
+    except (BrokenProcessPool, OSError) as exc:
+        log.warning("secrets: process pool failed (%s); scanning in-process", exc)
+        return _scan_chunk(paths)
+
+
 class SecretsScanner:
     name = "secrets"
 
@@ -112,14 +157,14 @@ class SecretsScanner:
                 accepted = load_baseline(baseline_file.read_text(encoding="utf-8"), baseline_path)
             except (ValueError, OSError) as exc:
                 result.errors.append(ScannerError(self.name, str(exc), baseline_path))
-        for f in workspace.files:
-            if f.path == baseline_path:
-                continue
-            hits = [
+        files = [f for f in workspace.files if f.path != baseline_path]
+        found = _scan_files([str(workspace.abspath(f.path)) for f in files])
+        for f, file_hits in zip(files, found, strict=True):
+            hits = most_specific([
                 hit
-                for hit in detect_in_file(str(workspace.abspath(f.path)))
+                for hit in file_hits
                 if f.is_added(hit.line) and (f.path, hit.secret_hash, hit.type) not in accepted
-            ]
+            ])
             if not hits:
                 continue
             before = self._base_secrets(workspace, f.path) if workspace.diff_aware else set()
