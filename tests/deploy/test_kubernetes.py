@@ -216,6 +216,7 @@ spec:
       securityContext: {runAsNonRoot: true}
       nodeSelector:
         topology.kubernetes.io/region: cn-north-1
+        topology.kubernetes.io/zone: cn-north-1b
       affinity:
         nodeAffinity:
           requiredDuringSchedulingIgnoredDuringExecution:
@@ -236,7 +237,8 @@ spec:
     result = scan_files(tmp_path, {"d.yaml": manifest}, policy)
     assert triples(result) == {
         ("deploy.forbidden-region", "d.yaml", 9),
-        ("deploy.forbidden-region", "d.yaml", 19),
+        ("deploy.forbidden-region", "d.yaml", 10),
+        ("deploy.forbidden-region", "d.yaml", 20),
     }
 
 

@@ -23,7 +23,10 @@ from bot.scanners.deploy.rules import (
     Violation,
 )
 
-REGION_LABELS = ("topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region")
+REGION_LABELS = (
+    "topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region",
+    "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone",
+)
 DANGEROUS_CAPABILITIES = frozenset(
     {
         "ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO", "SYS_BOOT",
