@@ -96,3 +96,14 @@ def test_environment_region_from_policy(tmp_path: Path) -> None:
     assert result.findings[0].message.startswith(
         "Deployment environment china deploys to cn-north-1"
     )
+
+
+def test_region_matching_counts_zones_not_neighbours() -> None:
+    from bot.scanners.deploy.regions import forbidden_region
+
+    forbidden = ("us-east-1", "europe-west3")
+    assert forbidden_region("US-EAST-1", forbidden) == "us-east-1"
+    assert forbidden_region("us-east-1c", forbidden) == "us-east-1"
+    assert forbidden_region("europe-west3-b", forbidden) == "europe-west3"
+    assert forbidden_region("us-east-10", forbidden) is None
+    assert forbidden_region("us-east-2", forbidden) is None
