@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,8 +37,6 @@ from bot.core.findings import (
 )
 from bot.core.policy import Policy
 from bot.workspace import Workspace
-
-MAX_ARGS_BYTES = 512 * 1024
 
 
 class RulesError(Exception):
@@ -100,18 +99,6 @@ def merged_config(rules: list[dict[str, Any]], cache_dir: Path) -> Path:
 class _Target:
     rel: str
     version: str  # "head" or "base"
-
-
-def _chunks(paths: Sequence[str]) -> list[list[str]]:
-    chunks: list[list[str]] = [[]]
-    size = 0
-    for p in paths:
-        if size + len(p) + 1 > MAX_ARGS_BYTES and chunks[-1]:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(p)
-        size += len(p) + 1
-    return chunks
 
 
 def _cwe_ids(meta: dict[str, Any]) -> tuple[str, ...]:
@@ -225,24 +212,35 @@ class SemgrepScanner:
             config, rule_ids = self.config_for(workspace, policy)
         except RulesError as exc:
             return ScanResult(errors=[ScannerError(self.name, str(exc))])
-        with tempfile.TemporaryDirectory(prefix="mergegate-base-") as tmp:
-            targets = self._targets(workspace, Path(tmp))
-            results: list[dict[str, Any]] = []
+        with tempfile.TemporaryDirectory(prefix="mergegate-sast-") as tmp:
+            tree = Path(tmp)
+            targets = self._stage(workspace, tree)
             try:
-                for chunk in _chunks(list(targets)):
-                    data = self.run_semgrep(config, chunk, workspace.root)
-                    results += data.get("results", [])
-                    self._collect_errors(data, targets, result)
+                data = self.run_semgrep(config, ["."], tree)
             except RulesError as exc:
                 return ScanResult(errors=[ScannerError(self.name, str(exc))])
-            findings = self._findings(results, targets, workspace, rule_ids)
+            self._collect_errors(data, targets, result)
+            findings = self._findings(data.get("results", []), targets, tree, workspace, rule_ids)
         result.findings = collapse_overlaps(findings)
         return result
 
-    def _targets(self, workspace: Workspace, tmp: Path) -> dict[str, _Target]:
+    def _stage(self, workspace: Workspace, tree: Path) -> dict[str, _Target]:
+        """Lay the files to scan out in one folder: `head/` and, when diff-aware, `base/`.
+
+        Semgrep is given that folder, not a list of files: with many files on its command line
+        it slows down badly (semgrep#11404). An empty .semgrepignore turns off Semgrep's default
+        ignores (tests/, node_modules/ ...): which files to scan is the workspace's decision.
+        """
+        (tree / ".semgrepignore").write_text("# MergeGate chooses the targets\n")
         targets: dict[str, _Target] = {}
         for f in workspace.files:
-            targets[str(workspace.abspath(f.path))] = _Target(f.path, "head")
+            dest = tree / "head" / f.path
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(workspace.abspath(f.path), dest)
+            except OSError:
+                shutil.copyfile(workspace.abspath(f.path), dest)
+            targets[f"head/{f.path}"] = _Target(f.path, "head")
         if workspace.diff_aware:
             for f in workspace.files:
                 if f.status == "added":
@@ -250,10 +248,10 @@ class SemgrepScanner:
                 base = workspace.base_bytes(f.path)
                 if base is None:
                     continue
-                dest = tmp / f.path
+                dest = tree / "base" / f.path
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes(base)
-                targets[str(dest)] = _Target(f.path, "base")
+                targets[f"base/{f.path}"] = _Target(f.path, "base")
         return targets
 
     def _collect_errors(
@@ -276,6 +274,7 @@ class SemgrepScanner:
         self,
         results: list[dict[str, Any]],
         targets: dict[str, _Target],
+        tree: Path,
         workspace: Workspace,
         rule_ids: frozenset[str],
     ) -> list[Finding]:
@@ -288,7 +287,7 @@ class SemgrepScanner:
                 continue
             key = str(r["path"])
             if key not in texts:
-                texts[key] = Path(key).read_text(encoding="utf-8", errors="replace").splitlines()
+                texts[key] = (tree / key).read_text(encoding="utf-8", errors="replace").splitlines()
             lines = texts[key]
             start, end = int(r["start"]["line"]), int(r["end"]["line"])
             content = "\n".join(lines[start - 1 : end])
