@@ -150,3 +150,20 @@ def test_severity_from_cvss_v4_then_v3_then_ghsa_then_medium(fixtures: Path) -> 
         "CWE-1286",
         "CWE-601",
     )
+
+
+def test_alias_groups_merge_transitively_and_keep_strangers_apart() -> None:
+    from bot.scanners.dependencies.vulnerabilities import canonical_id, group_by_alias
+
+    a = {"id": "PYSEC-1", "aliases": ["CVE-1"]}
+    b = {"id": "OSV-2", "aliases": ["CVE-2"]}
+    c = {"id": "GHSA-c", "aliases": ["CVE-1", "CVE-2"]}
+    d = {"id": "PYSEC-9", "aliases": ["CVE-9"]}
+    e = {"id": "GHSA-e", "aliases": ["PYSEC-9"]}
+    groups = group_by_alias([a, b, d, c, e])
+    assert [sorted(x["id"] for x in g) for g in groups] == [
+        ["GHSA-c", "OSV-2", "PYSEC-1"],
+        ["GHSA-e", "PYSEC-9"],
+    ]
+    assert canonical_id(["CVE-1", "PYSEC-1", "GHSA-c"]) == "GHSA-c"
+    assert canonical_id(["CVE-1", "PYSEC-1"]) == "PYSEC-1"

@@ -32,8 +32,10 @@ def test_folder_and_all_zip_give_the_same_candidates(fixtures: Path, tmp_path: P
             zf.write(p, p.name)
     zipped = ids(OfflineOsv(archive, tmp_path / "i2").advisories(QUERIES))
     assert folder == zipped
-    assert len(folder[QUERIES[0]]) == 116  # every django advisory of the fixtures
-    assert folder[QUERIES[1]] == ["GHSA-35jh-r3h4-6jhm", "GHSA-jf85-cpcp-j695", "GHSA-p6mc-m468-83gw"]
+    # only the advisories affecting the version are read in full
+    assert len(folder[QUERIES[0]]) == 36  # of the 116 django advisories of the fixtures
+    assert "PYSEC-2014-19" in folder[QUERIES[0]] and "PYSEC-2021-439" not in folder[QUERIES[0]]
+    assert folder[QUERIES[1]] == ["GHSA-35jh-r3h4-6jhm"]  # not jf85 (< 4.17.12) nor p6mc
     assert folder[QUERIES[2]] == []
 
 
@@ -50,6 +52,13 @@ def test_restart_reuses_the_index_and_a_change_rebuilds_it(tmp_path: Path) -> No
     third = OfflineOsv(db, tmp_path / "index")
     assert ids(third.advisories([Query("PyPI", "foo-bar", "1")])) == {
         Query("PyPI", "foo-bar", "1"): ["T-1", "T-2"]
+    }
+
+
+def test_withdrawn_advisories_are_not_indexed(fixtures: Path, tmp_path: Path) -> None:
+    src = OfflineOsv(fixtures / "osv", tmp_path / "index")
+    assert ids(src.advisories([Query("PyPI", "hyperledger", "0.1.5")])) == {
+        Query("PyPI", "hyperledger", "0.1.5"): []
     }
 
 

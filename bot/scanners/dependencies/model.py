@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # OSV ecosystem names, the one spelling used everywhere in this package.
 PYPI = "PyPI"
@@ -19,6 +20,7 @@ ECOSYSTEMS: tuple[str, ...] = (PYPI, NPM, GO, CARGO, RUBYGEMS, PACKAGIST, MAVEN,
 _PEP503 = re.compile(r"[-_.]+")
 
 
+@lru_cache(maxsize=100_000)
 def normalize_name(ecosystem: str, name: str) -> str:
     """The name as advisories index it: PEP 503 for PyPI, lower case for NuGet and
     Packagist (case-insensitive registries), unchanged elsewhere."""

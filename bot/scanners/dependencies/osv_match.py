@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cvss import CVSS3, CVSS4
 
 from bot.core.findings import Severity
 from bot.scanners.dependencies.model import normalize_name
-from bot.scanners.dependencies.versions import SEMVER, parse_version, same_version, supported
+from bot.scanners.dependencies.versions import (
+    SEMVER,
+    canonical,
+    parse_version,
+    supported,
+    version_set,
+)
 
 Advisory = Mapping[str, Any]
 
@@ -36,34 +43,39 @@ class RangeHit:
     fixed_versions: tuple[str, ...] = ()
 
 
-def _event_sort_key(kind: str, event: Mapping[str, str]) -> tuple[int, Any]:
-    (name, value), *_ = event.items()
-    if name == "introduced" and value == "0":
-        return (0, None)
-    return (1, parse_version(kind, value))
+@lru_cache(maxsize=50_000)
+def _compiled(kind: str, events: tuple[tuple[str, str], ...]) -> tuple[Any, ...]:
+    """A range's events with parsed versions, in version order ("0" first), then its
+    limits: ((kind, version|None)..., ), (limit versions | None for "*")."""
+    ordinary: list[tuple[int, Any, str]] = []
+    limits: list[Any] = []
+    for name, value in events:
+        if name == "limit":
+            limits.append(None if value == "*" else parse_version(kind, value))
+        elif name == "introduced" and value == "0":
+            ordinary.append((0, None, name))
+        elif name in ("introduced", "fixed", "last_affected"):
+            ordinary.append((1, parse_version(kind, value), name))
+    ordinary.sort(key=lambda e: (e[0], e[1]) if e[1] is not None else (0, 0))
+    return tuple((name, parsed) for _, parsed, name in ordinary), tuple(limits)
 
 
 def range_affects(kind: str, events: Iterable[Mapping[str, str]], version: str) -> bool:
     """Evaluate one range's events for `version` (raises ValueError if unorderable)."""
     v = parse_version(kind, version)
-    ordinary: list[Mapping[str, str]] = []
-    limits: list[str] = []
-    for event in events:
-        if "limit" in event:
-            limits.append(event["limit"])
-        elif event:
-            ordinary.append(event)
-    if limits and not any(lim == "*" or v < parse_version(kind, lim) for lim in limits):
+    key = tuple(item for event in events for item in event.items())
+    ordered, limits = _compiled(kind, key)
+    if limits and not any(lim is None or v < lim for lim in limits):
         return False
     affected = False
-    for event in sorted(ordinary, key=lambda e: _event_sort_key(kind, e)):
-        if "introduced" in event:
-            if event["introduced"] == "0" or v >= parse_version(kind, event["introduced"]):
+    for name, parsed in ordered:
+        if name == "introduced":
+            if parsed is None or v >= parsed:
                 affected = True
-        elif "fixed" in event:
-            if v >= parse_version(kind, event["fixed"]):
+        elif name == "fixed":
+            if v >= parsed:
                 affected = False
-        elif "last_affected" in event and v > parse_version(kind, event["last_affected"]):
+        elif v > parsed:  # last_affected
             affected = False
     return affected
 
@@ -98,8 +110,9 @@ def affects(advisory: Advisory, ecosystem: str, name: str, version: str) -> Rang
                     fixes.extend(e["fixed"] for e in events if "fixed" in e)
             except ValueError:
                 continue  # an unorderable version: the `versions` list may still decide
-        if any(same_version(ecosystem, version, str(v)) for v in entry.get("versions") or []):
-            hit = True
+        listed = entry.get("versions")
+        if not hit and listed:
+            hit = canonical(ecosystem, version) in version_set(ecosystem, tuple(map(str, listed)))
     return RangeHit(hit, tuple(fixes))
 
 
@@ -132,18 +145,23 @@ def severity_of(advisory: Advisory) -> Severity:
     """CVSS v4, else v3 vector in `severity[]`, else GHSA `database_specific.severity`,
     else medium."""
     by_type = {str(s.get("type")): str(s.get("score", "")) for s in advisory.get("severity") or []}
-    for kind, cls in (("CVSS_V4", CVSS4), ("CVSS_V3", CVSS3)):
+    for kind in ("CVSS_V4", "CVSS_V3"):
         vector = by_type.get(kind)
-        if not vector:
-            continue
-        try:
-            label = cls(vector).severity if cls is CVSS4 else cls(vector).severities()[0]
-        except Exception:  # noqa: S112 - cvss raises several error types for bad vectors
-            continue
-        return Severity.INFO if label == "None" else Severity.parse(label)
+        found = _cvss_severity(kind, vector) if vector else None
+        if found is not None:
+            return found
     specific = advisory.get("database_specific") or {}
     label = str(specific.get("severity", "")).upper() if isinstance(specific, dict) else ""
     return _GHSA_SEVERITY.get(label, Severity.MEDIUM)
+
+
+@lru_cache(maxsize=10_000)
+def _cvss_severity(kind: str, vector: str) -> Severity | None:
+    try:
+        label = CVSS4(vector).severity if kind == "CVSS_V4" else CVSS3(vector).severities()[0]
+    except Exception:  # cvss raises several error types for malformed vectors
+        return None
+    return Severity.INFO if label == "None" else Severity.parse(label)
 
 
 def cwe_ids(advisory: Advisory) -> tuple[str, ...]:

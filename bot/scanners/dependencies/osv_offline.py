@@ -20,11 +20,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.scanners.dependencies import osv_match
 from bot.scanners.dependencies.model import normalize_name
 from bot.scanners.dependencies.osv_match import Advisory
 from bot.scanners.dependencies.sources import Query, SourceError
 
-INDEX_FORMAT = "1"
+INDEX_FORMAT = "2"
 _BATCH = 5000
 _MAX_PARSED = 50_000  # parsed advisories kept in memory between scans
 
@@ -120,10 +121,10 @@ class OfflineOsv:
                 "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
                 "CREATE TABLE advisory (rowid INTEGER PRIMARY KEY, id TEXT, body BLOB);"
-                "CREATE TABLE pkg (ecosystem TEXT, name TEXT, advisory INTEGER);"
+                "CREATE TABLE pkg (ecosystem TEXT, name TEXT, advisory INTEGER, entry TEXT);"
             )
             adv_rows: list[tuple[int, str, bytes]] = []
-            pkg_rows: list[tuple[str, str, int]] = []
+            pkg_rows: list[tuple[str, str, int, str]] = []
             rowid = 0
             for name, raw in _documents(self.db):
                 try:
@@ -134,13 +135,17 @@ class OfflineOsv:
                     continue
                 rowid += 1
                 adv_rows.append((rowid, str(doc["id"]), zlib.compress(raw, 1)))
-                pkg_rows.extend((eco, pkg, rowid) for eco, pkg in names)
+                if not doc.get("withdrawn"):
+                    pkg_rows.extend(
+                        (eco, pkg, rowid, json.dumps({"id": doc["id"], "affected": entries}))
+                        for (eco, pkg), entries in names.items()
+                    )
                 if len(adv_rows) >= _BATCH:
                     conn.executemany("INSERT INTO advisory VALUES (?, ?, ?)", adv_rows)
-                    conn.executemany("INSERT INTO pkg VALUES (?, ?, ?)", pkg_rows)
+                    conn.executemany("INSERT INTO pkg VALUES (?, ?, ?, ?)", pkg_rows)
                     adv_rows, pkg_rows = [], []
             conn.executemany("INSERT INTO advisory VALUES (?, ?, ?)", adv_rows)
-            conn.executemany("INSERT INTO pkg VALUES (?, ?, ?)", pkg_rows)
+            conn.executemany("INSERT INTO pkg VALUES (?, ?, ?, ?)", pkg_rows)
             conn.execute("CREATE INDEX pkg_name ON pkg (ecosystem, name)")
             conn.executemany(
                 "INSERT INTO meta VALUES (?, ?)",
@@ -155,40 +160,57 @@ class OfflineOsv:
         os.replace(tmp, path)
 
     def advisories(self, queries: Sequence[Query]) -> dict[Query, list[Advisory]]:
+        """The advisories affecting each query. Ranges are evaluated on the small per-package
+        entries the index keeps; only the advisories that match are read in full."""
         path = self.ensure_index()
-        wanted = sorted({(q.ecosystem, q.name) for q in queries})
-        found: dict[tuple[str, str], list[Advisory]] = {}
+        out: dict[Query, list[Advisory]] = {q: [] for q in queries}
         try:
             with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-                for eco, name in wanted:
+                by_package: dict[tuple[str, str], list[Query]] = {}
+                for q in queries:
+                    by_package.setdefault((q.ecosystem, q.name), []).append(q)
+                hits: dict[Query, list[int]] = {}
+                for (eco, name), group in by_package.items():
                     rows = conn.execute(
-                        "SELECT a.rowid, a.body FROM pkg p JOIN advisory a ON a.rowid = p.advisory"
-                        " WHERE p.ecosystem = ? AND p.name = ?",
+                        "SELECT advisory, entry FROM pkg WHERE ecosystem = ? AND name = ?",
                         (eco, name),
                     ).fetchall()
-                    found[(eco, name)] = [self._advisory(rid, body) for rid, body in rows]
+                    for rowid, entry in rows:
+                        compact = json.loads(entry)
+                        for q in group:
+                            if osv_match.affects(compact, eco, name, q.version).affected:
+                                hits.setdefault(q, []).append(rowid)
+                needed = {r for rs in hits.values() for r in rs}
+                loaded = {r: self._parsed[r] for r in needed if r in self._parsed}
+                wanted = sorted(needed - loaded.keys())
+                for i in range(0, len(wanted), 500):
+                    chunk = wanted[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for rowid, body in conn.execute(
+                        f"SELECT rowid, body FROM advisory WHERE rowid IN ({marks})",  # noqa: S608
+                        chunk,
+                    ):
+                        loaded[rowid] = json.loads(zlib.decompress(body))
         except sqlite3.Error as exc:
             raise SourceError(f"OSV index {path} unreadable: {exc}") from None
-        return {q: found.get((q.ecosystem, q.name), []) for q in queries}
-
-    def _advisory(self, rowid: int, body: bytes) -> Advisory:
-        cached = self._parsed.get(rowid)
-        if cached is None:
-            if len(self._parsed) >= _MAX_PARSED:
-                self._parsed.clear()
-            cached = json.loads(zlib.decompress(body))
-            self._parsed[rowid] = cached
-        return cached
+        for q, rowids in hits.items():
+            out[q] = [loaded[r] for r in rowids]
+        if len(self._parsed) + len(loaded) > _MAX_PARSED:
+            self._parsed.clear()
+        self._parsed.update(loaded)
+        return out
 
 
-def _package_keys(doc: Any) -> set[tuple[str, str]]:
-    keys: set[tuple[str, str]] = set()
+def _package_keys(doc: Any) -> dict[tuple[str, str], list[Any]]:
+    """The packages an advisory names, each with the `affected` entries that name it."""
+    keys: dict[tuple[str, str], list[Any]] = {}
     for entry in doc.get("affected") or []:
         pkg = entry.get("package") or {}
         eco = str(pkg.get("ecosystem", "")).split(":", 1)[0]
         name = pkg.get("name")
         if eco and isinstance(name, str):
-            keys.add((eco, normalize_name(eco, name)))
+            slim = {k: entry[k] for k in ("package", "ranges", "versions") if k in entry}
+            keys.setdefault((eco, normalize_name(eco, name)), []).append(slim)
     if not isinstance(doc.get("id"), str):
         raise TypeError("advisory id is not a string")
     return keys

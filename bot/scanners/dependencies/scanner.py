@@ -34,15 +34,16 @@ class DependencyScanner:
         pinned = [d for d in inv.dependencies if d.version is not None]
         if not pinned:
             return result
-        queries = {d: Query(d.ecosystem, d.key[1], str(d.version)) for d in pinned}
+        queries = [(d, Query(d.ecosystem, d.key[1], str(d.version))) for d in pinned]
         try:
             source = self.source()
-            candidates = source.advisories(sorted(set(queries.values()), key=_query_order))
+            unique = sorted({q for _, q in queries}, key=_query_order)
+            candidates = source.advisories(unique)
         except SourceError as exc:
             result.errors.append(ScannerError(NAME, str(exc)))
             return result
         matches: list[Match] = []
-        for dep, query in queries.items():
+        for dep, query in queries:
             hits = []
             fixes: dict[str, tuple[str, ...]] = {}
             for adv in candidates.get(query, []):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from packaging.utils import canonicalize_version
 from packaging.version import Version as Pep440Version
 from univers import versions as uv
 
@@ -51,6 +52,22 @@ def parse_version(kind: str, version: str) -> Any:
         return parser(_clean(kind, version))
     except Exception as exc:  # each library raises its own InvalidVersion
         raise ValueError(f"invalid {kind} version {version!r}") from exc
+
+
+def canonical(ecosystem: str, version: str) -> str:
+    """The form versions are compared in for equality (PEP 440 normal form for PyPI)."""
+    if ecosystem == PYPI:
+        try:
+            return canonicalize_version(parse_version(PYPI, version))
+        except ValueError:
+            return version
+    return _clean(ecosystem, version)
+
+
+@lru_cache(maxsize=20_000)
+def version_set(ecosystem: str, listed: tuple[str, ...]) -> frozenset[str]:
+    """An advisory's explicit `versions` list in canonical form, for membership tests."""
+    return frozenset(canonical(ecosystem, v) for v in listed)
 
 
 def same_version(ecosystem: str, a: str, b: str) -> bool:

@@ -36,21 +36,21 @@ def _group_ids(group: Sequence[Advisory]) -> set[str]:
 
 def group_by_alias(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
     """Advisories that name each other (or a common CVE) as one group, in a stable order."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for adv in advisories:
-        for alias in adv.get("aliases") or []:
-            parent[find(str(alias))] = find(str(adv["id"]))
-    groups: dict[str, list[Advisory]] = {}
-    for adv in advisories:
-        groups.setdefault(find(str(adv["id"])), []).append(adv)
-    return sorted(groups.values(), key=lambda g: canonical_id(_group_ids(g)))
+    ids_of = [_group_ids([a]) for a in advisories]
+    group_of: dict[str, int] = {}  # id or alias -> group number
+    groups: dict[int, list[int]] = {}
+    for n, names in enumerate(ids_of):
+        joined = sorted({group_of[x] for x in names if x in group_of})
+        target = joined[0] if joined else n
+        members = groups.setdefault(target, [])
+        for other in joined[1:]:
+            members.extend(groups.pop(other))
+        members.append(n)
+        for member in members if len(joined) > 1 else [n]:
+            for x in ids_of[member]:
+                group_of[x] = target
+    ordered = [(canonical_id(set().union(*(ids_of[i] for i in ms))), sorted(ms)) for ms in groups.values()]
+    return [[advisories[i] for i in ms] for _, ms in sorted(ordered)]
 
 
 @dataclass(frozen=True, slots=True)
