@@ -17,7 +17,7 @@ import traceback
 
 from bot.service.context import Service
 from bot.service.runner import give_up, run_job
-from bot.store.queue import Job
+from bot.store.queue import Job, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,12 @@ class JobRunner:
             job = queue.claim()
             if job is None:
                 self._wake.clear()
+                wait = self.poll_interval
+                due = queue.next_due()
+                if due is not None:
+                    wait = min(wait, max(0.005, (due - utcnow()).total_seconds()))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                    await asyncio.wait_for(self._wake.wait(), wait)
                 continue
             self._wake.set()  # there may be more: let another idle worker look too
             await self.run(job)

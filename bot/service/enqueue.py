@@ -15,6 +15,9 @@ from bot.service.payloads import (
 
 log = logging.getLogger(__name__)
 
+DEBOUNCE_SECONDS = 1.0  # a push soon after another waits this long for more pushes
+BURST_WINDOW = 10.0  # "soon": a scan of the same change was queued this recently
+
 
 class Enqueuer:
     def __init__(self, service: Service) -> None:
@@ -24,16 +27,25 @@ class Enqueuer:
     def scan(self, change: ChangeRef, *, reason: str, force: bool = False) -> int | None:
         """Queue a scan of the change's head; a later head supersedes an earlier one.
 
-        Without ``force``, a scan of the same head that is already queued or running is
-        enough (GitHub sends both `pull_request` and `check_suite` for a push).
+        Without ``force``, a head that is already queued, running or scanned is left alone
+        (GitHub sends both `pull_request` and `check_suite` for a push, and redelivers), and
+        a push that follows another within seconds is debounced: a burst of pushes makes at
+        most one scan beyond the one already running. A forced scan (a rescan asked for by a
+        person) starts at once.
         """
+        delay = 0.0
         if not force:
             for payload in self.queue.active_payloads(change.key, "scan"):
                 if payload["change"]["head_sha"] == change.head_sha:
                     return None
+            done = self.service.store.records.scan_for(change.repo.key, change.head_sha)
+            if done is not None and done.status == "completed":
+                return None
+            if self.queue.recent(change.key, "scan", BURST_WINDOW):
+                delay = DEBOUNCE_SECONDS
         job = self.queue.enqueue(
             "scan", change.key, {"change": change_to_dict(change), "reason": reason},
-            coalesce=True,
+            coalesce=True, delay=delay,
         )
         self.service.notify()
         return job

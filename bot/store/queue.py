@@ -71,30 +71,51 @@ class QueueStore:
             return False
         return True
 
-    def enqueue(self, kind: str, key: str, payload: dict[str, Any], *, coalesce: bool) -> int:
-        """Add a job (or, with ``coalesce``, refresh the queued job of the same kind and key)."""
+    def enqueue(
+        self, kind: str, key: str, payload: dict[str, Any], *, coalesce: bool,
+        delay: float = 0.0, max_delay: float = 10.0,
+    ) -> int:
+        """Add a job (or, with ``coalesce``, refresh the queued job of the same kind and key).
+
+        ``delay`` debounces: the job runs no earlier than ``delay`` seconds from now, and a
+        coalescing update postpones it again, but never past ``max_delay`` after the queued
+        job was created (so a stream of pushes cannot starve it).
+        """
         now = utcnow()
         body = json.dumps(payload, sort_keys=True)
+        run_after = now + dt.timedelta(seconds=delay)
         with self.engine.begin() as conn:
             if coalesce:
                 row = conn.execute(
-                    select(jobs.c.id).where(
+                    select(jobs.c.id, jobs.c.created_at).where(
                         jobs.c.key == key, jobs.c.kind == kind, jobs.c.status == "queued"
                     ).order_by(jobs.c.id.desc()).limit(1)
                 ).first()
                 if row is not None:
+                    latest = _aware(row.created_at) + dt.timedelta(seconds=max_delay)
                     conn.execute(
                         update(jobs).where(jobs.c.id == row.id)
-                        .values(payload=body, updated_at=now)
+                        .values(payload=body, updated_at=now, run_after=min(run_after, latest))
                     )
                     return int(row.id)
             result = conn.execute(
                 insert(jobs).values(
                     kind=kind, key=key, payload=body, status="queued", attempts=0,
-                    run_after=now, created_at=now, updated_at=now,
+                    run_after=run_after, created_at=now, updated_at=now,
                 )
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def recent(self, key: str, kind: str, seconds: float) -> bool:
+        """Whether a job of this kind and key was created in the last ``seconds``."""
+        since = utcnow() - dt.timedelta(seconds=seconds)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(jobs.c.id).where(
+                    jobs.c.key == key, jobs.c.kind == kind, jobs.c.created_at >= since
+                ).limit(1)
+            ).first()
+        return row is not None
 
     def active_payloads(self, key: str, kind: str) -> list[dict[str, Any]]:
         """Payloads of the queued and running jobs of a kind and key."""

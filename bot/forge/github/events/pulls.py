@@ -23,7 +23,9 @@ def _change(event: sansio.Event) -> Any:
 @router.register("pull_request", action="synchronize")
 @router.register("pull_request", action="ready_for_review")
 async def scan(event: sansio.Event, enqueue: Enqueuer) -> None:
-    enqueue.scan(_change(event), reason=f"pull_request {event.data['action']}")
+    action = event.data["action"]
+    # A reopened change is scanned again: the policy or the dismissals may have moved on.
+    enqueue.scan(_change(event), reason=f"pull_request {action}", force=action == "reopened")
 
 
 @router.register("pull_request", action="closed")
