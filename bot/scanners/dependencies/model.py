@@ -22,12 +22,10 @@ _PEP503 = re.compile(r"[-_.]+")
 
 @lru_cache(maxsize=100_000)
 def normalize_name(ecosystem: str, name: str) -> str:
-    """The name as advisories index it: PEP 503 for PyPI, lower case for NuGet and
-    Packagist (case-insensitive registries), unchanged elsewhere."""
+    """The name as advisories index it and OSV.dev expects it: PEP 503 for PyPI,
+    unchanged elsewhere (OSV names are case-sensitive outside PyPI)."""
     if ecosystem == PYPI:
         return _PEP503.sub("-", name).lower()
-    if ecosystem in (NUGET, PACKAGIST):
-        return name.lower()
     return name
 
 

@@ -77,6 +77,7 @@ class OfflineOsv:
         self._lock = threading.Lock()
         self._ready: Path | None = None
         self._parsed: dict[int, Advisory] = {}
+        self._entries: dict[tuple[str, str], list[tuple[int, Any]]] = {}
 
     @property
     def index_path(self) -> Path:
@@ -171,12 +172,7 @@ class OfflineOsv:
                     by_package.setdefault((q.ecosystem, q.name), []).append(q)
                 hits: dict[Query, list[int]] = {}
                 for (eco, name), group in by_package.items():
-                    rows = conn.execute(
-                        "SELECT advisory, entry FROM pkg WHERE ecosystem = ? AND name = ?",
-                        (eco, name),
-                    ).fetchall()
-                    for rowid, entry in rows:
-                        compact = json.loads(entry)
+                    for rowid, compact in self._entries_for(conn, eco, name):
                         for q in group:
                             if osv_match.affects(compact, eco, name, q.version).affected:
                                 hits.setdefault(q, []).append(rowid)
@@ -199,6 +195,20 @@ class OfflineOsv:
             self._parsed.clear()
         self._parsed.update(loaded)
         return out
+
+    def _entries_for(self, conn: sqlite3.Connection, eco: str, name: str) -> list[tuple[int, Any]]:
+        """The (advisory row, slim affected entries) naming a package, kept in memory."""
+        key = (eco, name)
+        cached = self._entries.get(key)
+        if cached is None:
+            rows = conn.execute(
+                "SELECT advisory, entry FROM pkg WHERE ecosystem = ? AND name = ?", key
+            ).fetchall()
+            cached = [(rowid, json.loads(entry)) for rowid, entry in rows]
+            if len(self._entries) >= _MAX_PARSED:
+                self._entries.clear()
+            self._entries[key] = cached
+        return cached
 
 
 def _package_keys(doc: Any) -> dict[tuple[str, str], list[Any]]:
