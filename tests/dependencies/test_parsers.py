@@ -43,6 +43,10 @@ EXPECTED: dict[str, list[tuple[str, str, str | None, str, int, bool | None]]] = 
         ("npm", "qs", "6.5.1", "npm-v1/package-lock.json", 15, None),
         ("npm", "lodash", "4.17.15", "npm-v1/package-lock.json", 22, None),
     ],
+    "npm-v2/package-lock.json": [
+        ("npm", "lodash", "4.17.11", "npm-v2/package-lock.json", 15, True),
+        ("npm", "qs", "6.5.2", "npm-v2/package-lock.json", 21, True),
+    ],
     "npm-v3/package-lock.json": [
         ("npm", "@babel/runtime", "7.12.5", "npm-v3/package-lock.json", 19, True),
         ("npm", "left-pad", "1.3.0", "npm-v3/package-lock.json", 28, True),

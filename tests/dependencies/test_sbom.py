@@ -47,7 +47,7 @@ def test_bom_of_the_sample_lockfiles_validates_with_exact_purls() -> None:
     unpinned = refs["pkg:pypi/cryptography@unpinned"]
     assert "version" not in unpinned
     assert {"name": "mergegate:unpinned", "value": "<4,>=3.4"} in unpinned["properties"]
-    assert len(doc["components"]) == 52
+    assert len(doc["components"]) == 54
 
 
 def test_cli_with_vulnerabilities_from_the_offline_database(
