@@ -20,6 +20,7 @@ import json
 import re
 import tarfile
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,7 +148,7 @@ class FakeGitLab:
             self.projects[pid] = Project(pid, path)
         return self.projects[pid]
 
-    def commit(self, project: Project, files: dict[str, str | bytes], salt: str = "") -> str:
+    def commit(self, project: Project, files: Mapping[str, str | bytes], salt: str = "") -> str:
         data = {p: (c.encode() if isinstance(c, str) else c) for p, c in files.items()}
         h = hashlib.sha1(f"{salt}{project.path}{next(self.ids)}".encode())
         for path in sorted(data):
@@ -156,15 +157,15 @@ class FakeGitLab:
         project.commits[sha] = data
         return sha
 
-    def open_mr(self, project: Project, iid: int, base: dict[str, str | bytes],
-                head: dict[str, str | bytes], author: str = "root") -> MR:
+    def open_mr(self, project: Project, iid: int, base: Mapping[str, str | bytes],
+                head: Mapping[str, str | bytes], author: str = "root") -> MR:
         base_sha = self.commit(project, base, "base")
         project.branches[project.default_branch] = base_sha
         mr = MR(iid, self.commit(project, head, "head"), base_sha, author)
         project.mrs[iid] = mr
         return mr
 
-    def push(self, project: Project, iid: int, head: dict[str, str | bytes]) -> str:
+    def push(self, project: Project, iid: int, head: Mapping[str, str | bytes]) -> str:
         sha = self.commit(project, head, "push")
         project.mrs[iid].head_sha = sha
         return sha
@@ -295,9 +296,10 @@ class FakeGitLab:
             notes.append(note)
             return web.json_response(note, status=201)
         if name == "note_edit":
-            note = next((n for n in notes if n["id"] == int(a[2])), None)
-            if note is None:
+            edited = next((n for n in notes if n["id"] == int(a[2])), None)
+            if edited is None:
                 raise KeyError("Note")
+            note = edited
             if note["author"]["username"] != self.bot:
                 raise ValueError("403 Forbidden: the note belongs to someone else")
             note["body"], note["edits"] = body["body"], note["edits"] + 1

@@ -136,7 +136,7 @@ class GitLabForge:
         grp = self.client.gl.groups.get(path, lazy=True)
         try:
             members = await self.client.call(grp.members_all.list, query=user, get_all=True)
-        except GitLabApiError as exc:
+        except (GitLabApiError, NotFound) as exc:
             if status_of(exc) in (403, 404):
                 return False
             raise

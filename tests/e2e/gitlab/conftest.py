@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Settings
@@ -32,7 +32,7 @@ EVENTS = {"merge_request": "Merge Request Hook", "note": "Note Hook", "push": "P
 @dataclass
 class Harness:
     fake: FakeGitLab
-    client: TestClient
+    client: TestClient[web.Request, web.Application]
     service: Service
     runner: JobRunner
     forge: GitLabForge
