@@ -17,6 +17,7 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ class OfflineOsv:
     @staticmethod
     def _stored_fingerprint(path: Path) -> str | None:
         try:
-            with sqlite3.connect(path) as conn:
+            with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
                 rows = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.Error:
             return None
@@ -166,7 +167,8 @@ class OfflineOsv:
         path = self.ensure_index()
         out: dict[Query, list[Advisory]] = {q: [] for q in queries}
         try:
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            with closing(sqlite3.connect(uri, uri=True)) as conn:
                 by_package: dict[tuple[str, str], list[Query]] = {}
                 for q in queries:
                     by_package.setdefault((q.ecosystem, q.name), []).append(q)
