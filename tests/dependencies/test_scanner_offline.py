@@ -196,3 +196,23 @@ def test_same_package_twice_in_one_lockfile_is_one_finding(
     assert lodash[0].title.startswith("lodash 4.17.15, 4.17.20:")
     # 4.17.15 is also affected by GHSA-p6mc (fixed 4.17.20): its own finding
     assert "GHSA-p6mc-m468-83gw" in {f.rule for f in res.findings}
+
+
+def test_lockfile_over_the_workspace_size_limit_is_still_scanned(
+    scanner: DependencyScanner, tmp_path: Path
+) -> None:
+    from bot.workspace import CandidateFile, build_workspace
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "requirements.txt").write_text("mistune==2.0.2\n" + "# padding\n" * 200)
+    (root / "big.txt").write_text("x" * 5000)
+    ws = build_workspace(
+        root,
+        [CandidateFile("requirements.txt"), CandidateFile("big.txt")],
+        diff_aware=False,
+        max_file_bytes=1000,
+    )
+    assert ws.files == []
+    res = scanner.scan(ws, DEFAULT_POLICY)
+    assert [f.rule for f in res.findings] == ["GHSA-fw3v-x4f2-v673"]

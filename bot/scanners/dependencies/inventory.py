@@ -12,6 +12,7 @@ from bot.scanners.dependencies.model import Dependency, LockfileError, ParsedFil
 from bot.workspace import Workspace
 
 Key = tuple[str, str, str | None]
+MAX_LOCKFILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -42,6 +43,8 @@ def head_reader(root: Path) -> Callable[[str], str | None]:
         target = (root / path).resolve()
         if not target.is_relative_to(real_root) or not target.is_file():
             return None
+        if target.stat().st_size > MAX_LOCKFILE_BYTES:
+            return None
         try:
             return target.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -50,26 +53,35 @@ def head_reader(root: Path) -> Callable[[str], str | None]:
     return read
 
 
+def _oversized_lockfiles(workspace: Workspace) -> list[str]:
+    """Lockfiles of the change the workspace skipped for their size only: large lockfiles
+    are common (package-lock.json often exceeds 1 MB) and are data, cheap to parse."""
+    return [
+        n.path
+        for n in workspace.notes
+        if n.path and lockfiles.is_lockfile(n.path) and n.message.endswith("-byte limit")
+    ]
+
+
 def collect(workspace: Workspace, scanner: str) -> Inventory:
     """Parse every lockfile of the workspace; a malformed one is an error naming its line."""
     inv = Inventory(diff_aware=workspace.diff_aware)
     read_head = head_reader(workspace.root)
-    for wf in workspace.files:
-        if not lockfiles.is_lockfile(wf.path):
-            continue
-        text = workspace.head_text(wf.path)
+    paths = [wf.path for wf in workspace.files if lockfiles.is_lockfile(wf.path)]
+    for path in paths + _oversized_lockfiles(workspace):
+        text = read_head(path)
         if text is None:
-            inv.errors.append(ScannerError(scanner, f"{wf.path}: not UTF-8 text", wf.path))
+            inv.errors.append(ScannerError(scanner, f"{path}: unreadable or not UTF-8", path))
             continue
         try:
-            parsed = lockfiles.parse(wf.path, text, read_head)
+            parsed = lockfiles.parse(path, text, read_head)
         except LockfileError as exc:
             inv.errors.append(ScannerError(scanner, str(exc), exc.path))
             continue
         inv.files.append(parsed)
-        inv.notes.extend(ScanNote(n, wf.path) for n in parsed.notes)
+        inv.notes.extend(ScanNote(n, path) for n in parsed.notes)
         if workspace.diff_aware:
-            inv.base |= _base_keys(workspace, wf.path, inv)
+            inv.base |= _base_keys(workspace, path, inv)
     return inv
 
 
