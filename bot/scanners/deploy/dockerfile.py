@@ -17,8 +17,19 @@ _HEREDOC = re.compile(r"(?<!<)<<(?!<)-?[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?")
 _ENV_PAIR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
+# `Dockerfile.prod` is a Dockerfile; `dockerfile.py` (code about Dockerfiles) is not.
+_NOT_DOCKERFILE_SUFFIXES = frozenset({
+    ".py", ".pyi", ".go", ".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx", ".java", ".kt", ".rb",
+    ".rs", ".php", ".cs", ".c", ".h", ".cpp", ".sh", ".md", ".rst", ".txt", ".json", ".yml",
+    ".yaml", ".toml", ".ini", ".cfg", ".lock", ".html", ".dockerignore", ".orig", ".bak",
+})
+
+
 def is_dockerfile_name(path: str) -> bool:
-    return bool(_NAME.match(PurePosixPath(path).name.lower()))
+    name = PurePosixPath(path).name.lower()
+    if PurePosixPath(name).suffix in _NOT_DOCKERFILE_SUFFIXES:
+        return False
+    return bool(_NAME.match(name))
 
 
 @dataclass(frozen=True, slots=True)
