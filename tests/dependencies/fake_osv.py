@@ -54,7 +54,10 @@ class FakeOsv:
             end = len(found) if self.page_size is None else start + self.page_size
             res: dict[str, Any] = {}
             if found[start:end]:
-                res["vulns"] = [{"id": i, "modified": "2024-01-01T00:00:00Z"} for i in found[start:end]]
+                res["vulns"] = [
+                    {"id": i, "modified": self.vulns.get(i, {}).get("modified", "")}
+                    for i in found[start:end]
+                ]
             if end < len(found):
                 res["next_page_token"] = str(end)
             results.append(res)

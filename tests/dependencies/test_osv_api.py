@@ -102,6 +102,10 @@ def test_responses_are_cached_with_a_ttl(fake: FakeOsv, tmp_path: Path) -> None:
         now[0] += 7 * 3600  # past the query TTL (6 h), within the advisories' (24 h)
         api.advisories([query])
         assert fake.requests == {"querybatch": 2, "vulns": 2}
+        fake.vulns["GHSA-35jh-r3h4-6jhm"]["modified"] = "2030-01-01T00:00:00Z"
+        now[0] += 7 * 3600  # the query again; one advisory changed since it was cached
+        api.advisories([query])
+        assert fake.requests == {"querybatch": 3, "vulns": 3}
 
 
 def test_scanner_from_settings_uses_the_api_and_the_store(fake: FakeOsv, tmp_path: Path) -> None:

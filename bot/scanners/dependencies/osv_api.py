@@ -80,7 +80,8 @@ class OsvApi:
             nxt: list[tuple[Query, str | None]] = []
             for (q, _), res in zip(pending, results, strict=True):
                 for vuln in (res or {}).get("vulns") or []:
-                    found[q].append(str(vuln["id"]))
+                    # "id|modified": a changed advisory is fetched again, not served stale
+                    found[q].append(f"{vuln['id']}|{vuln.get('modified', '')}")
                 token = (res or {}).get("next_page_token")
                 if token:
                     nxt.append((q, str(token)))
@@ -96,7 +97,7 @@ class OsvApi:
 
         async def fetch(vuln_id: str) -> tuple[str, Any]:
             async with semaphore:
-                path = f"/v1/vulns/{quote(vuln_id, safe='')}"
+                path = f"/v1/vulns/{quote(vuln_id.split('|', 1)[0], safe='')}"
                 return vuln_id, await self._request(session, "GET", path, None)
 
         fetched = dict(await asyncio.gather(*(fetch(i) for i in missing)))
