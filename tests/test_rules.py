@@ -198,12 +198,15 @@ def test_experimental_cli_reports_exactly_the_annotated_lines() -> None:
     report = json.loads(result.stdout)
     assert report["errors"] == [], report["errors"]
     actual: dict[Path, set[tuple[str, int]]] = {t: set() for t in rule_ids_of}
+    places: list[tuple[str, str, int, int, int, int]] = []
     for finding in report["results"]:
         path = Path(finding["path"])
         rule_id = finding["check_id"][finding["check_id"].index("mergegate.") :]
+        start, end = finding["start"], finding["end"]
+        places.append((str(path), rule_id, start["line"], start["col"], end["line"], end["col"]))
         if rule_id in rule_ids_of[path]:
-            actual[path].add((rule_id, int(finding["start"]["line"])))
-    problems = []
+            actual[path].add((rule_id, int(start["line"])))
+    problems = [f"reported more than once: {p}" for p in sorted(set(places)) if places.count(p) > 1]
     for target, ids in sorted(rule_ids_of.items()):
         expected = expected_matches(RULES_DIR.parent / target, ids)
         missed = sorted(expected - actual[target], key=lambda m: m[1])

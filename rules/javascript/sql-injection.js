@@ -1,0 +1,38 @@
+const express = require('express');
+const { Pool } = require('pg');
+const mysql = require('mysql2');
+
+const app = express();
+const pool = new Pool();
+const conn = mysql.createConnection({ host: process.env.DB_HOST });
+
+app.get('/users', async (req, res) => {
+  const name = req.query.name;
+  // ruleid: mergegate.javascript.sql-injection, mergegate.javascript.sql-string-building
+  const a = await pool.query(`SELECT * FROM users WHERE name = '${name}'`);
+  const sql = 'SELECT * FROM users WHERE email = "' + req.body.email + '"';
+  // ruleid: mergegate.javascript.sql-injection
+  conn.query(sql, (err, rows) => res.json(rows));
+  // ok: mergegate.javascript.sql-injection
+  const b = await pool.query('SELECT * FROM users WHERE name = $1', [name]);
+  // ok: mergegate.javascript.sql-injection
+  const c = await pool.query('SELECT * FROM users LIMIT ' + parseInt(req.query.limit, 10));
+  res.json({ a: a.rows, b: b.rows, c: c.rows });
+});
+
+async function search(db, term) {
+  // ruleid: mergegate.javascript.sql-string-building
+  return db.query("SELECT * FROM products WHERE title LIKE '%" + term + "%'");
+}
+
+async function byId(db, id) {
+  // ok: mergegate.javascript.sql-string-building
+  return db.query('SELECT * FROM products WHERE id = ?', [id]);
+}
+
+function label(user) {
+  // ok: mergegate.javascript.sql-string-building
+  return `Selected from ${user.team}`;
+}
+
+module.exports = { search, byId, label };
