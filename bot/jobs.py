@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import traceback
 
-from bot.service.context import Service
+from bot.logging_setup import log_context
+from bot.service.context import RetryLater, Service
 from bot.service.runner import give_up, run_job
 from bot.store.queue import Job, utcnow
 
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 RETRY_DELAYS = (2.0, 10.0, 30.0)
+WAIT_DELAY = 0.5  # a job waiting for its change's scan looks again this often
 
 
 class JobRunner:
@@ -83,12 +86,23 @@ class JobRunner:
             await self.run(job)
 
     async def run(self, job: Job) -> None:
+        with log_context(job_id=job.id, job_kind=job.kind, change=job.key):
+            await self._run(job)
+
+    async def _run(self, job: Job) -> None:
         queue = self.service.store.queue
+        metrics = self.service.metrics
+        started = time.perf_counter()
         try:
             await run_job(self.service, job)
         except asyncio.CancelledError:
             raise  # stopping: the job stays running and is recovered at the next start
+        except RetryLater:
+            queue.retry_later(job.id, WAIT_DELAY, "waiting for the change's scan")
+            return
         except Exception as exc:
+            metrics.record_error("job", exc)
+            metrics.observe_job(job.kind, time.perf_counter() - started, "failed")
             error = f"{type(exc).__name__}: {exc}"
             log.error("job %s (%s) failed on attempt %s: %s\n%s", job.id, job.kind,
                       job.attempts, error, traceback.format_exc())
@@ -105,6 +119,7 @@ class JobRunner:
                 log.exception("job %s: could not close its report", job.id)
             return
         queue.finish(job.id, "done")
+        metrics.observe_job(job.kind, time.perf_counter() - started)
         self.completed += 1
 
     async def drain(self, timeout: float = 30.0) -> None:

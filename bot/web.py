@@ -18,6 +18,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.forge.base import Forge
 from bot.jobs import JobRunner
+from bot.metrics import metrics_handler
 from bot.service.context import Service
 from bot.store.service_store import Store
 from bot.web_context import WebContext
@@ -83,6 +84,7 @@ def create_app(
     app = web.Application(client_max_size=CLIENT_MAX_SIZE)
     app[CTX_KEY] = ctx
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_handler(ctx.service.metrics))
     for register in registrars if registrars is not None else route_registrars():
         register(app, ctx)
 

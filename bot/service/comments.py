@@ -22,7 +22,7 @@ from bot.core.authorization import (
 from bot.core.policy import Policy
 from bot.core.verdict import Dismissal, Verdict
 from bot.forge.base import ChangeRef, CommentRef, Forge
-from bot.service.context import Service
+from bot.service.context import RetryLater, Service
 from bot.service.enqueue import Enqueuer
 from bot.service.gate import reevaluate, stored_policy, stored_report
 
@@ -60,7 +60,12 @@ async def _actor(forge: Forge, change: ChangeRef, login: str, policy: Policy) ->
     return Actor(login, role, frozenset(groups), is_change_author=login.lower() == change.author.lower())
 
 
-async def handle_comment(service: Service, forge: Forge, comment: CommentRef) -> Outcome:
+MAX_WAITS = 120  # attempts of a command waiting for its change's scan (a minute at 0.5 s)
+
+
+async def handle_comment(
+    service: Service, forge: Forge, comment: CommentRef, attempt: int = 1
+) -> Outcome:
     out = Outcome()
     if is_bot(comment):
         return out
@@ -71,6 +76,14 @@ async def handle_comment(service: Service, forge: Forge, comment: CommentRef) ->
     comment = CommentRef(change, comment.comment_id, comment.author, comment.body,
                          comment.html_url, comment.author_is_bot)
     scan = service.store.records.scan_for(change.repo.key, change.head_sha)
+    scanned = scan is not None and scan.status == "completed"
+    needs_scan = any(isinstance(c, grammar.Dismiss | grammar.Undismiss | grammar.Explain)
+                     for c in parsed)
+    if needs_scan and not scanned and attempt < MAX_WAITS and any(
+        p["change"]["head_sha"] == change.head_sha
+        for p in service.store.queue.active_payloads(change.key, "scan")
+    ):
+        raise RetryLater  # the head is being scanned: answer once its findings are known
     for cmd in parsed:
         if isinstance(cmd, grammar.CommandError):
             out.errors.append(f"`{cmd.source}`: {cmd.message}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.forge.base import Forge, ForgeError
+from bot.metrics import Metrics
 from bot.scanners.base import Scanner
 from bot.store.service_store import Store
 
@@ -18,6 +19,10 @@ log = logging.getLogger(__name__)
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class RetryLater(Exception):
+    """The job cannot run yet (its change is still being scanned): run it again soon."""
 
 
 @dataclass
@@ -29,6 +34,7 @@ class Service:
     workdir: Path | None = None  # where changes are fetched (a temp folder when None)
     clock: Callable[[], dt.datetime] = _utcnow
     on_enqueue: Callable[[], None] | None = None  # wakes the job runner
+    metrics: Metrics = field(default_factory=Metrics)
 
     def forge(self, name: str) -> Forge:
         try:

@@ -35,7 +35,8 @@ async def run_job(service: Service, job: Job) -> None:
         return  # a running scan of the change sees this job and closes its report
     elif job.kind == "command":
         comment = comment_from_dict(p["comment"])
-        await handle_comment(service, service.forge(comment.change.repo.forge), comment)
+        await handle_comment(service, service.forge(comment.change.repo.forge), comment,
+                             job.attempts)
     elif job.kind == "deployment":
         request = deployment_from_dict(p["request"])
         await handle_deployment(service, service.forge(request.repo.forge), request)

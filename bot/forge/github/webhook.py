@@ -17,6 +17,7 @@ from aiohttp import web
 from gidgethub import sansio
 
 from bot.forge.github.events import router
+from bot.logging_setup import log_context
 from bot.service.enqueue import Enqueuer
 from bot.web_context import WebContext
 
@@ -47,40 +48,47 @@ async def _read_body(request: web.Request) -> bytes | None:
 
 def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]:
     enqueue = Enqueuer(ctx.service)
+    metrics = ctx.service.metrics
+
+    def answer(event: str, outcome: str, body: dict[str, str], status: int) -> web.Response:
+        metrics.record_delivery(event or "unknown", outcome)
+        return web.json_response(body, status=status)
 
     async def github_webhook(request: web.Request) -> web.Response:
+        event_name = request.headers.get("X-GitHub-Event", "")
         body = await _read_body(request)
         if body is None:
-            return web.json_response({"error": "payload over 25 MB"}, status=413)
+            return answer(event_name, "too_large", {"error": "payload over 25 MB"}, 413)
         secret = ctx.service.settings.github_webhook_secret
         if not signature_ok(body, request.headers.get("X-Hub-Signature-256"), secret):
             log.warning("GitHub webhook with a missing or wrong signature refused")
-            return web.json_response({"error": "bad signature"}, status=401)
+            return answer(event_name, "bad_signature", {"error": "bad signature"}, 401)
         try:
             data = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError):
-            return web.json_response({"error": "malformed JSON"}, status=400)
+            return answer(event_name, "malformed", {"error": "malformed JSON"}, 400)
         if not isinstance(data, dict):
-            return web.json_response({"error": "the payload must be a JSON object"}, status=400)
-        event_name = request.headers.get("X-GitHub-Event", "")
+            return answer(event_name, "malformed",
+                          {"error": "the payload must be a JSON object"}, 400)
         delivery = request.headers.get("X-GitHub-Delivery", "")
         if not event_name or not delivery:
-            return web.json_response(
-                {"error": "X-GitHub-Event and X-GitHub-Delivery are required"}, status=400
-            )
-        extra = {"delivery_id": delivery, "event": event_name}
+            return answer(event_name, "malformed",
+                          {"error": "X-GitHub-Event and X-GitHub-Delivery are required"}, 400)
         if event_name == "ping":
-            return web.json_response({"msg": "pong"})
-        if not ctx.service.store.queue.record_delivery("github", delivery, event_name):
-            log.info("duplicate delivery ignored", extra=extra)
-            return web.json_response({"status": "duplicate"}, status=200)
-        event = sansio.Event(data, event=event_name, delivery_id=delivery)
-        try:
-            await router.dispatch(event, enqueue)
-        except (KeyError, TypeError, ValueError) as exc:
-            log.warning("GitHub %s payload not understood: %r", event_name, exc, extra=extra)
-            return web.json_response({"error": f"payload not understood: {exc!r}"}, status=400)
-        return web.json_response({"status": "queued"}, status=202)
+            return answer(event_name, "accepted", {"msg": "pong"}, 200)
+        repository = str((data.get("repository") or {}).get("full_name", "")) or None
+        with log_context(delivery_id=delivery, event=event_name, repository=repository):
+            if not ctx.service.store.queue.record_delivery("github", delivery, event_name):
+                log.info("duplicate delivery ignored")
+                return answer(event_name, "duplicate", {"status": "duplicate"}, 200)
+            event = sansio.Event(data, event=event_name, delivery_id=delivery)
+            try:
+                await router.dispatch(event, enqueue)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.warning("GitHub %s payload not understood: %r", event_name, exc)
+                return answer(event_name, "malformed",
+                              {"error": f"payload not understood: {exc!r}"}, 400)
+        return answer(event_name, "accepted", {"status": "queued"}, 202)
 
     return github_webhook
 

@@ -159,3 +159,18 @@ async def test_rescan_command_and_rescan_button(harness: Harness) -> None:
     await h.deliver("check_run", h.payloads.check_run("rerequested", h.repo, pull))
     await h.settle()
     assert len(h.fake.check_runs(h.repo, pull.head_sha)) == 4
+
+
+async def test_a_command_during_a_scan_waits_for_its_findings(harness: Harness) -> None:
+    h = harness
+    h.repo.permissions["maint"] = ("write", "maintain")
+    pull = await open_vulnerable_pr(h)
+    sqli = _blocking_ids(latest_run(h, pull.head_sha))[sc.SQLI_LINE]
+    h.fake.push(h.repo, 2, {**sc.BASE, "app/db.py": sc.DB_PY_MOVED})
+    await h.deliver("pull_request", h.payloads.pull_request("synchronize", h.repo, pull))
+    # Sent before the new head is scanned: answered once its findings are known.
+    await comment(h, pull, "maint", f"/mergegate dismiss {sqli} false-positive validated")
+    assert h.repo.comments == [] and [r["content"] for r in h.repo.reactions] == ["+1"]
+    assert sc.SQLI_LINE_MOVED not in _blocking_ids(latest_run(h, pull.head_sha))
+    metrics = await (await h.client.get("/metrics")).text()
+    assert 'mergegate_deliveries_total{event="issue_comment",outcome="accepted"} 1.0' in metrics
