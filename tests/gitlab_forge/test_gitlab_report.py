@@ -1,0 +1,38 @@
+"""The GitLab report values: roles from access levels, status states, note bodies."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.policy import Policy
+from bot.forge.base import PolicyAnnotation, Report
+from bot.forge.gitlab import report as rep
+from bot.pipeline import judge
+
+
+@pytest.mark.parametrize(("level", "role"), [
+    (0, None), (5, None), (10, "read"), (15, "read"), (20, "triage"), (30, "write"),
+    (40, "maintain"), (50, "admin"), (60, "admin"),
+])
+def test_roles(level: int, role: str | None) -> None:
+    assert rep.role_for(level) == role
+
+
+def test_check_status() -> None:
+    assert rep.check_status("success") == ("completed", "success")
+    assert rep.check_status("failed") == ("completed", "failure")
+    assert rep.check_status("running") == ("in_progress", None)
+    assert rep.check_status("pending") == ("queued", None)
+
+
+def test_summary_note_has_marker_policy_errors_and_speaks_of_merge_requests() -> None:
+    verdict = judge([], Policy())
+    report = Report(verdict, [PolicyAnnotation(".mergegate.yml", 3, 1, "block_on: bad value")],
+                    ["the pull request edits the policy"])
+    body = rep.summary_note(report, None, "a" * 40)
+    assert body.startswith(rep.SUMMARY_MARKER + "\n## ")
+    assert "- `.mergegate.yml:3:1`: block_on: bad value" in body
+    assert "the merge request edits the policy" in body and "pull request" not in body
+    assert rep.verdict_state(verdict) == "success"
+    assert rep.reply_note("dev", "x" * 300_000).startswith(rep.REPLY_MARKER + "\n@dev ")
+    assert len(rep.reply_note("dev", "x" * 300_000)) == rep.NOTE_LIMIT
