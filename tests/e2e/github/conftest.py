@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -79,12 +80,10 @@ async def fake(fixtures: Path, app_private_key: str) -> AsyncIterator[FakeGitHub
     await gh.close()
 
 
-@pytest.fixture
-async def harness(fake: FakeGitHub, fixtures: Path, app_private_key: str,
-                  tmp_path: Path) -> AsyncIterator[Harness]:
-    settings = bot_settings(fake.url, f"sqlite:///{tmp_path / 'bot.db'}", app_private_key,
-                            tmp_path)
-    store = Store.open(settings.database_url)
+@contextlib.asynccontextmanager
+async def running_bot(fake: FakeGitHub, fixtures: Path, key: str, tmp_path: Path,
+                      store: Store) -> AsyncIterator[Harness]:
+    settings = bot_settings(fake.url, str(store.engine.url), key, tmp_path)
     forge = GitHubForge.create(settings, RetryPolicy(base_delay=0.01, max_rate_limit_wait=2.0))
     service = Service(store=store, settings=settings, forges={"github": forge},
                       workdir=tmp_path)
@@ -92,11 +91,26 @@ async def harness(fake: FakeGitHub, fixtures: Path, app_private_key: str,
     app = create_app(WebContext(service, runner), route_registrars(["bot.forge.github.webhook"]))
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
-    h = Harness(fake, client, service, runner, forge, Payloads(fixtures, fake.url),
-                fake.repo("Codertocat/Hello-World"))
     try:
-        yield h
+        yield Harness(fake, client, service, runner, forge, Payloads(fixtures, fake.url),
+                      fake.repo("Codertocat/Hello-World"))
     finally:
         await client.close()
         store.close()
     fake.assert_clean()
+
+
+@pytest.fixture
+async def harness(fake: FakeGitHub, fixtures: Path, app_private_key: str,
+                  tmp_path: Path) -> AsyncIterator[Harness]:
+    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    async with running_bot(fake, fixtures, app_private_key, tmp_path, store) as h:
+        yield h
+
+
+@pytest.fixture
+async def pg_harness(fake: FakeGitHub, fixtures: Path, app_private_key: str, tmp_path: Path,
+                     postgres_url: str, postgres_schema: str) -> AsyncIterator[Harness]:
+    store = Store.open(postgres_url, schema=postgres_schema)
+    async with running_bot(fake, fixtures, app_private_key, tmp_path, store) as h:
+        yield h
