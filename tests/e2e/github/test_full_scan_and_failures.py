@@ -1,0 +1,55 @@
+"""A full scan from the tarball, fork check suites, and a job that never succeeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.github import scenario as sc
+from tests.e2e.github.conftest import Harness
+
+pytestmark = pytest.mark.slow
+
+
+async def test_new_findings_only_false_scans_the_whole_head_from_the_tarball(
+    harness: Harness,
+) -> None:
+    h = harness
+    base = {**sc.BASE, ".mergegate.yml": "version: 1\nnew_findings_only: false\n",
+            "app/old.py": sc.many_findings(1)}
+    pull = h.fake.open_pull(h.repo, 2, base, {**base, "app/ok.py": sc.CLEAN_PY})
+    await h.deliver("pull_request", h.payloads.pull_request("opened", h.repo, pull))
+    await h.settle()
+    [run] = h.fake.check_runs(h.repo)
+    assert len(h.fake.calls("GET", "/repos/{owner}/{repo}/tarball/{ref}")) == 1
+    assert run["conclusion"] == "failure"
+    assert [a["path"] for a in run["annotations"]] == ["app/old.py"]
+
+
+async def test_fork_check_suite_rerequested_finds_the_pull_request(harness: Harness) -> None:
+    h = harness
+    pull = h.fake.open_pull(h.repo, 2, sc.BASE, {**sc.BASE, "app/ok.py": sc.CLEAN_PY})
+    await h.deliver("pull_request", h.payloads.pull_request("opened", h.repo, pull))
+    await h.settle()
+    for action in ("requested", "rerequested"):
+        data = h.payloads.load(f"check_suite/{action}.payload.json")
+        h.payloads._repo(data, h.repo)
+        data["check_suite"]["head_sha"] = pull.head_sha
+        data["check_suite"]["pull_requests"] = []  # a fork's push
+        assert (await h.deliver("check_suite", data)).status == 202
+        await h.settle()
+    runs = h.fake.check_runs(h.repo, pull.head_sha)
+    assert len(runs) == 2  # requested: nothing new; rerequested: found by its head and rescanned
+    assert h.fake.calls("GET", "/repos/{owner}/{repo}/pulls")
+
+
+async def test_a_job_that_keeps_failing_closes_its_check_run_once(harness: Harness) -> None:
+    h = harness
+    h.fake.fail("GET", r"/pulls/\d+/files$", 500, times=1000)
+    pull = h.fake.open_pull(h.repo, 2, sc.BASE, {**sc.BASE, "app/ok.py": sc.CLEAN_PY})
+    await h.deliver("pull_request", h.payloads.pull_request("opened", h.repo, pull))
+    await h.settle()
+    [run] = h.fake.check_runs(h.repo)
+    assert run["status"] == "completed" and run["conclusion"] == "failure"
+    assert run["output"]["title"] == "MergeGate could not finish"
+    assert run["completions"] == 1
+    assert h.service.store.queue.count("failed") == 1
