@@ -30,11 +30,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.scanners.dependencies import osv_match, versions  # noqa: E402
+from bot.scanners.dependencies import versions  # noqa: E402
 from bot.scanners.dependencies.model import Dependency, normalize_name  # noqa: E402
 from bot.scanners.dependencies.osv_offline import OfflineOsv  # noqa: E402
-from bot.scanners.dependencies.sources import Query  # noqa: E402
-from bot.scanners.dependencies.vulnerabilities import Match, build_findings  # noqa: E402
+from bot.scanners.dependencies.scanner import find_vulnerabilities  # noqa: E402
 
 
 def fixtures_dir() -> Path:
@@ -98,19 +97,7 @@ def child(mode: str, db: Path, index_dir: Path) -> dict[str, float]:
 
 def match(source: OfflineOsv, deps: list[Dependency]) -> int:
     """What the scanner does after parsing: query, evaluate every range, build findings."""
-    queries = [(d, Query(d.ecosystem, d.key[1], str(d.version))) for d in deps]
-    candidates = source.advisories(list({q for _, q in queries}))
-    matches = []
-    for dep, q in queries:
-        hits, fixes = [], {}
-        for adv in candidates.get(q, []):
-            hit = osv_match.affects(adv, dep.ecosystem, dep.name, q.version)
-            if hit.affected:
-                hits.append(adv)
-                fixes[str(adv["id"])] = hit.fixed_versions
-        if hits:
-            matches.append(Match(dep, tuple(hits), fixes, True))
-    return len(build_findings(matches))
+    return len(find_vulnerabilities(source, deps, lambda _dep: True))
 
 
 def main() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from bot.core.findings import ScannerError, ScanNote, ScanResult
+from bot.core.findings import Finding, ScannerError, ScanNote, ScanResult
 from bot.core.policy import Policy
 from bot.scanners.dependencies import osv_match
 from bot.scanners.dependencies.inventory import collect
+from bot.scanners.dependencies.model import Dependency
+from bot.scanners.dependencies.osv_offline import gc_paused
 from bot.scanners.dependencies.sources import AdvisorySource, Query, SourceError
 from bot.scanners.dependencies.vulnerabilities import Match, build_findings
 from bot.workspace import Workspace
@@ -34,14 +36,29 @@ class DependencyScanner:
         pinned = [d for d in inv.dependencies if d.version is not None]
         if not pinned:
             return result
-        queries = [(d, Query(d.ecosystem, d.key[1], str(d.version))) for d in pinned]
         try:
             source = self.source()
-            unique = sorted({q for _, q in queries}, key=_query_order)
-            candidates = source.advisories(unique)
+            result.findings.extend(find_vulnerabilities(source, pinned, inv.is_new))
         except SourceError as exc:
             result.errors.append(ScannerError(NAME, str(exc)))
             return result
+        skipped = getattr(source, "skipped", None)
+        if skipped:
+            result.notes.append(ScanNote(f"{len(skipped)} advisory files unreadable, skipped"))
+        return result
+
+
+def find_vulnerabilities(
+    source: AdvisorySource, pinned: Sequence[Dependency], is_new: Callable[[Dependency], bool]
+) -> list[Finding]:
+    """Findings for the pinned dependencies that advisories affect; raises SourceError.
+
+    The cyclic GC is paused meanwhile: thousands of advisories are parsed and matched, none
+    of them holds a cycle, and collections would otherwise walk the cached ones repeatedly.
+    """
+    with gc_paused():
+        queries = [(d, Query(d.ecosystem, d.key[1], str(d.version))) for d in pinned]
+        candidates = source.advisories(sorted({q for _, q in queries}, key=_query_order))
         matches: list[Match] = []
         for dep, query in queries:
             hits = []
@@ -54,12 +71,8 @@ class DependencyScanner:
                     hits.append(adv)
                     fixes[str(adv["id"])] = hit.fixed_versions
             if hits:
-                matches.append(Match(dep, tuple(hits), fixes, inv.is_new(dep)))
-        result.findings.extend(build_findings(matches))
-        skipped = getattr(source, "skipped", None)
-        if skipped:
-            result.notes.append(ScanNote(f"{len(skipped)} advisory files unreadable, skipped"))
-        return result
+                matches.append(Match(dep, tuple(hits), fixes, is_new(dep)))
+        return build_findings(matches)
 
 
 def _query_order(q: Query) -> tuple[str, str, str]:
