@@ -174,13 +174,16 @@ class Bench:
             await self.idle()
         total = int(self.args.rate * self.args.duration)
         results: list[tuple[int, float]] = []
+        per_second: dict[int, list[float]] = {}
         t0 = time.perf_counter()
 
         async def one(i: int) -> None:
             delay = t0 + i / self.args.rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            results.append(await self.deliver("pull_request", payloads[i % 20], f"load-{i}"))
+            status, latency = await self.deliver("pull_request", payloads[i % 20], f"load-{i}")
+            results.append((status, latency))
+            per_second.setdefault(int(i / self.args.rate), []).append(latency * 1000)
 
         await asyncio.gather(*(one(i) for i in range(total)))
         elapsed = time.perf_counter() - t0
@@ -189,6 +192,9 @@ class Bench:
         with sqlite3.connect(self.db) as conn:
             recorded = conn.execute(
                 "SELECT count(*) FROM deliveries WHERE id LIKE 'github:load-%'").fetchone()[0]
+        if self.args.verbose:
+            print("p99 per second (ms):", " ".join(
+                f"{pct(v, 0.99):.0f}" for _, v in sorted(per_second.items())))
         return {"sent": total, "acked_202": acked, "recorded": recorded,
                 "achieved_rate": total / elapsed, "p50_ms": pct(latencies, 0.5),
                 "p99_ms": pct(latencies, 0.99), "max_ms": max(latencies)}
@@ -243,7 +249,9 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--prescan", action="store_true")
+    parser.add_argument("--prescan", action="store_true",
+                        help="scan the 20 PRs of the load before it (acks without scans)")
+    parser.add_argument("--verbose", action="store_true", help="p99 of each second of load")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mergegate-bench-") as tmp:
         bench = Bench(args, Path(tmp))

@@ -20,6 +20,7 @@ from bot.forge.base import Forge
 from bot.jobs import JobRunner
 from bot.metrics import metrics_handler
 from bot.service.context import Service
+from bot.service.scan_pool import runner_for
 from bot.store.service_store import Store
 from bot.web_context import WebContext
 
@@ -96,6 +97,7 @@ def create_app(
         yield
         if ctx.runner is not None:
             await ctx.runner.stop()
+        ctx.service.gate_runner.shutdown()
         for forge in ctx.service.forges.values():
             await forge.aclose()
 
@@ -106,7 +108,8 @@ def create_app(
 def build(settings: Settings) -> tuple[web.Application, WebContext]:
     """Everything `mergegate serve` runs: store (migrated), forges, runner, application."""
     store = Store.open(settings.database_url)
-    service = Service(store=store, settings=settings)
+    service = Service(store=store, settings=settings,
+                      gate_runner=runner_for(settings, processes=True))
     ctx = WebContext(service, JobRunner(service))
 
     def setup() -> None:

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.forge.base import Forge, ForgeError
 from bot.metrics import Metrics
 from bot.scanners.base import Scanner
+from bot.service.scan_pool import GateRunner, ThreadRunner
 from bot.store.service_store import Store
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class Service:
     clock: Callable[[], dt.datetime] = _utcnow
     on_enqueue: Callable[[], None] | None = None  # wakes the job runner
     metrics: Metrics = field(default_factory=Metrics)
+    gate_runner: GateRunner = field(default_factory=ThreadRunner)
 
     def forge(self, name: str) -> Forge:
         try:

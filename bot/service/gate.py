@@ -8,14 +8,10 @@ then its report is closed as superseded instead.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import logging
-import os
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +20,7 @@ from bot.core.findings import ScannerError, ScanNote
 from bot.core.risk import Risk
 from bot.core.verdict import Verdict
 from bot.forge.base import ChangeRef, Forge, PolicyAnnotation, Report, ReportHandle
-from bot.pipeline import judge, run_gate
+from bot.pipeline import judge
 from bot.service.context import Service
 from bot.service.policy_load import LoadedPolicy, from_texts, load_policy, review_policy_edit
 from bot.store.queue import Job
@@ -45,17 +41,6 @@ SUPERSEDED_MESSAGES = {
     "scan": "A newer commit was pushed to the pull request; it is being scanned instead.",
     "cancel": "The pull request was closed.",
 }
-
-
-SCAN_NICENESS = 10
-
-
-def _run_gate_in_background(*args: Any, **kwargs: Any) -> Any:
-    """`run_gate` at a lower CPU priority (Linux: per thread, inherited by the scanners'
-    threads and processes), so webhooks are still acknowledged at once during scans."""
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SCAN_NICENESS)
-    return run_gate(*args, **kwargs)
 
 
 @dataclass
@@ -152,8 +137,8 @@ async def scan_change(
             change, workdir / "head", full=not loaded.policy.new_findings_only
         )
         check_superseded()
-        result = await asyncio.to_thread(
-            _run_gate_in_background, fetched.workspace, loaded.policy, service.settings,
+        result = await service.gate_runner.run(
+            fetched.workspace, loaded.policy, service.settings,
             dismissals=records.active_dismissals(change.repo.key, service.clock()),
             now=service.clock(), policy_errors=loaded.errors, policy_source=loaded.source,
             scanners=service.scanners,
