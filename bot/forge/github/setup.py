@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.config import ConfigError, Settings
+from bot.forge.base import Forge
 from bot.forge.github.forge import GitHubForge
 
 
-def create_forge(settings: Settings) -> GitHubForge | None:
+def create_forge(settings: Settings) -> Forge | None:
     if not settings.github_app_id and not settings.github_private_key:
         return None
     if not settings.github_app_id or not settings.github_private_key:
