@@ -82,9 +82,7 @@ class Cache:
 
     def purge_expired(self) -> int:
         with self.engine.begin() as conn:
-            res = conn.execute(
-                delete(cache_entries).where(cache_entries.c.expires_at <= self.clock())
-            )
+            res = conn.execute(delete(cache_entries).where(cache_entries.c.expires_at <= self.clock()))
             return int(res.rowcount or 0)
 
 

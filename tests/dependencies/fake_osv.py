@@ -55,8 +55,7 @@ class FakeOsv:
             res: dict[str, Any] = {}
             if found[start:end]:
                 res["vulns"] = [
-                    {"id": i, "modified": self.vulns.get(i, {}).get("modified", "")}
-                    for i in found[start:end]
+                    {"id": i, "modified": self.vulns.get(i, {}).get("modified", "")} for i in found[start:end]
                 ]
             if end < len(found):
                 res["next_page_token"] = str(end)

@@ -59,9 +59,7 @@ def resolve(
     return out
 
 
-def _finding(
-    dep: Dependency, j: LicenseJudgement, policy: LicensesPolicy, new: bool
-) -> Finding | None:
+def _finding(dep: Dependency, j: LicenseJudgement, policy: LicensesPolicy, new: bool) -> Finding | None:
     pkg = f"{dep.name} {dep.version}"
     if j.status is Status.DENIED:
         rule, severity = "license-denied", Severity.HIGH
@@ -91,9 +89,7 @@ def _finding(
         path=dep.path,
         line=dep.line,
         end_line=dep.line,
-        fingerprint=fingerprint(
-            NAME, rule, dep.path, f"{dep.ecosystem}\x1e{dep.name}\x1e{j.expression}"
-        ),
+        fingerprint=fingerprint(NAME, rule, dep.path, f"{dep.ecosystem}\x1e{dep.name}\x1e{j.expression}"),
         new=new,
         package=Package(dep.ecosystem, dep.name, str(dep.version)),
     )
@@ -126,9 +122,7 @@ class LicenseScanner:
         deps_dev = self.deps_dev()
         licenses = resolve(deps, lp.packages, deps_dev, online_for=inv.is_new)
         if deps_dev is not None and deps_dev.problem:
-            result.notes.append(
-                ScanNote(f"licenses of some packages are unknown: {deps_dev.problem}")
-            )
+            result.notes.append(ScanNote(f"licenses of some packages are unknown: {deps_dev.problem}"))
         seen: set[str] = set()
         for dep in deps:
             new = inv.is_new(dep)
