@@ -53,3 +53,15 @@ async def test_a_job_that_keeps_failing_closes_its_check_run_once(harness: Harne
     assert run["output"]["title"] == "MergeGate could not finish"
     assert run["completions"] == 1
     assert h.service.store.queue.count("failed") == 1
+
+
+async def test_pull_request_files_are_paginated(harness: Harness) -> None:
+    h = harness
+    many = {f"src/m{i:03}.py": f"VALUE_{i} = {i}\n" for i in range(150)}
+    pull = h.fake.open_pull(h.repo, 2, sc.BASE, {**sc.BASE, **many})
+    await h.deliver("pull_request", h.payloads.pull_request("opened", h.repo, pull))
+    await h.settle()
+    pages = h.fake.calls("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files")
+    assert [p.query for p in pages] == [{"per_page": "100"}, {"per_page": "100", "page": "2"}]
+    assert len(h.fake.calls("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}")) == 150
+    assert h.fake.check_runs(h.repo)[0]["conclusion"] == "success"
