@@ -120,3 +120,16 @@ def test_scanner_from_settings_uses_the_api_and_the_store(fake: FakeOsv, tmp_pat
         ("GHSA-35jh-r3h4-6jhm", "upgrade to 4.17.21"),
         ("GHSA-p6mc-m468-83gw", "upgrade to 4.17.20"),
     ]
+
+
+async def test_works_when_called_from_a_running_event_loop(fake: FakeOsv) -> None:
+    with serve(fake.app()) as url:
+        result = OsvApi(url, **FAST).advisories([Query("PyPI", "mistune", "2.0.2")])
+    assert [a["id"] for a in result[Query("PyPI", "mistune", "2.0.2")]] == ["PYSEC-2022-237"]
+
+
+def test_error_messages_never_show_credentials_of_the_url() -> None:
+    with pytest.raises(SourceError) as info:
+        OsvApi("http://user:s3cret@127.0.0.1:9", **FAST).advisories([Query("PyPI", "a", "1")])
+    assert str(info.value) == "OSV API http://127.0.0.1:9 unreachable: ClientConnectorError (3 attempts)"
+    assert "s3cret" not in str(info.value)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.scanners.dependencies.aio import run_sync, shown_url
 from bot.scanners.dependencies.osv_match import Advisory
 from bot.scanners.dependencies.sources import Query, SourceError
 from bot.store.cache import Cache
@@ -51,7 +52,7 @@ class OsvApi:
         self.batch_size = batch_size
 
     def advisories(self, queries: Sequence[Query]) -> dict[Query, list[Advisory]]:
-        return asyncio.run(self._advisories(list(dict.fromkeys(queries))))
+        return run_sync(self._advisories(list(dict.fromkeys(queries))))
 
     async def _advisories(self, queries: list[Query]) -> dict[Query, list[Advisory]]:
         cached_ids = self.cache.get_many(_query_key(q) for q in queries) if self.cache else {}
@@ -127,7 +128,8 @@ class OsvApi:
                 reason = f"timed out after {self.timeout:g} s"
             except aiohttp.ClientError as exc:
                 reason = type(exc).__name__
-        raise SourceError(f"OSV API {self.base_url} unreachable: {reason} ({self.retries + 1} attempts)")
+        where = shown_url(self.base_url)
+        raise SourceError(f"OSV API {where} unreachable: {reason} ({self.retries + 1} attempts)")
 
 
 def _query_body(q: Query, token: str | None) -> dict[str, Any]:

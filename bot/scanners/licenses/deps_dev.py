@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.scanners.dependencies.aio import run_sync
 from bot.scanners.dependencies.model import CARGO, GO, MAVEN, NPM, NUGET, PYPI, RUBYGEMS
 from bot.store.cache import Cache
 
@@ -71,7 +72,7 @@ class DepsDev:
         if missing and not self.online:
             self.problem = "offline (MERGEGATE_OSV_DB is set), deps.dev was not consulted"
         elif missing:
-            known.update(asyncio.run(self._fetch_all(missing)))
+            known.update(run_sync(self._fetch_all(missing)))
         return known
 
     async def _fetch_all(self, coords: list[Coordinate]) -> dict[Coordinate, str | None]:
