@@ -216,3 +216,33 @@ def test_lockfile_over_the_workspace_size_limit_is_still_scanned(
     assert ws.files == []
     res = scanner.scan(ws, DEFAULT_POLICY)
     assert [f.rule for f in res.findings] == ["GHSA-fw3v-x4f2-v673"]
+
+
+def test_go_module_versions_with_v_and_pseudo_versions(tmp_path: Path) -> None:
+    db = write_advisories(
+        tmp_path / "db",
+        [
+            advisory(
+                "GO-2020-0001",
+                "Go",
+                "golang.org/x/crypto",
+                [{"introduced": "0"}, {"fixed": "0.0.0-20201216223049-8b5274cf687f"}],
+                range_type="SEMVER",
+                aliases=("CVE-2020-29652",),
+            ),
+            advisory(
+                "GO-2021-0002",
+                "Go",
+                "github.com/gin-gonic/gin",
+                [{"introduced": "0"}, {"fixed": "1.7.0"}],
+                aliases=("GHSA-h395-qcrw-5vmq",),
+            ),
+        ],
+    )
+    gomod = (Path(__file__).parent / "data" / "go.mod").read_text()
+    scanner = DependencyScanner(lambda: OfflineOsv(db, tmp_path / "index"))
+    res = scanner.scan(make_workspace(tmp_path / "repo", {"go.mod": gomod}), DEFAULT_POLICY)
+    assert sorted((f.rule, f.package.name if f.package else "", f.fix, f.line) for f in res.findings) == [
+        ("GHSA-h395-qcrw-5vmq", "github.com/gin-gonic/gin", "upgrade to 1.7.0", 6),
+        ("GO-2020-0001", "golang.org/x/crypto", "upgrade to 0.0.0-20201216223049-8b5274cf687f", 8),
+    ]

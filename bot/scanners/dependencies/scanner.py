@@ -8,7 +8,7 @@ from bot.core.findings import Finding, ScannerError, ScanNote, ScanResult
 from bot.core.policy import Policy
 from bot.scanners.dependencies import osv_match
 from bot.scanners.dependencies.inventory import collect
-from bot.scanners.dependencies.model import Dependency
+from bot.scanners.dependencies.model import GO, Dependency
 from bot.scanners.dependencies.osv_offline import gc_paused
 from bot.scanners.dependencies.sources import AdvisorySource, Query, SourceError
 from bot.scanners.dependencies.vulnerabilities import Match, build_findings
@@ -57,7 +57,7 @@ def find_vulnerabilities(
     of them holds a cycle, and collections would otherwise walk the cached ones repeatedly.
     """
     with gc_paused():
-        queries = [(d, Query(d.ecosystem, d.key[1], str(d.version))) for d in pinned]
+        queries = [(d, Query(d.ecosystem, d.key[1], _query_version(d))) for d in pinned]
         candidates = source.advisories(sorted({q for _, q in queries}, key=_query_order))
         matches: list[Match] = []
         for dep, query in queries:
@@ -73,6 +73,12 @@ def find_vulnerabilities(
             if hits:
                 matches.append(Match(dep, tuple(hits), fixes, is_new(dep)))
         return build_findings(matches)
+
+
+def _query_version(dep: Dependency) -> str:
+    """OSV's Go advisories (and OSV.dev's API) write module versions without the "v"."""
+    version = str(dep.version)
+    return version[1:] if dep.ecosystem == GO and version.startswith("v") else version
 
 
 def _query_order(q: Query) -> tuple[str, str, str]:
