@@ -95,9 +95,15 @@ def affects(advisory: Advisory, ecosystem: str, name: str, version: str) -> Rang
     """Whether `advisory` affects ecosystem/name@version, and its fixed versions if so."""
     if advisory.get("withdrawn"):
         return RangeHit(False)
+    return entries_affect(affected_entries(advisory, ecosystem, name), ecosystem, version)
+
+
+def entries_affect(entries: Iterable[Mapping[str, Any]], ecosystem: str, version: str) -> RangeHit:
+    """Whether any of one package's `affected` entries holds `version`, and the fixed
+    versions of the ranges that do."""
     hit = False
     fixes: list[str] = []
-    for entry in affected_entries(advisory, ecosystem, name):
+    for entry in entries:
         for rng in entry.get("ranges") or []:
             rtype = rng.get("type")
             kind = SEMVER if rtype == "SEMVER" else ecosystem if rtype == "ECOSYSTEM" else None

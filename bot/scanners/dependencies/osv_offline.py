@@ -27,7 +27,7 @@ from bot.scanners.dependencies.model import normalize_name
 from bot.scanners.dependencies.osv_match import Advisory
 from bot.scanners.dependencies.sources import Query, SourceError
 
-INDEX_FORMAT = "2"
+INDEX_FORMAT = "3"
 _BATCH = 5000
 _MAX_PARSED = 50_000  # parsed advisories kept in memory between scans
 
@@ -154,7 +154,7 @@ class OfflineOsv:
                 adv_rows.append((rowid, str(doc["id"]), zlib.compress(raw, 1)))
                 if not doc.get("withdrawn"):
                     pkg_rows.extend(
-                        (eco, pkg, rowid, json.dumps({"id": doc["id"], "affected": entries}))
+                        (eco, pkg, rowid, json.dumps(entries, separators=(",", ":")))
                         for (eco, pkg), entries in names.items()
                     )
                 if len(adv_rows) >= _BATCH:
@@ -195,7 +195,7 @@ class OfflineOsv:
                 for (eco, name), group in by_package.items():
                     for rowid, compact in self._entries_for(conn, eco, name):
                         for q in group:
-                            if osv_match.affects(compact, eco, name, q.version).affected:
+                            if osv_match.entries_affect(compact, eco, q.version).affected:
                                 hits.setdefault(q, []).append(rowid)
                 needed = {r for rs in hits.values() for r in rs}
                 loaded = {r: self._parsed[r] for r in needed if r in self._parsed}
@@ -240,7 +240,7 @@ def _package_keys(doc: Any) -> dict[tuple[str, str], list[Any]]:
         eco = str(pkg.get("ecosystem", "")).split(":", 1)[0]
         name = pkg.get("name")
         if eco and isinstance(name, str):
-            slim = {k: entry[k] for k in ("package", "ranges", "versions") if k in entry}
+            slim = {k: entry[k] for k in ("ranges", "versions") if k in entry}
             keys.setdefault((eco, normalize_name(eco, name)), []).append(slim)
     if not isinstance(doc.get("id"), str):
         raise TypeError("advisory id is not a string")
