@@ -17,7 +17,7 @@ import tempfile
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -192,8 +192,9 @@ class OfflineOsv:
                 for q in queries:
                     by_package.setdefault((q.ecosystem, q.name), []).append(q)
                 hits: dict[Query, list[int]] = {}
+                self._load_entries(conn, by_package)
                 for (eco, name), group in by_package.items():
-                    for rowid, compact in self._entries_for(conn, eco, name):
+                    for rowid, compact in self._entries.get((eco, name), []):
                         for q in group:
                             if osv_match.entries_affect(compact, eco, q.version).affected:
                                 hits.setdefault(q, []).append(rowid)
@@ -217,19 +218,27 @@ class OfflineOsv:
         self._parsed.update(loaded)
         return out
 
-    def _entries_for(self, conn: sqlite3.Connection, eco: str, name: str) -> list[tuple[int, Any]]:
-        """The (advisory row, slim affected entries) naming a package, kept in memory."""
-        key = (eco, name)
-        cached = self._entries.get(key)
-        if cached is None:
-            rows = conn.execute(
-                "SELECT advisory, entry FROM pkg WHERE ecosystem = ? AND name = ?", key
-            ).fetchall()
-            cached = [(rowid, json.loads(entry)) for rowid, entry in rows]
-            if len(self._entries) >= _MAX_PARSED:
-                self._entries.clear()
-            self._entries[key] = cached
-        return cached
+    def _load_entries(self, conn: sqlite3.Connection, packages: Iterable[tuple[str, str]]) -> None:
+        """Read the (advisory row, slim affected entries) of packages not in memory yet,
+        500 names a query."""
+        by_eco: dict[str, list[str]] = {}
+        for eco, name in packages:
+            if (eco, name) not in self._entries:
+                by_eco.setdefault(eco, []).append(name)
+        if sum(map(len, by_eco.values())) + len(self._entries) > _MAX_PARSED:
+            self._entries.clear()
+        for eco, names in by_eco.items():
+            for i in range(0, len(names), 500):
+                chunk = names[i : i + 500]
+                for name in chunk:
+                    self._entries[(eco, name)] = []
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(
+                    f"SELECT name, advisory, entry FROM pkg WHERE ecosystem = ? AND name IN ({marks})",  # noqa: S608
+                    [eco, *chunk],
+                )
+                for name, rowid, entry in rows:
+                    self._entries[(eco, name)].append((rowid, json.loads(entry)))
 
 
 def _package_keys(doc: Any) -> dict[tuple[str, str], list[Any]]:
