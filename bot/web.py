@@ -105,11 +105,17 @@ def create_app(
     return app
 
 
-def build(settings: Settings) -> tuple[web.Application, WebContext]:
-    """Everything `mergegate serve` runs: store (migrated), forges, runner, application."""
+def build(
+    settings: Settings, *, scanner_idle_timeout: float = 120.0
+) -> tuple[web.Application, WebContext]:
+    """Everything `mergegate serve` runs: store (migrated), forges, runner, application.
+
+    Scanner processes stop after ``scanner_idle_timeout`` seconds without a scan.
+    """
     store = Store.open(settings.database_url)
     service = Service(store=store, settings=settings,
-                      gate_runner=runner_for(settings, processes=True))
+                      gate_runner=runner_for(settings, processes=True,
+                                             idle_timeout=scanner_idle_timeout))
     ctx = WebContext(service, JobRunner(service))
 
     def setup() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from bot.config import ConfigError, Settings
@@ -41,7 +42,13 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         logging.basicConfig(level=logging.INFO)
     try:
-        app, _ = build(settings)
+        idle = float(os.environ.get("MERGEGATE_SCANNER_IDLE_TIMEOUT") or 120)
+    except ValueError:
+        print("mergegate: MERGEGATE_SCANNER_IDLE_TIMEOUT must be a number of seconds",
+              file=sys.stderr)
+        return 2
+    try:
+        app, _ = build(settings, scanner_idle_timeout=idle)
     except (StoreError, ConfigError) as exc:
         print(f"mergegate: {exc}", file=sys.stderr)
         return 2

@@ -143,8 +143,8 @@ def _call_gate(workspace: Workspace, policy: Policy, settings: Settings,
     return run_gate(workspace, policy, settings, **kwargs)
 
 
-def runner_for(settings: Settings, *, processes: bool) -> GateRunner:
-    return ProcessRunner(settings.workers) if processes else ThreadRunner()
+def runner_for(settings: Settings, *, processes: bool, idle_timeout: float = 120.0) -> GateRunner:
+    return ProcessRunner(settings.workers, idle_timeout) if processes else ThreadRunner()
 
 
 __all__: Sequence[str] = ("GateRunner", "ProcessRunner", "ThreadRunner", "prefetch_base",
