@@ -76,6 +76,7 @@ class Project:
     check_responses: list[dict[str, Any]] = field(default_factory=list)
     deployments: dict[int, dict[str, Any]] = field(default_factory=dict)
     approvals: list[dict[str, Any]] = field(default_factory=list)
+    discussions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # iid: threads
 
     @property
     def web_url(self) -> str:
@@ -105,6 +106,10 @@ ROUTES: list[tuple[str, str, re.Pattern[str], set[str]]] = [
         ("POST", "check_response",
          r"/projects/([^/]+)/merge_requests/(\d+)/status_check_responses", set()),
         ("POST", "approval", r"/projects/([^/]+)/deployments/(\d+)/approval", set()),
+        ("GET", "discussions", r"/projects/([^/]+)/merge_requests/(\d+)/discussions", PAGING),
+        ("POST", "discussion", r"/projects/([^/]+)/merge_requests/(\d+)/discussions", set()),
+        ("PUT", "discussion_edit",
+         r"/projects/([^/]+)/merge_requests/(\d+)/discussions/([0-9a-f]+)", set()),
     ]
 ]
 
@@ -265,6 +270,8 @@ class FakeGitLab:
                     latest[s["name"]] = s
             return self._paginated([self._status_json(s) for s in latest.values()], q,
                                    f"/api/v4/projects/{p.id}/repository/commits/{a[1]}/statuses")
+        if name in ("discussions", "discussion", "discussion_edit"):
+            return self._discussions(name, p, p.mrs[int(a[1])], a, q, body)
         if name in ("notes", "note", "note_edit", "emoji", "check_response"):
             return self._mr_children(name, p, p.mrs[int(a[1])], a, q, body)
         if name == "members":
@@ -320,6 +327,54 @@ class FakeGitLab:
                                      status=409)
         p.check_responses.append(body)
         return web.json_response({"id": next(self.ids), "status": body["status"]}, status=201)
+
+    def _discussions(self, name: str, p: Project, mr: MR, a: list[str], q: dict[str, str],
+                     body: Any) -> web.Response:
+        threads = p.discussions.setdefault(mr.iid, [])
+        if name == "discussions":
+            return self._paginated(threads, q, f"/api/v4/projects/{p.id}/merge_requests/"
+                                   f"{mr.iid}/discussions")
+        if name == "discussion_edit":
+            thread = next((t for t in threads if t["id"] == a[2]), None)
+            if thread is None:
+                raise KeyError("Discussion")
+            if not isinstance(body.get("resolved"), bool):
+                raise ValueError("resolved is missing")
+            for note in thread["notes"]:
+                note["resolved"] = body["resolved"]
+            thread["history"].append("resolved" if body["resolved"] else "reopened")
+            return web.json_response(thread)
+        pos = body.get("position") or {}
+        if not str(body.get("body") or "").strip():
+            raise ValueError("body is missing")
+        want = {"position_type": "text", "base_sha": mr.base_sha, "start_sha": mr.base_sha,
+                "head_sha": mr.head_sha}
+        if any(pos.get(k) != v for k, v in want.items()):
+            raise ValueError(f"position {pos} does not match the MR's diff_refs")
+        if pos.get("new_line") not in self._diff_lines(p, mr, str(pos.get("new_path"))):
+            raise ValueError("Note {:line_code=>[\"can't be blank\", \"must be a valid line "
+                             "code\"]}")
+        note = {"id": next(self.ids), "body": body["body"], "author": {"username": self.bot},
+                "system": False, "resolvable": True, "resolved": False, "position": pos,
+                "noteable_type": "MergeRequest", "edits": 0}
+        thread = {"id": hashlib.sha1(str(note["id"]).encode()).hexdigest(),
+                  "individual_note": False, "notes": [note], "history": ["created"]}
+        threads.append(thread)
+        p.notes.setdefault(mr.iid, []).append(note)
+        return web.json_response(thread, status=201)
+
+    def _diff_lines(self, p: Project, mr: MR, path: str) -> set[int]:
+        """The new-file line numbers a text position may name: those shown in the diff."""
+        entry = next((d for d in self._diffs(p, mr) if d["new_path"] == path), None)
+        lines: set[int] = set()
+        current = 0
+        for row in (entry or {}).get("diff", "").splitlines():
+            if row.startswith("@@"):
+                current = int(row.split("+", 1)[1].split(",")[0].split(" ")[0])
+            elif not row.startswith("-"):
+                lines.add(current)
+                current += 1
+        return lines
 
     def _status(self, p: Project, sha: str, body: dict[str, Any]) -> web.Response:
         state = body.get("state")

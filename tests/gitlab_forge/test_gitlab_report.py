@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.findings import Finding, Severity
 from bot.core.policy import Policy
+from bot.core.verdict import JudgedFinding, Verdict
 from bot.forge.base import PolicyAnnotation, Report
 from bot.forge.gitlab import report as rep
+from bot.forge.gitlab.discussions import Existing, existing_from, marker, plan
 from bot.pipeline import judge
 
 
@@ -36,3 +39,20 @@ def test_summary_note_has_marker_policy_errors_and_speaks_of_merge_requests() ->
     assert rep.verdict_state(verdict) == "success"
     assert rep.reply_note("dev", "x" * 300_000).startswith(rep.REPLY_MARKER + "\n@dev ")
     assert len(rep.reply_note("dev", "x" * 300_000)) == rep.NOTE_LIMIT
+
+
+def test_discussion_plan_creates_resolves_and_reopens() -> None:
+    def finding(fp: str, line: int = 3) -> Finding:
+        return Finding(scanner="sast", rule="r", severity=Severity.HIGH, title="t", message="m",
+                       path="a.py", line=line, end_line=line, fingerprint=fp, new=True)
+
+    new, again, fixed = "a" * 64, "b" * 64, "c" * 64
+    verdict = Verdict("failure", (JudgedFinding(finding(new), True),
+                                  JudgedFinding(finding(again), True)))
+    existing = [Existing("d1", again, True), Existing("d2", fixed, False)]
+    todo = plan(verdict, existing)
+    assert [j.finding.fingerprint for j in todo.create] == [new]
+    assert (todo.reopen, todo.resolve) == (["d1"], ["d2"])
+    threads = [{"id": "x", "notes": [{"body": marker(new), "author": {"username": "bot"}}]},
+               {"id": "y", "notes": [{"body": marker(fixed), "author": {"username": "eve"}}]}]
+    assert existing_from(threads, "bot") == [Existing("x", new, False)]

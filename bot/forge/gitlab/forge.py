@@ -20,6 +20,7 @@ from bot.forge.base import (
     DeploymentRequest,
     DeploymentState,
     FetchedChange,
+    ForgeError,
     NotFound,
     Reaction,
     RepoRef,
@@ -30,6 +31,7 @@ from bot.forge.base import (
 )
 from bot.forge.gitlab import report as rep
 from bot.forge.gitlab.client import GitLabApiError, GitLabClient, status_of
+from bot.forge.gitlab.discussions import InlineDiscussions
 from bot.forge.gitlab.fetch import ChangeFetcher, TooLarge, read_raw
 
 log = logging.getLogger(__name__)
@@ -43,12 +45,14 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
 class GitLabForge:
     name = "gitlab"
 
-    def __init__(self, settings: Settings, client: GitLabClient | None = None) -> None:
+    def __init__(self, settings: Settings, client: GitLabClient | None = None, *,
+                 inline_discussions: bool = True) -> None:
         if not settings.gitlab_token:
             raise ConfigError("GITLAB_TOKEN is required for GitLab")
         self.settings = settings
         self.client = client or GitLabClient(settings.gitlab_url, settings.gitlab_token)
         self.bot_username: str | None = None
+        self.inline_discussions = inline_discussions
         self._summary_notes: dict[tuple[str, int], int] = {}
 
     async def aclose(self) -> None:
@@ -221,6 +225,12 @@ class GitLabForge:
                                        rep.verdict_description(verdict),
                                        note_url or change.html_url)
         await self._status_check(change, verdict.conclusion != "failure")
+        if self.inline_discussions:
+            base = f"/projects/{self._project(change.repo).encoded_id}"
+            try:
+                await InlineDiscussions(self.client, base).sync(change, verdict, await self._me())
+            except ForgeError as exc:
+                log.warning("inline discussions of !%s not updated: %s", change.number, exc)
         return ReportHandle(status_id or (handle.id if handle else change.head_sha), note_url)
 
     async def _status_check(self, change: ChangeRef, passed: bool) -> None:

@@ -53,6 +53,8 @@ async def test_developer_refused_maintainer_accepted(gitlab: Harness) -> None:
     assert latest["status"] == "success"
     [note] = [n for n in h.project.notes[mr.iid] if "mergegate:summary" in str(n["body"])]
     assert "dismissed (false-positive by maintainer)" in str(note["body"])
+    assert [t["history"] for t in h.project.discussions[mr.iid]] == [
+        ["created", "resolved"], ["created", "resolved"]]
     actions = [a.action for a in h.service.store.records.audit_entries()]
     assert actions.count("refused") == 1 and actions.count("dismiss") == 2
 

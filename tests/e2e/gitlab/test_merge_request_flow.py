@@ -42,6 +42,12 @@ async def test_findings_reported_as_failed_status_and_one_note(
     assert f"app/db.py:{sc.SQLI_LINE}" in body and f"app/db.py:{sc.KEY_LINE}" in body
     assert f"/-/blob/{mr.head_sha}/app/db.py#L{sc.SQLI_LINE}" in body
     assert "merge request" in body and "pull request" not in body
+    # Each blocking finding has an inline discussion on its line of the diff.
+    threads = h.project.discussions[mr.iid]
+    assert sorted(t["notes"][0]["position"]["new_line"] for t in threads) == sorted(
+        [sc.SQLI_LINE, sc.KEY_LINE])
+    assert all(t["notes"][0]["position"]["new_path"] == "app/db.py" for t in threads)
+    assert all("<!-- mergegate:finding:" in t["notes"][0]["body"] for t in threads)
     # Files were read at the head, never by running anything; nothing secret left the bot.
     raws = h.fake.calls("GET", "raw")
     assert {r.query.get("ref") for r in raws} >= {mr.head_sha, "master"}
@@ -77,6 +83,9 @@ async def test_push_edits_the_note_and_title_only_update_does_nothing(gitlab: Ha
     assert same["id"] == note["id"] and same["edits"] == 1
     assert "No findings." in str(same["body"]) and fixed[:12] in str(same["body"])
     assert len(h.fake.calls("POST", "note")) == 1
+    # The fixed findings' discussions are resolved, not deleted or duplicated.
+    assert [t["history"] for t in h.project.discussions[mr.iid]] == [
+        ["created", "resolved"], ["created", "resolved"]]
 
 
 async def test_close_cancels_and_redelivery_is_a_no_op(gitlab: Harness) -> None:
