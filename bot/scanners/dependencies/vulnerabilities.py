@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -92,7 +93,7 @@ def build_findings(matches: Sequence[Match]) -> list[Finding]:
         severity = max((osv_match.severity_of(a) for _, g in items for a in g), default=Severity.MEDIUM)
         versions = sorted({str(m.dependency.version) for m, _ in items})
         fix = _fix_for(ecosystem, [(m, g) for m, g in items])
-        summary = next((str(a["summary"]) for a in group if a.get("summary")), "")
+        summary = _summary(group)
         cwe = tuple(sorted({c for _, g in items for a in g for c in osv_match.cwe_ids(a)}))
         shown = ", ".join(versions)
         title = f"{dep.name} {shown}: {summary or rule}"[:250]
@@ -123,6 +124,19 @@ def build_findings(matches: Sequence[Match]) -> list[Finding]:
             )
         )
     return findings
+
+
+def _summary(group: Sequence[Advisory]) -> str:
+    """An advisory's summary, else the first sentence of its details (shortened)."""
+    for adv in group:
+        if adv.get("summary"):
+            return " ".join(str(adv["summary"]).split())
+    for adv in group:
+        details = " ".join(str(adv.get("details") or "").split())
+        if details:
+            sentence = re.split(r"(?<=[.!?])\s", details, maxsplit=1)[0]
+            return sentence if len(sentence) <= 120 else sentence[:119].rstrip() + "…"
+    return ""
 
 
 def _fix_for(ecosystem: str, items: Sequence[tuple[Match, list[Advisory]]]) -> str | None:
