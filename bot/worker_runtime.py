@@ -59,7 +59,7 @@ class WorkerConfig:
     heartbeat_interval: float = 5.0
     stalled_after: float = 30.0
     reap_interval: float = 10.0
-    poll_interval: float = 5.0
+    poll_interval: float = 1.0  # LISTEN/NOTIFY wakes workers at once; polling is the fallback
     reconnect_max_wait: float = 10.0
     health_host: str = "0.0.0.0"  # noqa: S104 - a container's health and metrics port
     health_port: int | None = 8080
@@ -209,4 +209,5 @@ class WorkerProcess:
         await runner.setup()
         await web.TCPSite(runner, self.config.health_host, self.config.health_port).start()
         self.http_port = runner.addresses[0][1] if runner.addresses else self.config.health_port
+        log.info("worker %s: /healthz and /metrics on port %s", self.config.name, self.http_port)
         return runner
