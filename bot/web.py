@@ -52,6 +52,15 @@ def route_registrars(modules: Sequence[str] = ()) -> list[RouteRegistrar]:
     return out
 
 
+def check_forge_settings(settings: Settings) -> None:
+    """Each forge module's ``check_settings(settings)``, if it has one (ConfigError)."""
+    for spec in FORGE_FACTORIES:
+        mod = _optional(spec.partition(":")[0])
+        check = getattr(mod, "check_settings", None) if mod is not None else None
+        if check is not None:
+            check(settings)
+
+
 def build_forges(settings: Settings) -> dict[str, Forge]:
     forges: dict[str, Forge] = {}
     for spec in FORGE_FACTORIES:
@@ -112,6 +121,7 @@ def build(
 
     Scanner processes stop after ``scanner_idle_timeout`` seconds without a scan.
     """
+    check_forge_settings(settings)
     store = Store.open(settings.database_url)
     service = Service(store=store, settings=settings,
                       gate_runner=runner_for(settings, processes=True,

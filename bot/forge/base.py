@@ -130,7 +130,8 @@ class FetchedChange:
     """The change written to disk as a `Workspace`, and what the forge told us about it.
 
     ``policy_edit`` is the head content of the policy file when the change edits it (so it can
-    be validated and described); ``policy_edit_path`` names which policy file it was.
+    be validated and described; an empty string when the change deletes it);
+    ``policy_edit_path`` names which policy file it was.
     ``full_scan`` is True when every file of the head was fetched, not only the changed ones.
     """
 

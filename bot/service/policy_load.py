@@ -58,6 +58,15 @@ def review_policy_edit(
     current: LoadedPolicy, edited_text: str, path: str
 ) -> tuple[list[PolicyAnnotation], list[str]]:
     """Validate a policy file the change edits and say what merging it would change."""
+    if not edited_text.strip() and current.repo_text is not None:
+        org = from_texts(None, None, current.org_text, current.org_source).policy \
+            if current.org_text else None
+        after, _ = merge_policies(org, None)
+        changes = describe_policy_change(current.policy, after)
+        return [], [f"This pull request deletes or empties {path}; once merged the "
+                    + ("organization policy" if org else "default policy") + " would apply"
+                    + (":" if changes else " and nothing would change.")] + [
+            f"  {c}" for c in changes]
     load = parse_policy(edited_text, path)
     if load.errors:
         annotations = [_annotation(e) for e in load.errors]

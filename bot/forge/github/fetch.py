@@ -178,6 +178,11 @@ class ChangeFetcher:
             base_label=self.change.base_sha[:12], deleted=deleted,
             max_file_bytes=self.max_file_bytes,
         )
+        if policy_edit is None:
+            for path in POLICY_PATHS:
+                if path in deleted:
+                    policy_edit, policy_path = "", path  # deleted: the defaults would apply
+                    break
         return FetchedChange(
             workspace=workspace, changed_paths=sorted(candidates), policy_edit=policy_edit,
             policy_edit_path=policy_path, full_scan=full, notes=self.notes,

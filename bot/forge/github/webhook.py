@@ -76,6 +76,10 @@ def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]
                           {"error": "X-GitHub-Event and X-GitHub-Delivery are required"}, 400)
         if event_name == "ping":
             return answer(event_name, "accepted", {"msg": "pong"}, 200)
+        if not isinstance(data.get("installation"), dict):
+            # Only an App installation can be answered (a plain repository webhook cannot).
+            log.info("GitHub %s delivery without an App installation ignored", event_name)
+            return answer(event_name, "ignored", {"status": "ignored: no installation"}, 202)
         repository = str((data.get("repository") or {}).get("full_name", "")) or None
         with log_context(delivery_id=delivery, event=event_name, repository=repository):
             if not ctx.service.store.queue.record_delivery("github", delivery, event_name):

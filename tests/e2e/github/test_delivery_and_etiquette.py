@@ -107,3 +107,14 @@ async def test_120_findings_in_3_annotation_batches(harness: Harness) -> None:
     assert sizes == [50, 50, 20]
     assert len(run["annotations"]) == 120 and run["completions"] == 1
     assert run["output"]["title"] == "120 blocking findings"
+
+
+async def test_delivery_without_an_installation_is_ignored(harness: Harness) -> None:
+    h = harness
+    pull = h.fake.open_pull(h.repo, 2, sc.BASE, {**sc.BASE, "app/ok.py": sc.CLEAN_PY})
+    payload = h.payloads.pull_request("opened", h.repo, pull)
+    del payload["installation"]
+    resp = await h.deliver("pull_request", payload)
+    assert resp.status == 202 and (await resp.json()) == {"status": "ignored: no installation"}
+    await h.settle()
+    assert h.fake.requests == [] and h.service.store.queue.count() == 0

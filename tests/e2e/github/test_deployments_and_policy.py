@@ -104,3 +104,16 @@ async def test_policy_push_to_default_branch_rescans_open_prs(harness: Harness) 
     await h.deliver("push", push)
     await h.settle()
     assert len(h.fake.check_runs(h.repo, pull.head_sha)) == 2
+
+
+async def test_deleting_the_policy_says_what_would_change(harness: Harness) -> None:
+    h = harness
+    base = {**sc.BASE, ".mergegate.yml": "version: 1\nblock_on: medium\n"}
+    head = {k: v for k, v in base.items() if k != ".mergegate.yml"}
+    pull = h.fake.open_pull(h.repo, 8, base, {**head, "app/ok.py": sc.CLEAN_PY})
+    await h.deliver("pull_request", h.payloads.pull_request("opened", h.repo, pull))
+    await h.settle()
+    [run] = h.fake.check_runs(h.repo, pull.head_sha)
+    text = run["output"]["text"]
+    assert "deletes or empties .mergegate.yml; once merged the default policy would apply" in text
+    assert "block_on: medium → high" in text
