@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.scanners.dependencies.documents import json_document
 from bot.scanners.dependencies.model import NUGET, Dependency, LineIndex, LockfileError, ParsedFile
-from bot.scanners.dependencies.parse_python import json_document
 
 
 def parse_packages_lock(path: str, text: str) -> ParsedFile:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
+from bot.scanners.dependencies.documents import json_document, yaml_document
 from bot.scanners.dependencies.model import NPM, Dependency, LineIndex, LockfileError, ParsedFile
-from bot.scanners.dependencies.parse_python import json_document
 
 
 def _license(entry: dict[str, Any]) -> str | None:
@@ -104,18 +102,8 @@ def parse_yarn_lock(path: str, text: str) -> ParsedFile:
     return result
 
 
-def _yaml(path: str, text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise LockfileError(path, line, f"invalid YAML: {problem}") from None
-
-
 def _parse_yarn_berry(path: str, text: str) -> ParsedFile:
-    data = _yaml(path, text)
+    data = yaml_document(path, text)
     if not isinstance(data, dict):
         raise LockfileError(path, 1, "not a yarn.lock")
     lines = LineIndex(text)
@@ -133,7 +121,7 @@ def _parse_yarn_berry(path: str, text: str) -> ParsedFile:
 
 
 def parse_pnpm_lock(path: str, text: str) -> ParsedFile:
-    data = _yaml(path, text)
+    data = yaml_document(path, text)
     if not isinstance(data, dict):
         raise LockfileError(path, 1, "not a pnpm-lock.yaml")
     lines = LineIndex(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.scanners.dependencies.documents import json_document
 from bot.scanners.dependencies.model import (
     PACKAGIST,
     Dependency,
@@ -11,7 +12,6 @@ from bot.scanners.dependencies.model import (
     LockfileError,
     ParsedFile,
 )
-from bot.scanners.dependencies.parse_python import json_document
 
 
 def parse_composer_lock(path: str, text: str) -> ParsedFile:

@@ -6,15 +6,13 @@ TOML or JSON data.
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from bot.scanners.dependencies.documents import json_document, toml_document
 from bot.scanners.dependencies.model import (
     PYPI,
     Dependency,
@@ -134,24 +132,9 @@ def _constrained(dep: Dependency, constraints: dict[str, str], result: ParsedFil
     return dep
 
 
-def _toml(path: str, text: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise LockfileError(path, int(m.group(1)) if m else 1, f"invalid TOML: {exc}") from None
-
-
-def json_document(path: str, text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LockfileError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
-
-
 def _toml_packages(path: str, text: str, key: str = "package") -> ParsedFile:
     """poetry.lock, uv.lock and pdm.lock: `[[package]]` tables with name and version."""
-    data = _toml(path, text)
+    data = toml_document(path, text)
     packages = data.get(key, [])
     if not isinstance(packages, list):
         raise LockfileError(path, 1, f"'{key}' is not an array of tables")
@@ -178,7 +161,7 @@ def parse_poetry_lock(path: str, text: str) -> ParsedFile:
 
 
 def parse_uv_lock(path: str, text: str) -> ParsedFile:
-    data = _toml(path, text)
+    data = toml_document(path, text)
     version = data.get("version")
     if version is not None and version != 1:
         raise LockfileError(path, 1, f"unknown uv.lock version {version!r}")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from bot.scanners.dependencies.documents import toml_document
 from bot.scanners.dependencies.model import CARGO, Dependency, LineIndex, LockfileError, ParsedFile
-from bot.scanners.dependencies.parse_python import _toml
 
 
 def parse_cargo_lock(path: str, text: str) -> ParsedFile:
-    data = _toml(path, text)
+    data = toml_document(path, text)
     version = data.get("version", 3)
     if version not in (1, 2, 3, 4):
         raise LockfileError(path, 1, f"unknown Cargo.lock version {version!r}")
