@@ -178,11 +178,23 @@ class ChangeFetcher:
         await asyncio.gather(*(one(c) for c in wanted))
 
     def _archive(self) -> bytes:
-        data = self.client.sync(self._project().repository_archive, sha=self.change.head_sha,
-                                format="tar.gz")
-        if len(data) > MAX_ARCHIVE_BYTES:
-            raise ForgeError(f"the repository archive is over {MAX_ARCHIVE_BYTES} bytes")
-        return bytes(data)
+        """The head as a tar.gz, streamed and refused past MAX_ARCHIVE_BYTES."""
+        chunks: list[bytes] = []
+        size = 0
+
+        def take(chunk: bytes) -> None:
+            nonlocal size
+            size += len(chunk)
+            if size > MAX_ARCHIVE_BYTES:
+                raise TooLarge("archive")
+            chunks.append(chunk)
+
+        try:
+            self.client.sync(self._project().repository_archive, sha=self.change.head_sha,
+                             format="tar.gz", streamed=True, action=take, chunk_size=65536)
+        except TooLarge:
+            raise ForgeError(f"the repository archive is over {MAX_ARCHIVE_BYTES} bytes") from None
+        return b"".join(chunks)
 
     async def _full(self, dest: Path, candidates: dict[str, CandidateFile]) -> None:
         data = await self.client.call(self._archive)
