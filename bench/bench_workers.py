@@ -218,6 +218,14 @@ class Bench:
         await self.stop_workers(procs)
         return self.args.prs / minutes
 
+    async def pickup_lines(self, procs: list[tuple[subprocess.Popen[bytes], int]]) -> list[str]:
+        lines: list[str] = []
+        for _, port in procs:
+            async with self.http.get(f"http://127.0.0.1:{port}/metrics") as r:
+                text = await r.text()
+            lines += [line for line in text.splitlines() if line.startswith("mergegate_queue_pick")]
+        return lines
+
     async def pickup(self) -> tuple[list[float], str]:
         procs = self.start_workers(2)
         for _, port in procs:
@@ -225,6 +233,7 @@ class Bench:
         warm = self.new_pull()
         await self.deliver("pull_request", self.payloads.pull_request("opened", self.repo, warm))
         await self.until(lambda: self.all_completed([warm]), 300)
+        before = await self.pickup_lines(procs)
         latencies: list[float] = []
         for _ in range(30):
             pull = self.new_pull()
@@ -235,11 +244,7 @@ class Bench:
             acked += seconds
             await self.until(lambda p=pull: self.all_completed([p]), 300)
             latencies.append(self.fake.created_at[pull.head_sha] - acked)
-        histogram = []
-        for _, port in procs:
-            async with self.http.get(f"http://127.0.0.1:{port}/metrics") as r:
-                text = await r.text()
-            histogram += [line for line in text.splitlines() if line.startswith("mergegate_queue_pickup")]
+        histogram = bucket_counts(await self.pickup_lines(procs), minus=bucket_counts(before))
         await self.stop_workers(procs)
         return latencies, p99_bucket(histogram)
 
@@ -292,19 +297,26 @@ class Bench:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
 
 
-def p99_bucket(lines: list[str]) -> str:
-    """The smallest histogram bucket holding 99% of the observed pick-ups (summed workers)."""
-    buckets: dict[str, float] = {}
+def bucket_counts(lines: list[str], minus: dict[float, float] | None = None) -> dict[float, float]:
+    """Cumulative histogram counts by upper bound, summed over workers (less ``minus``)."""
+    buckets: dict[float, float] = {}
     for line in lines:
         if "_bucket{" in line:
-            le = line.split('le="', 1)[1].split('"', 1)[0]
+            le = float(line.split('le="', 1)[1].split('"', 1)[0])
             buckets[le] = buckets.get(le, 0.0) + float(line.rsplit(" ", 1)[1])
-    if not buckets or buckets.get("+Inf", 0) == 0:
+    for le, count in (minus or {}).items():
+        buckets[le] = buckets.get(le, 0.0) - count
+    return buckets
+
+
+def p99_bucket(buckets: dict[float, float]) -> str:
+    """The smallest histogram bucket holding 99% of the observed pick-ups."""
+    total = buckets.get(float("inf"), 0.0)
+    if total <= 0:
         return "no pick-ups observed"
-    total = buckets["+Inf"]
-    for le, count in sorted(buckets.items(), key=lambda kv: float(kv[0])):
+    for le, count in sorted(buckets.items()):
         if count >= 0.99 * total:
-            return f"<= {float(le) * 1000:.0f} ms ({int(total)} pick-ups)"
+            return f"<= {le * 1000:.0f} ms ({int(total)} pick-ups)"
     return "> largest bucket"
 
 
