@@ -55,6 +55,25 @@ def test_restart_reuses_the_index_and_a_change_rebuilds_it(tmp_path: Path) -> No
     }
 
 
+def test_a_kept_instance_sees_a_changed_database_after_recheck_after(tmp_path: Path) -> None:
+    db = write_advisories(tmp_path / "db", [advisory("T-1", "npm", "a", [{"introduced": "0"}])])
+    query = Query("npm", "a", "1.0.0")
+    lazy = OfflineOsv(db, tmp_path / "i1", recheck_after=3600)
+    eager = OfflineOsv(db, tmp_path / "i2", recheck_after=0)
+    assert ids(lazy.advisories([query]))[query] == ["T-1"] == ids(eager.advisories([query]))[query]
+    write_advisories(db, [advisory("T-2", "npm", "a", [{"introduced": "0"}])])
+    assert ids(lazy.advisories([query]))[query] == ["T-1"]  # not checked again yet
+    assert ids(eager.advisories([query]))[query] == ["T-1", "T-2"]
+
+
+def test_create_shares_one_offline_source_per_database(tmp_path: Path) -> None:
+    from bot.scanners.dependencies import offline_source
+
+    db = write_advisories(tmp_path / "db", [advisory("T-1", "npm", "a", [{"introduced": "0"}])])
+    assert offline_source(db) is offline_source(tmp_path / "db" / ".." / "db")
+    assert offline_source(db) is not offline_source(tmp_path / "other")
+
+
 def test_withdrawn_advisories_are_not_indexed(fixtures: Path, tmp_path: Path) -> None:
     src = OfflineOsv(fixtures / "osv", tmp_path / "index")
     assert ids(src.advisories([Query("PyPI", "hyperledger", "0.1.5")])) == {

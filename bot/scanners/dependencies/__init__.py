@@ -6,17 +6,33 @@ set, else the OSV.dev API at `settings.osv_url` with responses cached in the sto
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 from bot.config import Settings
 from bot.scanners.base import Scanner
 from bot.scanners.dependencies.scanner import DependencyScanner
 from bot.scanners.dependencies.sources import AdvisorySource
 
+_OFFLINE: dict[tuple[Path, Path], AdvisorySource] = {}
+_OFFLINE_LOCK = threading.Lock()
+
+
+def offline_source(db: Path) -> AdvisorySource:
+    """One OfflineOsv per database and index folder in a process, so that a worker keeps
+    the advisories it has read in memory from one scan to the next."""
+    from bot.scanners.dependencies.osv_offline import OfflineOsv, default_index_dir
+
+    key = (db.resolve(), default_index_dir())
+    with _OFFLINE_LOCK:
+        if key not in _OFFLINE:
+            _OFFLINE[key] = OfflineOsv(db, key[1])
+        return _OFFLINE[key]
+
 
 def advisory_source(settings: Settings) -> AdvisorySource:
     if settings.osv_db is not None:
-        from bot.scanners.dependencies.osv_offline import OfflineOsv
-
-        return OfflineOsv(settings.osv_db)
+        return offline_source(settings.osv_db)
     from bot.scanners.dependencies.osv_api import OsvApi
     from bot.store.cache import optional_cache
 

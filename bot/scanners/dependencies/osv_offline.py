@@ -15,6 +15,7 @@ import os
 import sqlite3
 import tempfile
 import threading
+import time
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -81,17 +82,23 @@ def _documents(db: Path) -> Iterator[tuple[str, bytes]]:
 
 
 class OfflineOsv:
-    """An AdvisorySource over a local OSV dump. It returns every advisory naming a package;
-    version matching is done by the caller with `osv_match`."""
+    """An AdvisorySource over a local OSV dump: the advisories affecting each package version.
+
+    One instance can serve many scans (a worker keeps it): the database's fingerprint is
+    checked again at most every `recheck_after` seconds, and a change rebuilds the index.
+    """
 
     prematched = False
 
-    def __init__(self, db: Path, index_dir: Path | None = None) -> None:
+    def __init__(self, db: Path, index_dir: Path | None = None, recheck_after: float = 60.0) -> None:
         self.db = db
         self.index_dir = index_dir or default_index_dir()
+        self.recheck_after = recheck_after
         self.skipped: list[str] = []
         self._lock = threading.Lock()
         self._ready: Path | None = None
+        self._checked_at = 0.0
+        self._fingerprint: str | None = None
         self._parsed: dict[int, Advisory] = {}
         self._entries: dict[tuple[str, str], list[tuple[int, Any]]] = {}
 
@@ -103,11 +110,18 @@ class OfflineOsv:
     def ensure_index(self) -> Path:
         """Open the on-disk index, building it first when absent or stale."""
         with self._lock:
-            if self._ready is not None:
+            now = time.monotonic()
+            if self._ready is not None and now - self._checked_at < self.recheck_after:
                 return self._ready
             if not self.db.exists():
                 raise SourceError(f"MERGEGATE_OSV_DB {self.db}: no such file or folder")
             fingerprint = source_fingerprint(self.db)
+            self._checked_at = now
+            if self._ready is not None and fingerprint == self._fingerprint:
+                return self._ready
+            self._parsed.clear()
+            self._entries.clear()
+            self._fingerprint = fingerprint
             path = self.index_path
             if not (path.exists() and self._stored_fingerprint(path) == fingerprint):
                 self._build(path, fingerprint)
@@ -126,6 +140,7 @@ class OfflineOsv:
         return rows.get("fingerprint")
 
     def _build(self, path: Path, fingerprint: str) -> None:
+        self.skipped = []
         try:
             self.index_dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".osv-", suffix=".sqlite", dir=self.index_dir)
