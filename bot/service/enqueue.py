@@ -24,7 +24,8 @@ class Enqueuer:
         self.service = service
         self.queue = service.store.queue
 
-    def scan(self, change: ChangeRef, *, reason: str, force: bool = False) -> int | None:
+    def scan(self, change: ChangeRef, *, reason: str, force: bool = False,
+             policy_ref: str | None = None) -> int | None:
         """Queue a scan of the change's head; a later head supersedes an earlier one.
 
         Without ``force``, a head that is already queued, running or scanned is left alone
@@ -35,18 +36,18 @@ class Enqueuer:
         """
         delay = 0.0
         if not force:
-            for payload in self.queue.active_payloads(change.key, "scan"):
-                if payload["change"]["head_sha"] == change.head_sha:
+            for active in self.queue.active_payloads(change.key, "scan"):
+                if active["change"]["head_sha"] == change.head_sha:
                     return None
             done = self.service.store.records.scan_for(change.repo.key, change.head_sha)
             if done is not None and done.status == "completed":
                 return None
             if self.queue.recent(change.key, "scan", BURST_WINDOW):
                 delay = DEBOUNCE_SECONDS
-        job = self.queue.enqueue(
-            "scan", change.key, {"change": change_to_dict(change), "reason": reason},
-            coalesce=True, delay=delay,
-        )
+        payload: dict[str, object] = {"change": change_to_dict(change), "reason": reason}
+        if policy_ref:
+            payload["policy_ref"] = policy_ref
+        job = self.queue.enqueue("scan", change.key, payload, coalesce=True, delay=delay)
         self.service.notify()
         return job
 

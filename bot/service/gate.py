@@ -111,9 +111,14 @@ async def reevaluate(service: Service, forge: Forge, change: ChangeRef) -> Verdi
 
 
 async def scan_change(
-    service: Service, forge: Forge, change: ChangeRef, job: Job | None = None
+    service: Service, forge: Forge, change: ChangeRef, job: Job | None = None,
+    policy_ref: str | None = None,
 ) -> GateOutcome | None:
-    """The whole gate for one head; None when a newer job superseded it."""
+    """The whole gate for one head; None when a newer job superseded it.
+
+    The policy comes from the change's base commit, or from ``policy_ref`` (the base branch)
+    when a policy change on that branch asked for the re-evaluation.
+    """
     queue, records = service.store.queue, service.store.records
     if job is not None and job.report_id:
         handle = ReportHandle(job.report_id)  # resumed after a crash: finish that check run
@@ -132,7 +137,7 @@ async def scan_change(
     workdir = Path(tempfile.mkdtemp(prefix="mergegate-", dir=service.workdir))
     try:
         check_superseded()
-        loaded = await load_policy(forge, change.repo, change.base_sha)
+        loaded = await load_policy(forge, change.repo, policy_ref or change.base_sha)
         fetched = await forge.fetch_change(
             change, workdir / "head", full=not loaded.policy.new_findings_only
         )

@@ -30,7 +30,8 @@ async def run_job(service: Service, job: Job) -> None:
     p = job.payload
     if job.kind == "scan":
         change = change_from_dict(p["change"])
-        await scan_change(service, service.forge(change.repo.forge), change, job)
+        await scan_change(service, service.forge(change.repo.forge), change, job,
+                          policy_ref=p.get("policy_ref"))
     elif job.kind == "cancel":
         return  # a running scan of the change sees this job and closes its report
     elif job.kind == "command":
@@ -47,7 +48,8 @@ async def run_job(service: Service, job: Job) -> None:
         for change in await forge.open_changes(repo, base_ref):
             if p.get("head_sha") and change.head_sha != p["head_sha"]:
                 continue
-            Enqueuer(service).scan(change, reason=p.get("reason", "re-evaluate"), force=True)
+            Enqueuer(service).scan(change, reason=p.get("reason", "re-evaluate"), force=True,
+                                   policy_ref=change.base_ref if p.get("base_ref") else None)
     else:
         log.error("unknown job kind %r (job %s): dropped", job.kind, job.id)
 

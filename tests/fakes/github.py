@@ -82,6 +82,7 @@ class Repo:
     installation_id: int = 1
     default_branch: str = "main"
     commits: dict[str, Files] = field(default_factory=dict)
+    branches: dict[str, str] = field(default_factory=dict)  # name -> commit sha
     pulls: dict[int, Pull] = field(default_factory=dict)
     permissions: dict[str, tuple[str, str]] = field(default_factory=dict)  # user: (perm, role)
     check_runs: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -255,6 +256,7 @@ class FakeGitHub:
         if t == "/repos/{owner}/{repo}/contents/{path}":
             assert repo is not None
             ref = q.get("ref") or self._default_head(repo)
+            ref = repo.branches.get(ref, ref)
             content = repo.commits[ref][v["path"]]
             return web.json_response({
                 "type": "file", "encoding": "base64", "size": len(content), "name":
@@ -316,8 +318,8 @@ class FakeGitHub:
 
     # -- helpers ----------------------------------------------------------------------------
     def _default_head(self, repo: Repo) -> str:
-        """The default branch's head: this fake's latest commit of the repository."""
-        return list(repo.commits)[-1]
+        """The default branch's head (or this fake's latest commit of the repository)."""
+        return repo.branches.get(repo.default_branch) or list(repo.commits)[-1]
 
     def _paginated(self, items: list[Any], q: dict[str, str], path: str) -> web.Response:
         per_page = int(q.get("per_page", 30))

@@ -87,11 +87,16 @@ async def test_org_policy_is_enforced(harness: Harness) -> None:
 
 async def test_policy_push_to_default_branch_rescans_open_prs(harness: Harness) -> None:
     h = harness
-    pull = h.fake.open_pull(h.repo, 7, sc.BASE, {**sc.BASE, "app/ok.py": sc.CLEAN_PY})
+    base = {**sc.BASE, ".mergegate.yml": "version: 1\nblock_on: never\n"}
+    pull = h.fake.open_pull(h.repo, 7, base, {**base, "app/db.py": sc.DB_PY})
     await h.deliver("pull_request", h.payloads.pull_request("opened", h.repo, pull))
     await h.settle()
+    assert h.fake.check_runs(h.repo, pull.head_sha)[-1]["conclusion"] == "success"
+    # main gets a stricter policy: the open PR is re-evaluated under it.
+    h.repo.branches["main"] = h.fake.commit(
+        h.repo, {**sc.BASE, ".mergegate.yml": "version: 1\nblock_on: high\n"}, "main2")
     push = {
-        "ref": "refs/heads/main", "before": "0" * 40, "after": "1" * 40,
+        "ref": "refs/heads/main", "before": pull.base_sha, "after": h.repo.branches["main"],
         "commits": [{"id": "1" * 40, "added": [], "removed": [], "modified": [".mergegate.yml"]}],
         "repository": {"full_name": h.repo.full_name, "name": h.repo.name,
                        "default_branch": "main", "owner": {"login": h.repo.owner}},
@@ -99,7 +104,8 @@ async def test_policy_push_to_default_branch_rescans_open_prs(harness: Harness) 
     }
     await h.deliver("push", push)
     await h.settle()
-    assert len(h.fake.check_runs(h.repo, pull.head_sha)) == 2
+    runs = h.fake.check_runs(h.repo, pull.head_sha)
+    assert len(runs) == 2 and runs[-1]["conclusion"] == "failure"
     push["commits"][0]["modified"] = ["README.md"]  # type: ignore[index]
     await h.deliver("push", push)
     await h.settle()
