@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.queue_procrastinate import build_app, ensure_schema, is_postgres_url, queue_stats
 from bot.service.context import Service
+from bot.web_context import WebContext
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +58,11 @@ def install_dispatcher(app: web.Application, service: Service) -> None:
     app.cleanup_ctx.append(lifecycle)
 
 
-def build_scaleout(settings: Settings) -> tuple[web.Application, object]:
+def build_scaleout(settings: Settings) -> tuple[web.Application, WebContext]:
     """What `mergegate serve` runs on PostgreSQL: the web app without a job runner, with the
     dispatcher. Returns the application and its web context."""
     from bot.store.service_store import Store
     from bot.web import build_forges, create_app
-    from bot.web_context import WebContext
 
     store = Store.open(settings.database_url)
     service = Service(store=store, settings=settings)

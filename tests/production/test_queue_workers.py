@@ -316,3 +316,22 @@ async def test_worker_health_and_metrics_endpoints(pg_url: str) -> None:
     finally:
         process.request_stop()
         assert await asyncio.wait_for(task, 20) == 0
+
+
+async def test_a_second_sigterm_aborts_the_drain_and_requeues_at_once(
+    pg_url: str, queue: procrastinate.App, workers: Workers
+) -> None:
+    proc = workers.start("w1", "--drain-timeout", "60")
+    job = await add_job(queue, pg_url, "pr-d", 120.0, retry_duration=0.1)
+
+    async def started() -> bool:
+        return bool(await rows(pg_url, "SELECT 1 FROM harness_runs WHERE job_id = %s", job))
+
+    await wait_for(started, 20, "the job to start", workers)
+    proc.send_signal(signal.SIGTERM)
+    await asyncio.sleep(0.5)
+    assert proc.poll() is None, "draining: waits for the running job"
+    proc.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(proc.wait, 15) == 0
+    (status,) = (await rows(pg_url, "SELECT status FROM procrastinate_jobs"))[0]
+    assert status == "todo", "aborted and put back in the queue"
