@@ -128,6 +128,8 @@ def test_every_sample_is_recognised_and_every_format_has_a_sample() -> None:
     assert set(lockfiles.PARSERS) - names == {"npm-shrinkwrap.json"}
     assert not lockfiles.is_lockfile("node_modules/x/package-lock.json")
     assert not lockfiles.is_lockfile("constraints.txt")
+    assert not lockfiles.is_lockfile("requirements.in")  # unpinned by design: its .txt is scanned
+    assert lockfiles.is_lockfile("requirements/dev.txt") and lockfiles.is_lockfile("requirements-dev.txt")
 
 
 def test_unpinned_entries_are_reported_not_guessed() -> None:

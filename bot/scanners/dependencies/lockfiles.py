@@ -38,7 +38,7 @@ PARSERS: dict[str, Parser] = {
     "gradle.lockfile": parse_java.parse_gradle_lockfile,
     "packages.lock.json": parse_dotnet.parse_packages_lock,
 }
-REQUIREMENTS_GLOBS: tuple[str, ...] = ("requirements*.txt", "requirements*.in")
+REQUIREMENTS_GLOBS: tuple[str, ...] = ("requirements*.txt",)
 
 
 def is_requirements(path: str) -> bool:
