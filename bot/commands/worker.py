@@ -58,7 +58,7 @@ def _config_error(args: argparse.Namespace, settings: Settings) -> str | None:
     if not is_postgres_url(settings.database_url):
         scheme = settings.database_url.split(":", 1)[0]
         return (
-            f"mergegate worker needs MERGEGATE_DATABASE_URL=postgresql://..., got {scheme}: "
+            f"the worker needs MERGEGATE_DATABASE_URL=postgresql://... (got {scheme}); "
             "with SQLite, `mergegate serve` runs the scans itself"
         )
     if args.concurrency is not None and args.concurrency < 1:
@@ -82,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
     if problem is not None:
         print(f"mergegate: {problem}", file=sys.stderr)
         return 2
-    from bot.logging_setup import configure_logging
+    import psycopg
+
+    from bot.logging_setup import configure_logging, redact
     from bot.queue_procrastinate import QueueConfigError
     from bot.store.db import StoreError
     from bot.worker_runtime import WorkerConfig
@@ -102,8 +104,9 @@ def run(args: argparse.Namespace) -> int:
     except (StoreError, QueueConfigError) as exc:
         print(f"mergegate: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # the database or the port cannot be reached at start
-        print(f"mergegate: worker cannot start: {exc}", file=sys.stderr)
+    except (OSError, psycopg.Error) as exc:  # the database or the port is unreachable at start
+        reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
+        print(f"mergegate: worker cannot start: {reason}", file=sys.stderr)
         return 1
 
 
