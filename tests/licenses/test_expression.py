@@ -33,7 +33,8 @@ RULES = LicenseRules.from_policy(
         ("MIT AND Weird", Status.UNKNOWN, "MIT AND Weird", ("Weird",)),
         ("MIT OR Weird", Status.OK, "MIT OR Weird", ()),
         ("MIT AND", Status.UNKNOWN, "MIT AND", ()),
-        ("NOASSERTION", Status.UNKNOWN, "NOASSERTION", ()),
+        ("NOASSERTION", Status.UNKNOWN, "unknown", ()),
+        ("", Status.UNKNOWN, "unknown", ()),
         (None, Status.UNKNOWN, "unknown", ()),
         ("LicenseRef-Commercial", Status.OK, "LicenseRef-scancode-commercial-license", ()),
         # WITH: judged as its license unless the policy names the whole

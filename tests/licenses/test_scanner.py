@@ -139,7 +139,7 @@ def test_deps_dev_unreachable_means_unknown_with_a_note(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "repo", {"requirements.txt": "requests==2.25.1\n"})
     res = scanner.scan(ws, POLICY)
     assert [(f.rule, f.title) for f in res.findings] == [
-        ("license-unknown", "requests 2.25.1: license unknown (unknown)")
+        ("license-unknown", "requests 2.25.1: license unknown")
     ]
     assert [n.message for n in res.notes] == [
         "licenses of some packages are unknown: deps.dev unreachable (ClientConnectorError)"
@@ -177,3 +177,20 @@ def test_offline_mode_and_no_lockfile_contact_nobody(
     assert licenses.create(settings(tmp_path, url)).scan(ws, POLICY).findings == []
     assert fake.requests == {}
     assert not (tmp_path / "mg.db").exists()  # no store opened either
+
+
+def test_unrecognised_license_text_is_shown_as_written(tmp_path: Path) -> None:
+    lock = (
+        '{"lockfileVersion": 3, "packages": {"node_modules/inhouse": '
+        '{"version": "1.0.0", "license": "SEE LICENSE IN LICENSE.md"}}}'
+    )
+    ws = make_workspace(tmp_path / "repo", {"package-lock.json": lock})
+    res = licenses.create(Settings(osv_db=tmp_path / "db")).scan(ws, POLICY)
+    assert [(f.rule, f.severity, f.title) for f in res.findings] == [
+        ("license-unknown", Severity.LOW, "inhouse 1.0.0: license 'SEE LICENSE IN LICENSE.md' not recognised")
+    ]
+    assert res.findings[0].message == (
+        "inhouse 1.0.0 in package-lock.json: its license 'SEE LICENSE IN LICENSE.md' is not a known "
+        "SPDX expression; set it under licenses.packages if you know it. Replace the package or "
+        "change the policy."
+    )

@@ -76,6 +76,9 @@ _SPELLINGS: dict[str, str] = {
 _UNRESOLVED = {"", "noassertion", "unknown", "non-standard", "none", "other", "unlicensed"}
 
 
+UNRESOLVED = "unknown"  # the expression shown when nothing says what the license is
+
+
 class Status(enum.IntEnum):
     """Worse is lower: AND takes the minimum of its sides, OR the maximum."""
 
@@ -193,10 +196,10 @@ def _walk(expr: Any, rules: LicenseRules) -> tuple[Status, tuple[str, ...]]:
 
 def judge(license_text: str | None, rules: LicenseRules) -> LicenseJudgement:
     """Judge one package's license text against the rules."""
-    if license_text is None:
-        return LicenseJudgement(Status.UNKNOWN, "unknown")
+    if license_text is None or license_text.strip().lower() in _UNRESOLVED:
+        return LicenseJudgement(Status.UNKNOWN, UNRESOLVED)
     expr = parse(license_text)
     if expr is None:
-        return LicenseJudgement(Status.UNKNOWN, license_text.strip() or "unknown")
+        return LicenseJudgement(Status.UNKNOWN, license_text.strip())
     status, culprits = _walk(expr, rules)
     return LicenseJudgement(status, str(expr), culprits)

@@ -15,7 +15,13 @@ from bot.core.policy import LicensesPolicy, Policy
 from bot.scanners.dependencies.inventory import collect
 from bot.scanners.dependencies.model import Dependency, normalize_name
 from bot.scanners.licenses.deps_dev import Coordinate, DepsDev
-from bot.scanners.licenses.expression import LicenseJudgement, LicenseRules, Status, judge
+from bot.scanners.licenses.expression import (
+    UNRESOLVED,
+    LicenseJudgement,
+    LicenseRules,
+    Status,
+    judge,
+)
 from bot.workspace import Workspace
 
 NAME = "licenses"
@@ -73,11 +79,13 @@ def _finding(dep: Dependency, j: LicenseJudgement, policy: LicensesPolicy, new: 
         if policy.unknown == "allow":
             return None
         rule, severity = "license-unknown", UNKNOWN_SEVERITY[policy.unknown]
-        title = f"{pkg}: license unknown ({j.expression})"
-        why = (
-            f"its license ({j.expression}) could not be resolved to known SPDX licenses; "
-            f"set it under licenses.packages if you know it"
-        )
+        if j.expression == UNRESOLVED:
+            title = f"{pkg}: license unknown"
+            why = "no license was found (lockfile, cache, deps.dev)"
+        else:
+            title = f"{pkg}: license {j.expression!r} not recognised"
+            why = f"its license {j.expression!r} is not a known SPDX expression"
+        why += "; set it under licenses.packages if you know it"
     else:
         return None
     return Finding(
