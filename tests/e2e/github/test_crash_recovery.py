@@ -108,5 +108,8 @@ async def test_killed_mid_scan_then_restarted(fake: FakeGitHub, fixtures: Path,
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
-    assert "resuming job" in log.read_text()
+    text = log.read_text()
+    assert "resuming job" in text
+    for value in sc.SECRET_VALUES:
+        assert value not in text
     fake.assert_clean()
