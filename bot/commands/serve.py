@@ -16,12 +16,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve = subparsers.add_parser(
         "serve",
         help="run the webhook service (GitHub App, GitLab webhooks)",
-        description="Serve POST /webhooks/github, POST /webhooks/gitlab and GET /healthz; "
-        "scans run in the same process with MERGEGATE_WORKERS at a time.",
+        description="Serve POST /webhooks/github, POST /webhooks/gitlab, GET /healthz and "
+        "GET /metrics. With SQLite, scans run in this service (MERGEGATE_WORKERS at a time, "
+        "in lower-priority processes); with PostgreSQL, `mergegate worker` processes run them.",
     )
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")  # noqa: S104
     serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     serve.set_defaults(func=run)
+
+
+def _scale_out(database_url: str) -> bool:
+    """On PostgreSQL the server only enqueues and `mergegate worker` processes scan."""
+    if not database_url.startswith(("postgresql", "postgres:")):
+        return False
+    try:
+        import bot.scaleout  # noqa: F401
+    except ModuleNotFoundError:
+        return False
+    return True
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,11 +56,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         idle = float(os.environ.get("MERGEGATE_SCANNER_IDLE_TIMEOUT") or 120)
     except ValueError:
-        print("mergegate: MERGEGATE_SCANNER_IDLE_TIMEOUT must be a number of seconds",
-              file=sys.stderr)
+        print("mergegate: MERGEGATE_SCANNER_IDLE_TIMEOUT must be a number of seconds", file=sys.stderr)
         return 2
     try:
-        app, _ = build(settings, scanner_idle_timeout=idle)
+        if _scale_out(settings.database_url):
+            from bot.scaleout import build_scaleout  # jobs go to `mergegate worker` processes
+
+            app, _ = build_scaleout(settings)
+        else:
+            app, _ = build(settings, scanner_idle_timeout=idle)
     except (StoreError, ConfigError) as exc:
         print(f"mergegate: {exc}", file=sys.stderr)
         return 2

@@ -47,3 +47,8 @@ def test_configuration_errors_exit_2(
     assert serve.run(_parse(["serve", "--port", "0"])) == 2
     err = capsys.readouterr().err
     assert err.startswith("mergegate: ") and message in err
+
+
+def test_postgresql_hands_jobs_to_workers() -> None:
+    assert serve._scale_out("postgresql://postgres@127.0.0.1/x") is True
+    assert serve._scale_out("sqlite:///mergegate.db") is False
