@@ -122,7 +122,7 @@ class FakeGitLab:
         self.groups: dict[str, dict[str, int]] = {}
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
-        self.faults: list[tuple[str, re.Pattern[str], int, list[int]]] = []
+        self.faults: list[tuple[str, re.Pattern[str], int, list[int], dict[str, str]]] = []
         self.hold: dict[str, asyncio.Event] = {}
         self.ids = itertools.count(1000)
         self.server: TestServer | None = None
@@ -175,9 +175,10 @@ class FakeGitLab:
         project.mrs[iid].head_sha = sha
         return sha
 
-    def fail(self, method: str, path_regex: str, status: int, times: int = 1) -> None:
+    def fail(self, method: str, path_regex: str, status: int, times: int = 1,
+             headers: dict[str, str] | None = None) -> None:
         """The next ``times`` matching requests get ``status`` (then the real answer)."""
-        self.faults.append((method, re.compile(path_regex), status, [times]))
+        self.faults.append((method, re.compile(path_regex), status, [times], headers or {}))
 
     def calls(self, method: str | None = None, route: str | None = None) -> list[Recorded]:
         return [r for r in self.requests if (method is None or r.method == method)
@@ -208,11 +209,12 @@ class FakeGitLab:
         for pattern, event in self.hold.items():
             if re.search(pattern, raw):
                 await event.wait()
-        for f_method, rx, status, left in self.faults:
+        for f_method, rx, status, left, headers in self.faults:
             if left[0] > 0 and f_method == method and rx.search(raw):
                 left[0] -= 1
                 rec.status = status
-                return web.json_response({"message": f"{status} injected"}, status=status)
+                return web.json_response({"message": f"{status} injected"}, status=status,
+                                         headers=headers)
         if request.headers.get("PRIVATE-TOKEN") != self.token:
             rec.status = 401
             return web.json_response({"message": "401 Unauthorized"}, status=401)

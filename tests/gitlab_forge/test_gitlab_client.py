@@ -74,6 +74,26 @@ async def test_errors_name_the_status_and_never_the_token(fake: FakeGitLab) -> N
     await bad.aclose()
 
 
+async def test_rate_limit_and_server_errors_are_retried(fake: FakeGitLab) -> None:
+    p = fake.project()
+    sha = fake.commit(p, {"a.txt": "ok"})
+    forge = forge_for(fake)
+    repo = RepoRef("gitlab", p.path, project_id=str(p.id))
+    fake.fail("GET", r"/raw$", 429, headers={"Retry-After": "0"})
+    fake.fail("GET", r"/raw$", 503)
+    assert await forge.read_file(repo, "a.txt", sha) == b"ok"
+    assert [r.status for r in fake.calls("GET", "raw")] == [429, 503, 200]
+    await forge.aclose()
+    settings = Settings(gitlab_url=fake.url, gitlab_token=TOKEN)
+    impatient = GitLabForge(settings, GitLabClient(fake.url, TOKEN, max_retries=2))
+    fake.fail("GET", r"/raw$", 502, times=10)
+    with pytest.raises(GitLabApiError, match=r"^GitLab answered HTTP 502: 502 injected$") as info:
+        await impatient.read_file(repo, "a.txt", sha)
+    assert info.value.status == 502
+    assert len(fake.calls("GET", "raw")) == 3 + 3  # the first try and two retries
+    await impatient.aclose()
+
+
 def test_create_forge() -> None:
     assert create_forge(Settings()) is None
     with pytest.raises(ConfigError, match=r"^GITLAB_TOKEN is required when "

@@ -19,7 +19,7 @@ from bot.forge.base import ChangeRef, FetchedChange, ForgeError, NotFound
 from bot.forge.github.fetch import PREFETCH_NAMES, added_lines, safe_relpath
 from bot.forge.github.tarball import UnsafeArchive, extract_tarball
 from bot.forge.gitlab.client import GitLabClient
-from bot.workspace import CandidateFile, build_workspace
+from bot.workspace import CandidateFile, FileStatus, build_workspace
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +63,15 @@ def candidate(entry: dict[str, Any]) -> tuple[CandidateFile | None, str | None, 
         return None, None, str(entry.get("new_path"))
     if entry.get("deleted_file"):
         return None, new, None
-    status = "added" if entry.get("new_file") else "renamed" if entry.get("renamed_file") \
-        else "modified"
+    status: FileStatus = "added" if entry.get("new_file") else (
+        "renamed" if entry.get("renamed_file") else "modified")
     old = safe_relpath(str(entry.get("old_path") or "")) if status == "renamed" else None
     diff = entry.get("diff")
     # An empty diff on a changed file means GitLab left it out (too large, collapsed): every
     # line of the file counts as added.
     lines = added_lines(diff) if diff else None
     mode = str(entry.get("b_mode") or "")
-    return CandidateFile(new, status, lines, old, is_symlink=mode == SYMLINK_MODE,  # type: ignore[arg-type]
+    return CandidateFile(new, status, lines, old, is_symlink=mode == SYMLINK_MODE,
                          is_submodule=mode == SUBMODULE_MODE), None, None
 
 

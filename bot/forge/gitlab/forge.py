@@ -45,8 +45,9 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
 class GitLabForge:
     name = "gitlab"
 
-    def __init__(self, settings: Settings, client: GitLabClient | None = None, *,
-                 inline_discussions: bool = True) -> None:
+    def __init__(
+        self, settings: Settings, client: GitLabClient | None = None, *, inline_discussions: bool = True
+    ) -> None:
         if not settings.gitlab_token:
             raise ConfigError("GITLAB_TOKEN is required for GitLab")
         self.settings = settings
@@ -74,10 +75,14 @@ class GitLabForge:
     def _change(self, repo: RepoRef, mr: Any) -> ChangeRef:
         target = str(_get(mr, "target_branch"))
         return ChangeRef(
-            repo=repo, number=int(_get(mr, "iid")), head_sha=str(_get(mr, "sha")),
-            base_sha=target, base_ref=target,
+            repo=repo,
+            number=int(_get(mr, "iid")),
+            head_sha=str(_get(mr, "sha")),
+            base_sha=target,
+            base_ref=target,
             author=str((_get(mr, "author") or {}).get("username", "")),
-            head_ref=str(_get(mr, "source_branch", "")), html_url=_get(mr, "web_url"),
+            head_ref=str(_get(mr, "source_branch", "")),
+            html_url=_get(mr, "web_url"),
             draft=bool(_get(mr, "draft", False)),
         )
 
@@ -87,8 +92,7 @@ class GitLabForge:
         return f"{base}/-/blob/{change.head_sha}/{path}#L{line}"
 
     async def fetch_change(self, change: ChangeRef, dest: Path, *, full: bool) -> FetchedChange:
-        await self._status(change, "running", "MergeGate is scanning this commit.",
-                           change.html_url)
+        await self._status(change, "running", "MergeGate is scanning this commit.", change.html_url)
         fetcher = ChangeFetcher(self.client, change, self.settings.max_file_bytes)
         return await fetcher.fetch(dest, full=full)
 
@@ -98,9 +102,14 @@ class GitLabForge:
 
     async def read_file(self, repo: RepoRef, path: str, ref: str | None) -> bytes | None:
         try:
-            return await self.client.call(read_raw, self.client,
-                                          repo.project_id or repo.full_name, path, ref,
-                                          self.settings.max_file_bytes)
+            return await self.client.call(
+                read_raw,
+                self.client,
+                repo.project_id or repo.full_name,
+                path,
+                ref,
+                self.settings.max_file_bytes,
+            )
         except TooLarge:
             return None
 
@@ -117,20 +126,22 @@ class GitLabForge:
                 return None
             raise
         if data is None:
+            log.warning("MERGEGATE_GITLAB_POLICY_PROJECT is %s, but its %s cannot be found: "
+                        "no group policy applies", project, ORG_POLICY_PATH)
             return None
         return data.decode("utf-8", "replace"), f"{project}:{ORG_POLICY_PATH}"
 
     async def user_role(self, repo: RepoRef, user: str) -> Role | None:
-        members = await self.client.call(
-            self._project(repo).members_all.list, query=user, get_all=True
-        )
+        members = await self.client.call(self._project(repo).members_all.list, query=user, get_all=True)
         return self._role_of(members, user)
 
     @staticmethod
     def _role_of(members: list[Any], user: str) -> Role | None:
-        levels = [int(_get(m, "access_level", 0)) for m in members
-                  if str(_get(m, "username", "")).lower() == user.lower()
-                  and _get(m, "state", "active") == "active"]
+        levels = [
+            int(_get(m, "access_level", 0))
+            for m in members
+            if str(_get(m, "username", "")).lower() == user.lower() and _get(m, "state", "active") == "active"
+        ]
         return rep.role_for(max(levels)) if levels else None
 
     async def in_group(self, repo: RepoRef, group: str, user: str) -> bool:
@@ -161,17 +172,22 @@ class GitLabForge:
         return out
 
     async def open_changes(self, repo: RepoRef, base_ref: str) -> list[ChangeRef]:
-        mrs = await self.client.call(self._project(repo).mergerequests.list, state="opened",
-                                     target_branch=base_ref, get_all=True)
+        mrs = await self.client.call(
+            self._project(repo).mergerequests.list, state="opened", target_branch=base_ref, get_all=True
+        )
         return [self._change(repo, mr) for mr in mrs]
 
     # -- reporting --------------------------------------------------------------------------
-    async def _status(self, change: ChangeRef, state: rep.StatusState, description: str,
-                      target_url: str | None) -> str:
+    async def _status(
+        self, change: ChangeRef, state: rep.StatusState, description: str, target_url: str | None
+    ) -> str:
         """Post the `mergegate` status; posting the state it already has is not an error."""
         commit = self._project(change.repo).commits.get(change.head_sha, lazy=True)
-        data: dict[str, Any] = {"state": state, "name": rep.STATUS_NAME,
-                                "description": rep.cut(description, rep.DESCRIPTION_LIMIT)}
+        data: dict[str, Any] = {
+            "state": state,
+            "name": rep.STATUS_NAME,
+            "description": rep.cut(description, rep.DESCRIPTION_LIMIT),
+        }
         if target_url:
             data["target_url"] = target_url
         try:
@@ -183,8 +199,9 @@ class GitLabForge:
         return str(_get(status, "id", ""))
 
     async def report_in_progress(self, change: ChangeRef) -> ReportHandle:
-        status_id = await self._status(change, "pending", "MergeGate is about to scan this "
-                                       "commit.", change.html_url)
+        status_id = await self._status(
+            change, "pending", "MergeGate is about to scan this commit.", change.html_url
+        )
         return ReportHandle(status_id or change.head_sha, change.html_url)
 
     async def _upsert_summary(self, change: ChangeRef, body: str) -> str | None:
@@ -194,8 +211,7 @@ class GitLabForge:
         mr = self._mr(change.repo, change.number)
         note_id = self._summary_notes.get(key)
         if note_id is None:
-            notes = await self.client.call(mr.notes.list, sort="asc", order_by="created_at",
-                                           get_all=True)
+            notes = await self.client.call(mr.notes.list, sort="asc", order_by="created_at", get_all=True)
             for n in notes:
                 author = str((_get(n, "author") or {}).get("username", ""))
                 if rep.SUMMARY_MARKER in str(_get(n, "body", "")) and author == me:
@@ -203,9 +219,11 @@ class GitLabForge:
                     break
         if note_id is not None:
             try:
-                await self.client.call(self.client.gl.http_put,
-                                       f"{mr.manager.path}/{change.number}/notes/{note_id}",
-                                       post_data={"body": body})
+                await self.client.call(
+                    self.client.gl.http_put,
+                    f"{mr.manager.path}/{change.number}/notes/{note_id}",
+                    post_data={"body": body},
+                )
             except NotFound:
                 note_id = None
         if note_id is None:
@@ -218,12 +236,11 @@ class GitLabForge:
         self, change: ChangeRef, handle: ReportHandle | None, report: Report
     ) -> ReportHandle:
         verdict = report.verdict
-        body = rep.summary_note(report, lambda p, n: self.file_link(change, p, n),
-                                change.head_sha)
+        body = rep.summary_note(report, lambda p, n: self.file_link(change, p, n), change.head_sha)
         note_url = await self._upsert_summary(change, body)
-        status_id = await self._status(change, rep.verdict_state(verdict),
-                                       rep.verdict_description(verdict),
-                                       note_url or change.html_url)
+        status_id = await self._status(
+            change, rep.verdict_state(verdict), rep.verdict_description(verdict), note_url or change.html_url
+        )
         await self._status_check(change, verdict.conclusion != "failure")
         if self.inline_discussions:
             base = f"/projects/{self._project(change.repo).encoded_id}"
@@ -241,29 +258,35 @@ class GitLabForge:
         await self.client.call(
             self.client.gl.http_post,
             f"{mr.manager.path}/{change.number}/status_check_responses",
-            post_data={"sha": change.head_sha, "external_status_check_id": int(check_id),
-                       "status": "passed" if passed else "failed"},
+            post_data={
+                "sha": change.head_sha,
+                "external_status_check_id": int(check_id),
+                "status": "passed" if passed else "failed",
+            },
         )
 
     async def report_closed(
         self, change: ChangeRef, handle: ReportHandle, outcome: ReportOutcome, message: str
     ) -> None:
-        await self._status(change, rep.CLOSED_STATES.get(outcome, "failed"),
-                           rep.closed_description(outcome, message), change.html_url)
+        await self._status(
+            change,
+            rep.CLOSED_STATES.get(outcome, "failed"),
+            rep.closed_description(outcome, message),
+            change.html_url,
+        )
 
     async def reply(self, comment: CommentRef, text: str) -> None:
         mr = self._mr(comment.change.repo, comment.change.number)
-        await self.client.call(mr.notes.create,
-                               {"body": rep.reply_note(comment.author, text)})
+        await self.client.call(mr.notes.create, {"body": rep.reply_note(comment.author, text)})
 
     async def react(self, comment: CommentRef, reaction: Reaction) -> None:
         note = self._mr(comment.change.repo, comment.change.number).notes.get(
-            int(comment.comment_id), lazy=True)
+            int(comment.comment_id), lazy=True
+        )
         await self.client.call(note.awardemojis.create, {"name": rep.emoji_for(reaction)})
 
     async def decide_deployment(
         self, request: DeploymentRequest, state: DeploymentState, comment: str
     ) -> None:
-        deployment = self._project(request.repo).deployments.get(int(request.callback),
-                                                                 lazy=True)
+        deployment = self._project(request.repo).deployments.get(int(request.callback), lazy=True)
         await self.client.call(deployment.approval, state, comment=comment[:1000])
