@@ -100,6 +100,8 @@ def _licenses(text: str | None) -> list[DisjunctiveLicense | LicenseExpression]:
     if not text:
         return []
     expr = parse_license(text)
+    if expr is not None and "LicenseRef-" in text:
+        return [LicenseExpression(text.strip())]  # as the policy or package wrote it
     if expr is None or licensing().unknown_license_keys(expr):
         return [DisjunctiveLicense(name=text)]
     if isinstance(expr, LicenseSymbol) and not str(expr).startswith("LicenseRef-"):

@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from bot.commands.errors import UsageError
+from bot.commands.scan import find_policy
 from bot.config import ConfigError, Settings
-from bot.core.policy import DEFAULT_POLICY
 from bot.sbom import build_bom, render_bom, repository_inventory, repository_workspace
+from bot.scanners.licenses import deps_dev_client
+from bot.scanners.licenses.scanner import resolve
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,6 +24,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     sbom.add_argument("path", nargs="?", default=".", help="the project folder (default: .)")
     sbom.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    sbom.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="policy whose licenses.packages overrides apply (default: PATH/.mergegate.yml)",
+    )
     sbom.add_argument(
         "--vulnerabilities",
         action="store_true",
@@ -43,24 +50,23 @@ def run(args: argparse.Namespace) -> int:
         settings = Settings.from_env()
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    load = find_policy(root, args.policy)
+    if load.errors:
+        more = f" (and {len(load.errors) - 1} more)" if len(load.errors) > 1 else ""
+        raise UsageError(f"{load.errors[0]}{more}")
     inventory = repository_inventory(root)
     for err in inventory.errors:
         print(f"mergegate: sbom: {err.message}", file=sys.stderr)
-    licenses = None
-    if args.licenses_online:
-        from bot.scanners.licenses import deps_dev_client
-        from bot.scanners.licenses.scanner import resolve
-
-        client = deps_dev_client(settings)
-        pinned = [d for d in inventory.dependencies if d.version is not None]
-        licenses = resolve(pinned, {}, client, online_for=lambda _d: True)
-        if client.problem:
-            print(f"mergegate: sbom: some licenses unknown: {client.problem}", file=sys.stderr)
+    client = deps_dev_client(settings) if args.licenses_online else None
+    pinned = [d for d in inventory.dependencies if d.version is not None]
+    licenses = resolve(pinned, load.policy.licenses.packages, client, online_for=lambda _d: True)
+    if client is not None and client.problem:
+        print(f"mergegate: sbom: some licenses unknown: {client.problem}", file=sys.stderr)
     findings = []
     if args.vulnerabilities:
         from bot.scanners import dependencies
 
-        result = dependencies.create(settings).scan(repository_workspace(root), DEFAULT_POLICY)
+        result = dependencies.create(settings).scan(repository_workspace(root), load.policy)
         lockfile_errors = {e.message for e in inventory.errors}
         source_errors = [e for e in result.errors if e.message not in lockfile_errors]
         if source_errors:

@@ -101,3 +101,21 @@ def test_malformed_lockfile_is_reported_and_the_rest_is_written(
     captured = capsys.readouterr()
     assert [c["purl"] for c in json.loads(captured.out)["components"]] == ["pkg:pypi/flask@2.0.0"]
     assert captured.err.startswith("mergegate: sbom: Cargo.lock:1: invalid TOML: ")
+
+
+def test_policy_license_overrides_apply_and_a_bad_policy_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "requirements.txt").write_text("pyqt5==5.15.0\nflask==2.0.0\n")
+    (tmp_path / ".mergegate.yml").write_text(
+        "version: 1\nlicenses: {packages: {PyQt5: LicenseRef-Commercial}}\n"
+    )
+    assert main(["sbom", str(tmp_path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    refs = components(doc)
+    assert refs["pkg:pypi/pyqt5@5.15.0"]["licenses"] == [{"expression": "LicenseRef-Commercial"}]
+    assert "licenses" not in refs["pkg:pypi/flask@2.0.0"]
+    (tmp_path / ".mergegate.yml").write_text("version: 1\nlicenses: {colour: red}\n")
+    assert main(["sbom", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mergegate: .mergegate.yml:2:") and err.count("\n") == 1

@@ -36,7 +36,8 @@ RULES = LicenseRules.from_policy(
         ("NOASSERTION", Status.UNKNOWN, "unknown", ()),
         ("", Status.UNKNOWN, "unknown", ()),
         (None, Status.UNKNOWN, "unknown", ()),
-        ("LicenseRef-Commercial", Status.OK, "LicenseRef-scancode-commercial-license", ()),
+        ("LicenseRef-Commercial", Status.OK, "LicenseRef-Commercial", ()),
+        ("LicenseRef-Other", Status.NOT_ALLOWED, "LicenseRef-Other", ("LicenseRef-Other",)),
         # WITH: judged as its license unless the policy names the whole
         (
             "GPL-2.0-only WITH Classpath-exception-2.0",

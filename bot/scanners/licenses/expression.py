@@ -76,6 +76,7 @@ _SPELLINGS: dict[str, str] = {
 _UNRESOLVED = {"", "noassertion", "unknown", "non-standard", "none", "other", "unlicensed"}
 
 
+_LICENSE_REF = re.compile(r"^LicenseRef-[A-Za-z0-9.\-]+$")
 UNRESOLVED = "unknown"  # the expression shown when nothing says what the license is
 
 
@@ -118,6 +119,8 @@ def parse(text: str) -> Any | None:
     or says nothing (NOASSERTION, UNKNOWN...)."""
     if text.strip().lower() in _UNRESOLVED:
         return None
+    if _LICENSE_REF.match(text.strip()):
+        return LicenseSymbol(text.strip())  # as written: the SPDX list maps some to others
     candidate = normalize_spelling(text)
     try:
         expr = licensing().parse(candidate, validate=False)
