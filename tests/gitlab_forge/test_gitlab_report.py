@@ -11,6 +11,7 @@ from bot.forge.base import PolicyAnnotation, Report
 from bot.forge.gitlab import report as rep
 from bot.forge.gitlab.discussions import Existing, existing_from, marker, plan
 from bot.pipeline import judge
+from bot.service.runner import ERROR_MESSAGE
 
 
 @pytest.mark.parametrize(("level", "role"), [
@@ -56,3 +57,10 @@ def test_discussion_plan_creates_resolves_and_reopens() -> None:
     threads = [{"id": "x", "notes": [{"body": marker(new), "author": {"username": "bot"}}]},
                {"id": "y", "notes": [{"body": marker(fixed), "author": {"username": "eve"}}]}]
     assert existing_from(threads, "bot") == [Existing("x", new, False)]
+
+
+def test_closed_descriptions_speak_gitlab() -> None:
+    assert rep.closed_description("error", ERROR_MESSAGE) == (
+        "MergeGate could not finish this scan after several attempts. Comment "
+        "`/mergegate rescan` to try again.")
+    assert rep.CLOSED_STATES["error"] == "failed" and rep.CLOSED_STATES["superseded"] == "canceled"

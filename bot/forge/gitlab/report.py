@@ -91,7 +91,9 @@ def reply_note(author: str, text: str) -> str:
 
 
 def closed_description(outcome: ReportOutcome, message: str) -> str:
-    return cut(message, DESCRIPTION_LIMIT)
+    """The service's message for a report closed without a verdict, in GitLab's words."""
+    text = for_merge_requests(message).replace("Use the Re-scan button or comment", "Comment")
+    return cut(text, DESCRIPTION_LIMIT)
 
 
 def check_status(state: str) -> tuple[Literal["queued", "in_progress", "completed"], str | None]:

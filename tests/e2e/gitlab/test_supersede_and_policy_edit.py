@@ -31,7 +31,8 @@ async def test_push_during_scan_supersedes_it(gitlab: Harness) -> None:
     await h.settle()
     [old] = h.fake.mergegate_statuses(h.project, first)
     assert old["history"] == ["pending", "running", "canceled"]
-    assert old["description"].startswith("A newer commit was pushed")
+    assert old["description"] == ("A newer commit was pushed to the merge request; it is being "
+                                  "scanned instead.")
     [new] = h.fake.mergegate_statuses(h.project, second)
     assert new["history"][-1] == "success"
     [note] = [n for n in h.project.notes[2] if "mergegate:summary" in str(n["body"])]
