@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import aiohttp
 import gidgethub
 from gidgethub import sansio
 
@@ -84,8 +83,7 @@ class Api:
         full = sansio.format_url(url, {}, base_url=self.client.base_url)
         headers = {"authorization": f"token {token}", "user-agent": USER_AGENT,
                    "accept": JSON_ACCEPT}
-        session: aiohttp.ClientSession = self.client._session
-        async with session.get(full, headers=headers) as resp:
+        async with self.client.session.get(full, headers=headers) as resp:
             if resp.status != 200:
                 raise ForgeError(f"download of {url.split('?')[0]} failed: HTTP {resp.status}")
             if resp.content_length is not None and resp.content_length > limit:

@@ -71,6 +71,7 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(session, USER_AGENT, base_url=base_url)
+        self.session = session
         self.retry = retry or RetryPolicy()
         self._clock = clock
         self.retries = 0  # for tests and metrics
