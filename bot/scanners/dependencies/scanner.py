@@ -57,22 +57,29 @@ def find_vulnerabilities(
     of them holds a cycle, and collections would otherwise walk the cached ones repeatedly.
     """
     with gc_paused():
-        queries = [(d, Query(d.ecosystem, d.key[1], _query_version(d))) for d in pinned]
-        candidates = source.advisories(sorted({q for _, q in queries}, key=_query_order))
-        matches: list[Match] = []
-        for dep, query in queries:
-            hits = []
-            fixes: dict[str, tuple[str, ...]] = {}
-            for adv in candidates.get(query, []):
-                if adv.get("withdrawn"):
-                    continue
-                hit = osv_match.affects(adv, dep.ecosystem, dep.name, query.version)
-                if hit.affected or source.prematched:
-                    hits.append(adv)
-                    fixes[str(adv["id"])] = hit.fixed_versions
-            if hits:
-                matches.append(Match(dep, tuple(hits), fixes, is_new(dep)))
-        return build_findings(matches)
+        # in a function of its own, so that its temporaries are freed before the GC resumes
+        return _find(source, pinned, is_new)
+
+
+def _find(
+    source: AdvisorySource, pinned: Sequence[Dependency], is_new: Callable[[Dependency], bool]
+) -> list[Finding]:
+    queries = [(d, Query(d.ecosystem, d.key[1], _query_version(d))) for d in pinned]
+    candidates = source.advisories(sorted({q for _, q in queries}, key=_query_order))
+    matches: list[Match] = []
+    for dep, query in queries:
+        hits = []
+        fixes: dict[str, tuple[str, ...]] = {}
+        for adv in candidates.get(query, []):
+            if adv.get("withdrawn"):
+                continue
+            hit = osv_match.affects(adv, dep.ecosystem, dep.name, query.version)
+            if hit.affected or source.prematched:
+                hits.append(adv)
+                fixes[str(adv["id"])] = hit.fixed_versions
+        if hits:
+            matches.append(Match(dep, tuple(hits), fixes, is_new(dep)))
+    return build_findings(matches)
 
 
 def _query_version(dep: Dependency) -> str:
