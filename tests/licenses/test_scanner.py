@@ -194,3 +194,15 @@ def test_unrecognised_license_text_is_shown_as_written(tmp_path: Path) -> None:
         "SPDX expression; set it under licenses.packages if you know it. Replace the package or "
         "change the policy."
     )
+
+
+def test_policy_entries_that_name_no_spdx_license_are_noted(tmp_path: Path) -> None:
+    policy = Policy(
+        licenses=LicensesPolicy(allow=("MIT", "Apache 2.0", "MITT"), deny=("AGPL-3.0-or-laterr",))
+    )
+    ws = make_workspace(tmp_path / "repo", {"package-lock.json": LOCK})
+    res = licenses.create(Settings(osv_db=tmp_path / "db")).scan(ws, policy)
+    assert [n.message for n in res.notes] == [
+        "licenses.allow: 'MITT' is not a known SPDX license id",
+        "licenses.deny: 'AGPL-3.0-or-laterr' is not a known SPDX license id",
+    ]

@@ -162,6 +162,18 @@ def policy_keys(entries: Iterable[str]) -> frozenset[str]:
     return frozenset(keys)
 
 
+def unknown_policy_entries(entries: Iterable[str]) -> list[str]:
+    """Policy entries that name no SPDX license (a typo never matches anything)."""
+    out = []
+    for entry in entries:
+        expr = parse(entry)
+        if expr is None or (
+            licensing().unknown_license_keys(expr) and not entry.strip().startswith("LicenseRef-")
+        ):
+            out.append(entry)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class LicenseRules:
     allow: frozenset[str] | None

@@ -21,6 +21,7 @@ from bot.scanners.licenses.expression import (
     LicenseRules,
     Status,
     judge,
+    unknown_policy_entries,
 )
 from bot.workspace import Workspace
 
@@ -127,6 +128,9 @@ class LicenseScanner:
             return result
         lp = policy.licenses
         rules = LicenseRules.from_policy(lp.allow, lp.deny)
+        for key, entries in (("allow", lp.allow or ()), ("deny", lp.deny)):
+            for entry in unknown_policy_entries(entries):
+                result.notes.append(ScanNote(f"licenses.{key}: {entry!r} is not a known SPDX license id"))
         deps_dev = self.deps_dev()
         licenses = resolve(deps, lp.packages, deps_dev, online_for=inv.is_new)
         if deps_dev is not None and deps_dev.problem:
