@@ -1,4 +1,5 @@
-"""GitHub App authentication: an App JWT, and installation tokens cached until near expiry.
+"""GitHub App authentication: installation tokens (obtained with an App JWT through
+`gidgethub.apps`) cached until near expiry.
 
 A token is refreshed when it is within `REFRESH_MARGIN` of its expiry, or at once when GitHub
 answers 401 (`invalidate`). Tokens live only in memory: never in logs or the store.
@@ -12,11 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from gidgethub import apps
-
 REFRESH_MARGIN = 300.0  # seconds before expiry when a cached token is renewed
 
-TokenFetcher = Callable[[str, str], Awaitable[dict[str, str]]]  # (installation id, jwt)
+TokenFetcher = Callable[[str], Awaitable[dict[str, str]]]  # installation id -> token answer
 
 
 @dataclass
@@ -49,12 +48,10 @@ class AppAuth:
     def __init__(
         self,
         app_id: str,
-        private_key: str,
         fetch_token: TokenFetcher,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.app_id = app_id
-        self._private_key = private_key
         self._fetch = fetch_token
         self._clock = clock
         self._tokens: dict[str, _Token] = {}
@@ -63,9 +60,6 @@ class AppAuth:
 
     def __repr__(self) -> str:
         return f"AppAuth(app_id={self.app_id!r})"
-
-    def jwt(self) -> str:
-        return apps.get_jwt(app_id=self.app_id, private_key=self._private_key)
 
     async def token(self, installation_id: str) -> str:
         cached = self._tokens.get(installation_id)
@@ -76,7 +70,7 @@ class AppAuth:
             cached = self._tokens.get(installation_id)
             if cached and cached.expires_at - REFRESH_MARGIN > self._clock():
                 return cached.value
-            data = await self._fetch(installation_id, self.jwt())
+            data = await self._fetch(installation_id)
             token = _Token(data["token"], parse_expiry(data.get("expires_at"), self._clock()))
             self._tokens[installation_id] = token
             self.issued += 1

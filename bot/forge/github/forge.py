@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import aiohttp
 import gidgethub
+from gidgethub import apps
 
 from bot.config import ConfigError, Settings
 from bot.core.policy import ORG_POLICY_PATH, ROLES
@@ -59,7 +60,8 @@ class GitHubForge:
         self.session = session
         self.settings = settings
         self.client = GitHubClient(session, settings.github_api_url, retry)
-        self.auth = AppAuth(settings.github_app_id, settings.github_private_key, self._new_token)
+        self._private_key = settings.github_private_key
+        self.auth = AppAuth(settings.github_app_id, self._new_token)
         self.api = Api(self.client, self.auth)
         self.web_url = "https://github.com" if "api.github.com" in settings.github_api_url else (
             settings.github_api_url.removesuffix("/api/v3")
@@ -70,10 +72,11 @@ class GitHubForge:
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
         return cls(session, settings, retry)
 
-    async def _new_token(self, installation_id: str, jwt: str) -> dict[str, str]:
-        data = await self.client.post(
-            "/app/installations/{installation_id}/access_tokens",
-            {"installation_id": installation_id}, data=b"", jwt=jwt,
+    async def _new_token(self, installation_id: str) -> dict[str, str]:
+        """POST /app/installations/{id}/access_tokens with a fresh App JWT."""
+        data = await apps.get_installation_access_token(
+            self.client, installation_id=installation_id, app_id=self.auth.app_id,
+            private_key=self._private_key,
         )
         return cast(dict[str, str], data)
 
