@@ -6,6 +6,7 @@ Used for OSV.dev and deps.dev responses. Values are JSON. An expired entry reads
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -31,6 +32,14 @@ cache_entries = Table(
 )
 
 _CHUNK = 500
+_MAX_KEY = 512
+
+
+def _stored_key(key: str) -> str:
+    """Keys longer than the column are stored as a prefix and their SHA-256."""
+    if len(key) <= _MAX_KEY:
+        return key
+    return f"{key[:400]}#sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 class Cache:
@@ -43,7 +52,8 @@ class Cache:
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         """The live values of those keys that have one."""
-        wanted = list(dict.fromkeys(keys))
+        stored = {_stored_key(k): k for k in keys}
+        wanted = list(stored)
         now = self.clock()
         out: dict[str, Any] = {}
         with self.engine.connect() as conn:
@@ -55,7 +65,7 @@ class Cache:
                     )
                 )
                 for key, value in rows:
-                    out[key] = json.loads(value)
+                    out[stored[key]] = json.loads(value)
         return out
 
     def set(self, key: str, value: Any, ttl: float) -> None:
@@ -66,7 +76,7 @@ class Cache:
             return
         expires = self.clock() + ttl
         rows = [
-            {"key": k, "value": json.dumps(v, separators=(",", ":")), "expires_at": expires}
+            {"key": _stored_key(k), "value": json.dumps(v, separators=(",", ":")), "expires_at": expires}
             for k, v in items.items()
         ]
         try:

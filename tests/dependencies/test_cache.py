@@ -23,6 +23,9 @@ def check_cache(url: str, schema: str | None = None) -> None:
     assert cache.purge_expired() == 1
     now[0] = 121.0
     assert cache.get_many(["b", "c"]) == {}
+    long_key = "depsdev:maven:" + "x" * 600
+    cache.set(long_key, "long", ttl=5)
+    assert cache.get(long_key) == "long" and cache.get(long_key[:-1]) is None
     many = {f"k{i}": i for i in range(1200)}  # more than one chunk of keys
     cache.set_many(many, ttl=5)
     assert cache.get_many(many) == many
