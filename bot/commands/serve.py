@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
@@ -29,11 +30,7 @@ def _scale_out(database_url: str) -> bool:
     """On PostgreSQL the server only enqueues and `mergegate worker` processes scan."""
     if not database_url.startswith(("postgresql", "postgres:")):
         return False
-    try:
-        import bot.scaleout  # noqa: F401
-    except ModuleNotFoundError:
-        return False
-    return True
+    return importlib.util.find_spec("bot.scaleout") is not None
 
 
 def run(args: argparse.Namespace) -> int:

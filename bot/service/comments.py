@@ -222,7 +222,8 @@ async def _undismiss(
     if refusal is not None:
         out.errors.append(f"{where}: {refusal}")
         return
-    fingerprints = {verdict.find(i).finding.fingerprint: i for i in cmd.ids}  # type: ignore[union-attr]
+    fingerprints = {j.finding.fingerprint: j.id for i in cmd.ids
+                    if (j := verdict.find(i)) is not None}
     revoked = service.store.records.revoke_dismissals(
         change.repo.key, list(fingerprints), comment.author, service.clock()
     )

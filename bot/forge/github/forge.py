@@ -208,7 +208,9 @@ class GitHubForge:
     async def report_verdict(
         self, change: ChangeRef, handle: ReportHandle | None, report: Report
     ) -> ReportHandle:
-        link = lambda path, line: self.file_link(change, path, line)  # noqa: E731
+        def link(path: str, line: int) -> str:
+            return self.file_link(change, path, line)
+
         bodies = checks.completed_requests(report, link, _now())
         inst = change.repo.installation_id
         if handle is None:
