@@ -133,3 +133,20 @@ def test_error_messages_never_show_credentials_of_the_url() -> None:
         OsvApi("http://user:s3cret@127.0.0.1:9", **FAST).advisories([Query("PyPI", "a", "1")])
     assert str(info.value) == "OSV API http://127.0.0.1:9 unreachable: ClientConnectorError (3 attempts)"
     assert "s3cret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"results": []}, {"results": ["x"]}, ["not", "an", "object"], {"nothing": 1}],
+)
+def test_malformed_querybatch_answers_are_source_errors(body: Any) -> None:
+    from aiohttp import web
+
+    async def answer(_request: web.Request) -> web.Response:
+        return web.json_response(body)
+
+    app = web.Application()
+    app.router.add_post("/v1/querybatch", answer)
+    with serve(app) as url, pytest.raises(SourceError) as info:
+        OsvApi(url, **FAST).advisories([Query("PyPI", "a", "1")])
+    assert str(info.value) == "OSV API: querybatch answered with a malformed body"

@@ -21,6 +21,7 @@ from bot.scanners.dependencies.sources import Query, SourceError
 from bot.store.cache import Cache
 
 BATCH_SIZE = 1000
+MAX_PAGES = 100
 QUERY_TTL = 6 * 3600.0
 VULN_TTL = 24 * 3600.0
 
@@ -72,7 +73,9 @@ class OsvApi:
     async def _batch(self, session: aiohttp.ClientSession, batch: list[Query]) -> dict[Query, list[str]]:
         found: dict[Query, list[str]] = {q: [] for q in batch}
         pending: list[tuple[Query, str | None]] = [(q, None) for q in batch]
-        while pending:
+        for _page in range(MAX_PAGES):
+            if not pending:
+                return found
             body = {"queries": [_query_body(q, token) for q, token in pending]}
             data = await self._request(session, "POST", "/v1/querybatch", body)
             results = data.get("results") if isinstance(data, dict) else None
@@ -80,14 +83,19 @@ class OsvApi:
                 raise SourceError("OSV API: querybatch answered with a malformed body")
             nxt: list[tuple[Query, str | None]] = []
             for (q, _), res in zip(pending, results, strict=True):
-                for vuln in (res or {}).get("vulns") or []:
-                    # "id|modified": a changed advisory is fetched again, not served stale
-                    found[q].append(f"{vuln['id']}|{vuln.get('modified', '')}")
-                token = (res or {}).get("next_page_token")
+                if not isinstance(res, dict):
+                    raise SourceError("OSV API: querybatch answered with a malformed body")
+                for vuln in res.get("vulns") or []:
+                    if isinstance(vuln, dict) and isinstance(vuln.get("id"), str):
+                        # "id|modified": a changed advisory is fetched again, not served stale
+                        found[q].append(f"{vuln['id']}|{vuln.get('modified', '')}")
+                token = res.get("next_page_token")
                 if token:
                     nxt.append((q, str(token)))
             pending = nxt
-        return found
+        if not pending:
+            return found
+        raise SourceError(f"OSV API: querybatch still paginating after {MAX_PAGES} pages")
 
     async def _details(self, session: aiohttp.ClientSession, ids: list[str]) -> dict[str, Advisory]:
         keys = {i: f"osv:vuln:{i}" for i in ids}
