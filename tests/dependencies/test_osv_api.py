@@ -63,6 +63,14 @@ def test_a_500_then_success_is_retried(fake: FakeOsv) -> None:
     assert fake.requests == {"querybatch": 2, "vulns": 1}
 
 
+def test_an_advisory_gone_since_the_query_is_skipped(fake: FakeOsv) -> None:
+    fake.matches[("PyPI", "mistune", "2.0.2")].append("PYSEC-0000-404")
+    with serve(fake.app()) as url:
+        result = OsvApi(url, **FAST).advisories([Query("PyPI", "mistune", "2.0.2")])
+    assert [a["id"] for a in result[Query("PyPI", "mistune", "2.0.2")]] == ["PYSEC-2022-237"]
+    assert fake.requests == {"querybatch": 1, "vulns": 2}
+
+
 def test_pages_are_followed(fake: FakeOsv) -> None:
     fake.page_size = 1
     with serve(fake.app()) as url:

@@ -107,15 +107,25 @@ class OsvApi:
         async def fetch(vuln_id: str) -> tuple[str, Any]:
             async with semaphore:
                 path = f"/v1/vulns/{quote(vuln_id.split('|', 1)[0], safe='')}"
-                return vuln_id, await self._request(session, "GET", path, None)
+                return vuln_id, await self._request(session, "GET", path, None, missing_ok=True)
 
-        fetched = dict(await asyncio.gather(*(fetch(i) for i in missing)))
+        answers = await asyncio.gather(*(fetch(i) for i in missing))
+        # an advisory gone since the query (404) is skipped; a malformed one too
+        fetched = {i: doc for i, doc in answers if isinstance(doc, dict) and "id" in doc}
         if self.cache and fetched:
             self.cache.set_many({keys[i]: v for i, v in fetched.items()}, VULN_TTL)
         out.update(fetched)
         return out
 
-    async def _request(self, session: aiohttp.ClientSession, method: str, path: str, body: Any) -> Any:
+    async def _request(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        missing_ok: bool = False,
+    ) -> Any:
         url = self.base_url + path
         reason = ""
         for attempt in range(self.retries + 1):
@@ -126,6 +136,8 @@ class OsvApi:
                     if resp.status == 429 or resp.status >= 500:
                         reason = f"HTTP {resp.status}"
                         continue
+                    if resp.status == 404 and missing_ok:
+                        return None
                     if resp.status >= 400:
                         raise SourceError(f"OSV API {method} {path}: HTTP {resp.status}")
                     try:
