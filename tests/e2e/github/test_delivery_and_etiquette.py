@@ -118,3 +118,15 @@ async def test_delivery_without_an_installation_is_ignored(harness: Harness) -> 
     assert resp.status == 202 and (await resp.json()) == {"status": "ignored: no installation"}
     await h.settle()
     assert h.fake.requests == [] and h.service.store.queue.count() == 0
+
+
+async def test_comment_on_a_plain_issue_and_unrouted_events_do_nothing(harness: Harness) -> None:
+    h = harness
+    pull = h.fake.open_pull(h.repo, 2, sc.BASE, {**sc.BASE, "app/ok.py": sc.CLEAN_PY})
+    payload = h.payloads.comment(h.repo, pull, 1, "maint", "/mergegate rescan")
+    del payload["issue"]["pull_request"]
+    assert (await h.deliver("issue_comment", payload)).status == 202
+    installation = h.payloads.load("installation/created.payload.json")
+    assert (await h.deliver("installation", installation)).status == 202
+    await h.settle()
+    assert h.fake.requests == [] and h.service.store.queue.count() == 0
