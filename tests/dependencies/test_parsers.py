@@ -34,8 +34,8 @@ EXPECTED: dict[str, list[tuple[str, str, str | None, str, int, bool | None]]] = 
         ("PyPI", "Babel", "2.9.0", "Pipfile.lock", 32, None),
     ],
     "uv.lock": [
-        ("PyPI", "aiohttp", "3.8.1", "uv.lock", 9, None),
-        ("PyPI", "idna", "3.7", "uv.lock", 19, None),
+        ("PyPI", "aiohttp", "3.8.1", "uv.lock", 9, True),
+        ("PyPI", "idna", "3.7", "uv.lock", 19, False),
     ],
     "pdm.lock": [("PyPI", "bleach", "3.1.0", "pdm.lock", 11, None)],
     "npm-v1/package-lock.json": [
@@ -75,9 +75,9 @@ EXPECTED: dict[str, list[tuple[str, str, str | None, str, int, bool | None]]] = 
         ("Go", "github.com/sirupsen/logrus", "v1.9.3", "go.mod", 12, True),
     ],
     "Cargo.lock": [
-        ("crates.io", "smallvec", "1.6.0", "Cargo.lock", 14, None),
-        ("crates.io", "time", "0.1.43", "Cargo.lock", 20, None),
-        ("crates.io", "forked", None, "Cargo.lock", 26, None),
+        ("crates.io", "smallvec", "1.6.0", "Cargo.lock", 14, True),
+        ("crates.io", "time", "0.1.43", "Cargo.lock", 20, True),
+        ("crates.io", "forked", None, "Cargo.lock", 26, False),
     ],
     "Gemfile.lock": [
         ("RubyGems", "actionpack", "5.2.3", "Gemfile.lock", 10, True),
@@ -196,6 +196,10 @@ def test_includes_never_read_outside_the_root(tmp_path: Path) -> None:
             "(at line 3, column 14)",
         ),
         ("uv.lock", "version = 9\n", "uv.lock:1: unknown uv.lock version 9"),
+        ("Cargo.lock", "version = 3\npackage = 3\n", "Cargo.lock:1: 'package' is not an array of tables"),
+        ("Cargo.lock", "version = 7\n", "Cargo.lock:1: unknown Cargo.lock version 7"),
+        ("composer.lock", "[]", "composer.lock:1: not a composer.lock (no 'packages')"),
+        ("Pipfile.lock", "{}", "Pipfile.lock:1: not a Pipfile.lock (no _meta)"),
         (
             "pnpm-lock.yaml",
             "lockfileVersion: '42.0'\n",

@@ -19,6 +19,7 @@ from bot.scanners.dependencies.model import (
     LineIndex,
     LockfileError,
     ParsedFile,
+    normalize_name,
 )
 
 # Reads a repository-relative path (for `-r`/`-c` includes); None when absent or refused.
@@ -140,20 +141,32 @@ def _toml_packages(path: str, text: str, key: str = "package") -> ParsedFile:
         raise LockfileError(path, 1, f"'{key}' is not an array of tables")
     lines = LineIndex(text)
     result = ParsedFile(path)
+    roots = [p for p in packages if isinstance(p, dict) and _is_project(p.get("source"))]
+    # uv.lock: what the project itself depends on is direct; the others do not say
+    direct = {
+        normalize_name(PYPI, str(d.get("name")))
+        for root in roots
+        for d in root.get("dependencies") or []
+        if isinstance(d, dict)
+    }
     for pkg in packages:
         if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
             raise LockfileError(path, 1, "a [[package]] without a name")
         name, version = pkg["name"], pkg.get("version")
         line = lines.find(f'name = "{name}"', f'version = "{version}"', 200)
-        source = pkg.get("source")
-        if isinstance(source, dict) and ("editable" in source or "virtual" in source):
+        if _is_project(pkg.get("source")):
             continue  # the project itself (uv)
+        is_direct = (normalize_name(PYPI, name) in direct) if roots else None
         if not isinstance(version, str):
             result.notes.append(f"{path}:{line}: unpinned: {name} has no version")
-            result.dependencies.append(Dependency(PYPI, name, None, path, line, None, "no version"))
+            result.dependencies.append(Dependency(PYPI, name, None, path, line, is_direct, "no version"))
             continue
-        result.dependencies.append(Dependency(PYPI, name, version, path, line))
+        result.dependencies.append(Dependency(PYPI, name, version, path, line, is_direct))
     return result
+
+
+def _is_project(source: object) -> bool:
+    return isinstance(source, dict) and ("editable" in source or "virtual" in source)
 
 
 def parse_poetry_lock(path: str, text: str) -> ParsedFile:
