@@ -16,7 +16,7 @@ from bot.scanners.dependencies import (
     parse_ruby,
     parse_rust,
 )
-from bot.scanners.dependencies.model import ParsedFile
+from bot.scanners.dependencies.model import LockfileError, ParsedFile
 from bot.scanners.dependencies.parse_python import IncludeReader
 
 Parser = Callable[[str, str], ParsedFile]
@@ -57,6 +57,12 @@ def is_lockfile(path: str) -> bool:
 
 def parse(path: str, text: str, read_include: IncludeReader | None = None) -> ParsedFile:
     """Parse one lockfile; raise LockfileError when it is malformed."""
-    if is_requirements(path):
-        return parse_python.parse_requirements(path, text, read_include)
-    return PARSERS[PurePosixPath(path).name](path, text)
+    try:
+        if is_requirements(path):
+            return parse_python.parse_requirements(path, text, read_include)
+        return PARSERS[PurePosixPath(path).name](path, text)
+    except LockfileError:
+        raise
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        # valid JSON/TOML/YAML of an unexpected shape that no parser check caught
+        raise LockfileError(path, 1, f"unexpected structure ({type(exc).__name__})") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 # OSV ecosystem names, the one spelling used everywhere in this package.
 PYPI = "PyPI"
@@ -54,6 +55,15 @@ class Dependency:
     @property
     def pinned(self) -> bool:
         return self.version is not None
+
+
+def mapping(value: object) -> dict[Any, Any]:
+    """`value` when it is a JSON/TOML/YAML object, else an empty one (bad shapes are skipped)."""
+    return value if isinstance(value, dict) else {}
+
+
+def sequence(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 class LockfileError(ValueError):

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bot.scanners.dependencies.documents import json_document
-from bot.scanners.dependencies.model import NUGET, Dependency, LineIndex, LockfileError, ParsedFile
+from bot.scanners.dependencies.model import (
+    NUGET,
+    Dependency,
+    LineIndex,
+    LockfileError,
+    ParsedFile,
+    mapping,
+)
 
 
 def parse_packages_lock(path: str, text: str) -> ParsedFile:
@@ -17,7 +24,7 @@ def parse_packages_lock(path: str, text: str) -> ParsedFile:
     result = ParsedFile(path)
     seen: set[tuple[str, str]] = set()
     for framework in data["dependencies"].values():
-        for name, entry in (framework or {}).items():
+        for name, entry in mapping(framework).items():
             if not isinstance(entry, dict) or entry.get("type") == "Project":
                 continue
             version = entry.get("resolved")

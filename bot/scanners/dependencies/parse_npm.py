@@ -6,7 +6,14 @@ import re
 from typing import Any
 
 from bot.scanners.dependencies.documents import json_document, yaml_document
-from bot.scanners.dependencies.model import NPM, Dependency, LineIndex, LockfileError, ParsedFile
+from bot.scanners.dependencies.model import (
+    NPM,
+    Dependency,
+    LineIndex,
+    LockfileError,
+    ParsedFile,
+    mapping,
+)
 
 
 def _license(entry: dict[str, Any]) -> str | None:
@@ -34,10 +41,10 @@ def parse_package_lock(path: str, text: str) -> ParsedFile:
     packages = data.get("packages")
     if not isinstance(packages, dict):
         raise LockfileError(path, lines.find('"packages"'), "'packages' is not an object")
-    root = packages.get("", {})
+    root = mapping(packages.get(""))
     direct: set[str] = set()
     for key in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"):
-        direct.update((root.get(key) or {}).keys())
+        direct.update(mapping(root.get(key)).keys())
     for key, entry in packages.items():
         if "node_modules/" not in key or not isinstance(entry, dict) or entry.get("link"):
             continue
@@ -58,8 +65,8 @@ def parse_package_lock(path: str, text: str) -> ParsedFile:
     return result
 
 
-def _walk_v1(deps: dict[str, Any], path: str, lines: LineIndex, result: ParsedFile) -> None:
-    for name, entry in deps.items():
+def _walk_v1(deps: object, path: str, lines: LineIndex, result: ParsedFile) -> None:
+    for name, entry in mapping(deps).items():
         if not isinstance(entry, dict):
             continue
         ver = entry.get("version")
@@ -134,13 +141,12 @@ def parse_pnpm_lock(path: str, text: str) -> ParsedFile:
         line = lines.find("lockfileVersion")
         raise LockfileError(path, line, f"unknown pnpm lockfileVersion {raw_version!r}")
     direct: set[str] = set()
-    importers = data.get("importers") or {".": data}
+    importers = mapping(data.get("importers")) or {".": data}
     for importer in importers.values():
-        if isinstance(importer, dict):
-            for key in ("dependencies", "devDependencies", "optionalDependencies"):
-                direct.update((importer.get(key) or {}).keys())
+        for key in ("dependencies", "devDependencies", "optionalDependencies"):
+            direct.update(mapping(mapping(importer).get(key)).keys())
     result = ParsedFile(path)
-    for key in data.get("packages") or {}:
+    for key in mapping(data.get("packages")):
         spec = re.sub(r"\(.*$", "", str(key)).lstrip("/")
         if major == 5:
             name, _, version = spec.rpartition("/")

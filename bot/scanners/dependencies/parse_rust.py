@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bot.scanners.dependencies.documents import toml_document
-from bot.scanners.dependencies.model import CARGO, Dependency, LineIndex, LockfileError, ParsedFile
+from bot.scanners.dependencies.model import (
+    CARGO,
+    Dependency,
+    LineIndex,
+    LockfileError,
+    ParsedFile,
+    sequence,
+)
 
 
 def parse_cargo_lock(path: str, text: str) -> ParsedFile:
@@ -21,7 +28,7 @@ def parse_cargo_lock(path: str, text: str) -> ParsedFile:
         str(dep).split(" ", 1)[0]
         for pkg in packages
         if pkg.get("source") is None
-        for dep in pkg.get("dependencies") or []
+        for dep in sequence(pkg.get("dependencies"))
     }
     for pkg in packages:
         name, ver, source = pkg.get("name"), pkg.get("version"), pkg.get("source")
