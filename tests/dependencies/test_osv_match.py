@@ -167,3 +167,24 @@ def test_alias_groups_merge_transitively_and_keep_strangers_apart() -> None:
     ]
     assert canonical_id(["CVE-1", "PYSEC-1", "GHSA-c"]) == "GHSA-c"
     assert canonical_id(["CVE-1", "PYSEC-1"]) == "PYSEC-1"
+
+
+def test_advisories_of_odd_shapes_never_raise(fixtures: Path) -> None:
+    import random
+
+    from bot.scanners.dependencies.model import Dependency
+    from bot.scanners.dependencies.vulnerabilities import Match, build_findings
+    from tests.dependencies.test_parsers_shapes import mutate
+
+    rng = random.Random(3)
+    docs = [json.loads(p.read_text()) for p in sorted((fixtures / "osv" / "npm").glob("*.json"))]
+    docs.append(load(fixtures, "PyPI/PYSEC-2014-19.json"))
+    dep = Dependency("npm", "lodash", "4.17.0", "package-lock.json", 3)
+    for _ in range(300):
+        doc = mutate(rng.choice(docs), rng, rate=0.2)
+        doc["id"] = str(doc.get("id"))
+        for eco, name, version in (("npm", "lodash", "4.17.0"), ("PyPI", "django", "1.4")):
+            hit = osv_match.affects(doc, eco, name, version)
+            osv_match.severity_of(doc)
+            osv_match.lowest_fix_above(eco, version, hit.fixed_versions)
+        build_findings([Match(dep, (doc,), {doc["id"]: ("4.17.21",)}, True)])

@@ -17,7 +17,7 @@ from typing import Any
 from cvss import CVSS3, CVSS4
 
 from bot.core.findings import Severity
-from bot.scanners.dependencies.model import normalize_name
+from bot.scanners.dependencies.model import mapping, normalize_name, sequence
 from bot.scanners.dependencies.versions import (
     SEMVER,
     canonical,
@@ -63,7 +63,7 @@ def _compiled(kind: str, events: tuple[tuple[str, str], ...]) -> tuple[Any, ...]
 def range_affects(kind: str, events: Iterable[Mapping[str, str]], version: str) -> bool:
     """Evaluate one range's events for `version` (raises ValueError if unorderable)."""
     v = parse_version(kind, version)
-    key = tuple(item for event in events for item in event.items())
+    key = tuple((str(k), str(v)) for event in events if isinstance(event, Mapping) for k, v in event.items())
     ordered, limits = _compiled(kind, key)
     if limits and not any(lim is None or v < lim for lim in limits):
         return False
@@ -81,14 +81,15 @@ def range_affects(kind: str, events: Iterable[Mapping[str, str]], version: str) 
 
 
 def _names_package(entry: Mapping[str, Any], ecosystem: str, name: str) -> bool:
-    pkg = entry.get("package") or {}
+    pkg = mapping(entry.get("package"))
     eco = str(pkg.get("ecosystem", "")).split(":", 1)[0]
     return eco == ecosystem and normalize_name(ecosystem, str(pkg.get("name", ""))) == name
 
 
 def affected_entries(advisory: Advisory, ecosystem: str, name: str) -> list[Mapping[str, Any]]:
     norm = normalize_name(ecosystem, name)
-    return [e for e in advisory.get("affected") or [] if _names_package(e, ecosystem, norm)]
+    entries = sequence(advisory.get("affected"))
+    return [e for e in entries if isinstance(e, Mapping) and _names_package(e, ecosystem, norm)]
 
 
 def affects(advisory: Advisory, ecosystem: str, name: str, version: str) -> RangeHit:
@@ -104,19 +105,21 @@ def entries_affect(entries: Iterable[Mapping[str, Any]], ecosystem: str, version
     hit = False
     fixes: list[str] = []
     for entry in entries:
-        for rng in entry.get("ranges") or []:
+        for rng in sequence(entry.get("ranges")):
+            if not isinstance(rng, Mapping):
+                continue
             rtype = rng.get("type")
             kind = SEMVER if rtype == "SEMVER" else ecosystem if rtype == "ECOSYSTEM" else None
             if kind is None or not supported(kind):
                 continue
-            events = rng.get("events") or []
+            events = [e for e in sequence(rng.get("events")) if isinstance(e, Mapping)]
             try:
                 if range_affects(kind, events, version):
                     hit = True
-                    fixes.extend(e["fixed"] for e in events if "fixed" in e)
+                    fixes.extend(str(e["fixed"]) for e in events if "fixed" in e)
             except ValueError:
                 continue  # an unorderable version: the `versions` list may still decide
-        listed = entry.get("versions")
+        listed = sequence(entry.get("versions"))
         if not hit and listed:
             hit = canonical(ecosystem, version) in version_set(ecosystem, tuple(map(str, listed)))
     return RangeHit(hit, tuple(fixes))
@@ -150,7 +153,11 @@ def highest(ecosystem: str, versions: Iterable[str]) -> str | None:
 def severity_of(advisory: Advisory) -> Severity:
     """CVSS v4, else v3 vector in `severity[]`, else GHSA `database_specific.severity`,
     else medium."""
-    by_type = {str(s.get("type")): str(s.get("score", "")) for s in advisory.get("severity") or []}
+    by_type = {
+        str(s.get("type")): str(s.get("score", ""))
+        for s in sequence(advisory.get("severity"))
+        if isinstance(s, Mapping)
+    }
     for kind in ("CVSS_V4", "CVSS_V3"):
         vector = by_type.get(kind)
         found = _cvss_severity(kind, vector) if vector else None

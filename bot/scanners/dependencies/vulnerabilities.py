@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.core.findings import Finding, Package, Severity, dependency_fingerprint
 from bot.scanners.dependencies import osv_match
-from bot.scanners.dependencies.model import Dependency
+from bot.scanners.dependencies.model import Dependency, sequence
 from bot.scanners.dependencies.osv_match import Advisory
 
 _MAX_REFERENCES = 10
@@ -32,7 +32,7 @@ def canonical_id(ids: Iterable[str]) -> str:
 
 def _group_ids(group: Sequence[Advisory]) -> set[str]:
     ids = {str(a["id"]) for a in group}
-    return ids | {str(x) for a in group for x in a.get("aliases") or []}
+    return ids | {str(x) for a in group for x in sequence(a.get("aliases"))}
 
 
 def group_by_alias(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
@@ -67,7 +67,7 @@ class Match:
 def _references(group: Sequence[Advisory], rule: str) -> tuple[str, ...]:
     urls = [f"https://osv.dev/vulnerability/{rule}"]
     for adv in group:
-        for ref in adv.get("references") or []:
+        for ref in sequence(adv.get("references")):
             url = ref.get("url") if isinstance(ref, Mapping) else None
             if isinstance(url, str) and url not in urls:
                 urls.append(url)
