@@ -12,7 +12,7 @@ from urllib.parse import quote
 import aiohttp
 
 from bot.scanners.dependencies.aio import run_sync
-from bot.scanners.dependencies.model import CARGO, GO, MAVEN, NPM, NUGET, PYPI, RUBYGEMS
+from bot.scanners.dependencies.model import CARGO, GO, MAVEN, NPM, NUGET, PYPI, RUBYGEMS, sequence
 from bot.store.cache import Cache
 
 SYSTEMS = {
@@ -117,7 +117,7 @@ class DepsDev:
             return None
         if not isinstance(data, dict):
             return {"licenses": []}
-        return {"licenses": [str(x) for x in data.get("licenses") or [] if isinstance(x, str)]}
+        return {"licenses": [x for x in sequence(data.get("licenses")) if isinstance(x, str)]}
 
 
 def _expression(body: object) -> str | None:
