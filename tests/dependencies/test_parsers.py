@@ -242,3 +242,19 @@ def test_malformed_lockfile_is_one_error_naming_file_and_line(rel: str, text: st
     with pytest.raises(LockfileError) as info:
         lockfiles.parse(rel, text)
     assert str(info.value) == message
+
+
+def test_large_lockfile_is_parsed_in_one_pass() -> None:
+    import json
+    import time
+
+    packages: dict[str, object] = {"": {"name": "big", "dependencies": {"pkg-0": "^1"}}}
+    for i in range(8000):
+        packages[f"node_modules/pkg-{i}"] = {"version": f"1.{i % 50}.0", "integrity": "sha512-" + "A" * 86}
+    text = json.dumps({"lockfileVersion": 3, "packages": packages}, indent=2)
+    started = time.perf_counter()
+    deps = lockfiles.parse("package-lock.json", text).dependencies
+    elapsed = time.perf_counter() - started
+    assert len(deps) == 8000
+    assert text.splitlines()[deps[-1].line - 1].strip() == '"node_modules/pkg-7999": {'
+    assert elapsed < 1.0  # one search per package over the whole text took 3 s

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -88,35 +89,41 @@ class ParsedFile:
 
 
 class LineIndex:
-    """Line numbers for offsets in a text, and the line of the first key matching a pattern."""
+    """Line numbers for offsets in a text, and the line of a key.
+
+    Lockfiles list their packages in the order parsers visit them, so each search starts
+    where the previous one matched (wrapping around once): one pass over the text for the
+    whole file instead of one per package.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts = [0]
-        for m in re.finditer("\n", text):
-            self._starts.append(m.end())
+        self._starts.extend(m.end() for m in re.finditer("\n", text))
+        self._cursor = 0
 
     def line_of(self, offset: int) -> int:
-        lo, hi = 0, len(self._starts)
-        while lo + 1 < hi:
-            mid = (lo + hi) // 2
-            if self._starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid
-        return lo + 1
+        return bisect.bisect_right(self._starts, offset)
 
-    def find(self, needle: str, near: str | None = None, window: int = 600, start: int = 0) -> int:
-        """The line of the first `needle` from offset `start` (followed within `window` chars
-        by `near` if given); the first `needle` when none is followed by it; else line 1."""
-        first: int | None = None
-        while True:
-            pos = self.text.find(needle, start)
-            if pos < 0:
-                break
-            if first is None:
-                first = pos
+    def _scan(self, needle: str, near: str | None, window: int, lo: int, hi: int) -> int | None:
+        pos = self.text.find(needle, lo, hi)
+        while pos >= 0:
             if near is None or near in self.text[pos : pos + window]:
-                return self.line_of(pos)
-            start = pos + 1
-        return self.line_of(first) if first is not None else 1
+                return pos
+            pos = self.text.find(needle, pos + 1, hi)
+        return None
+
+    def find(self, needle: str, near: str | None = None, window: int = 600, start: int | None = None) -> int:
+        """The line of the next `needle` (followed within `window` characters by `near` if
+        given) from `start` or the previous match, wrapping around; else the line of the
+        first `needle` anywhere; else line 1."""
+        origin = self._cursor if start is None else start
+        pos = self._scan(needle, near, window, origin, len(self.text))
+        if pos is None and origin:
+            pos = self._scan(needle, near, window, 0, min(len(self.text), origin + len(needle)))
+        if pos is None:
+            first = self.text.find(needle)
+            return self.line_of(first) if first >= 0 else 1
+        if start is None:
+            self._cursor = pos + 1
+        return self.line_of(pos)
