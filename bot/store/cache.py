@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -106,10 +107,21 @@ def open_cache(
     return Cache(engine, clock)
 
 
+_SHARED: dict[str, Cache] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 def optional_cache(database_url: str) -> Cache | None:
-    """The cache, or None (logged) when the store cannot be opened: lookups then go online."""
-    try:
-        return open_cache(database_url)
-    except (SQLAlchemyError, OSError, StoreError) as exc:
-        log.warning("response cache unavailable: %s", type(exc).__name__)
-        return None
+    """The process's cache for that database (one engine per URL, as SQLAlchemy advises,
+    however many scans ask), or None (logged) when the store cannot be opened: lookups
+    then go online."""
+    with _SHARED_LOCK:
+        cache = _SHARED.get(database_url)
+        if cache is None:
+            try:
+                cache = open_cache(database_url)
+            except (SQLAlchemyError, OSError, StoreError) as exc:
+                log.warning("response cache unavailable: %s", type(exc).__name__)
+                return None
+            _SHARED[database_url] = cache
+        return cache

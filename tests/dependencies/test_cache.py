@@ -39,6 +39,13 @@ def test_cache_on_postgres(postgres_url: str, postgres_schema: str) -> None:
     check_cache(postgres_url, postgres_schema)
 
 
+def test_one_shared_cache_per_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first = optional_cache(url)
+    assert first is not None and optional_cache(url) is first
+    assert optional_cache(f"sqlite:///{tmp_path / 'other.db'}") is not first
+
+
 def test_unusable_store_gives_no_cache(tmp_path: Path) -> None:
     assert optional_cache(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}") is None
     with pytest.raises(Exception):  # noqa: B017 - any SQLAlchemy error
