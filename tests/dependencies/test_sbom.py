@@ -119,3 +119,23 @@ def test_policy_license_overrides_apply_and_a_bad_policy_exits_2(
     assert main(["sbom", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mergegate: .mergegate.yml:2:") and err.count("\n") == 1
+
+
+def test_licenses_online_from_deps_dev(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.dependencies.local_server import serve
+    from tests.licenses.test_scanner import FakeDepsDev
+
+    fake = FakeDepsDev()
+    project = tmp_path / "svc"
+    project.mkdir()
+    (project / "requirements.txt").write_text("requests==2.25.1\nodd==1.0\n")
+    monkeypatch.setenv("MERGEGATE_DATABASE_URL", f"sqlite:///{tmp_path / 'mg.db'}")
+    with serve(fake.app()) as url:
+        monkeypatch.setenv("MERGEGATE_DEPS_DEV_URL", url)
+        assert main(["sbom", str(project), "--licenses-online"]) == 0
+    refs = components(json.loads(capsys.readouterr().out))
+    assert refs["pkg:pypi/requests@2.25.1"]["licenses"] == [{"license": {"id": "Apache-2.0"}}]
+    assert "licenses" not in refs["pkg:pypi/odd@1.0"]  # deps.dev: non-standard
+    assert fake.requests == {"requests": 1, "odd": 1}
