@@ -114,3 +114,24 @@ def test_unwritable_index_folder_is_a_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as info:
         OfflineOsv(db, blocker / "index").advisories(QUERIES)
     assert str(info.value).startswith(f"cannot write the OSV index in {blocker / 'index'}: ")
+
+
+def test_gc_paused_restores_the_collector_state() -> None:
+    import gc
+
+    from bot.scanners.dependencies.osv_offline import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
