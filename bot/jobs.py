@@ -111,12 +111,12 @@ class JobRunner:
                 queue.retry_later(job.id, delay, error)
                 return
             self.failed += 1
-            queue.finish(job.id, "failed", error)
             fresh = queue.get(job.id) or job
             try:
-                await give_up(self.service, fresh, error)
+                await give_up(self.service, fresh, error)  # before the job stops counting
             except Exception:
                 log.exception("job %s: could not close its report", job.id)
+            queue.finish(job.id, "failed", error)
             return
         queue.finish(job.id, "done")
         metrics.observe_job(job.kind, time.perf_counter() - started)

@@ -222,7 +222,11 @@ class QueueStore:
             return len(conn.execute(query).all())
 
     def pending(self) -> int:
-        return self.count("queued") + self.count("running")
+        """Jobs queued or running, counted in one query."""
+        with self.engine.connect() as conn:
+            return len(conn.execute(
+                select(jobs.c.id).where(jobs.c.status.in_(("queued", "running")))
+            ).all())
 
     def next_due(self) -> dt.datetime | None:
         with self.engine.connect() as conn:
