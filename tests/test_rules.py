@@ -33,6 +33,7 @@ OWASP = re.compile(r"^A(0[1-9]|10):2021 - \S.*$")
 ANNOTATION = re.compile(
     r"(?P<prefix>^\s*|\S.*?)(?:#|//)\s*(?P<kind>ruleid|ok|todoruleid|todook):\s*(?P<ids>[\w.,\s-]+?)\s*$"
 )
+ANCHORED = re.compile(r"^(\(\?[a-z]+\))?(\^|\.\*)")
 SEMGREP_TIMEOUT_S = 300
 
 
@@ -62,6 +63,16 @@ def load_rules(rule_file: Path) -> list[dict[str, Any]]:
     data = yaml.safe_load(rule_file.read_text(encoding="utf-8"))
     assert isinstance(data, dict) and isinstance(data.get("rules"), list), rule_file
     return list(data["rules"])
+
+
+def metavariable_regexes(node: object) -> list[str]:
+    """Every ``metavariable-regex`` regex anywhere inside a rule."""
+    if isinstance(node, list):
+        return [r for item in node for r in metavariable_regexes(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [str(v["regex"]) for k, v in node.items() if k == "metavariable-regex"]
+    return found + [r for v in node.values() for r in metavariable_regexes(v)]
 
 
 def parse_annotations(text: str) -> list[Annotation]:
@@ -152,6 +163,9 @@ def test_rule_file_metadata(rule_file: Path) -> None:
         references = meta.get("references")
         assert isinstance(references, list) and references, f"{rule_id} has no references"
         assert all(str(r).startswith("https://") for r in references), rule_id
+        for regex in metavariable_regexes(rule):
+            # metavariable-regex matches from the start of the value only; say so explicitly
+            assert ANCHORED.match(regex), f"{rule_id}: anchor metavariable-regex {regex!r}"
         kinds = {a.kind for a in annotations if rule_id in a.rule_ids}
         assert "ruleid" in kinds, f"{rule_id} has no true-positive (ruleid:) test case"
         assert "ok" in kinds, f"{rule_id} has no safe-code (ok:) test case"
