@@ -249,3 +249,17 @@ def test_go_module_versions_with_v_and_pseudo_versions(tmp_path: Path) -> None:
         ("GHSA-h395-qcrw-5vmq", "github.com/gin-gonic/gin", "upgrade to 1.7.0", 6),
         ("GO-2020-0001", "golang.org/x/crypto", "upgrade to 0.0.0-20201216223049-8b5274cf687f", 8),
     ]
+
+
+def test_unchanged_include_missing_from_a_forge_workspace_is_read_at_base(
+    scanner: DependencyScanner, tmp_path: Path
+) -> None:
+    # A workspace from a forge's API holds only the changed files; requirements-base.txt is
+    # unchanged, so its base content is its head content.
+    base = {"requirements.txt": "-r requirements-base.txt\n", "requirements-base.txt": "mistune==2.0.2\n"}
+    head = {"requirements.txt": "-r requirements-base.txt\nzope-nothing==1.0\n"}
+    ws = make_workspace(tmp_path / "repo", head, base)
+    res = scanner.scan(ws, DEFAULT_POLICY)
+    assert [(f.rule, f.path, f.new) for f in res.findings] == [
+        ("GHSA-fw3v-x4f2-v673", "requirements-base.txt", False)
+    ]

@@ -53,6 +53,23 @@ def head_reader(root: Path) -> Callable[[str], str | None]:
     return read
 
 
+def include_reader(
+    workspace: Workspace, read_head: Callable[[str], str | None]
+) -> Callable[[str], str | None]:
+    """Files a requirements file includes: from the head folder, else (a workspace fetched
+    from a forge holds only the changed files) the base version of a file the change did not
+    touch, which is also its head version."""
+    changed = {f.path for f in workspace.files} | set(workspace.deleted)
+
+    def read(path: str) -> str | None:
+        text = read_head(path)
+        if text is None and path not in changed and workspace.diff_aware:
+            return workspace.base_text(path)
+        return text
+
+    return read
+
+
 def _oversized_lockfiles(workspace: Workspace) -> list[str]:
     """Lockfiles of the change the workspace skipped for their size only: large lockfiles
     are common (package-lock.json often exceeds 1 MB) and are data, cheap to parse."""
@@ -74,7 +91,7 @@ def collect(workspace: Workspace, scanner: str) -> Inventory:
             inv.errors.append(ScannerError(scanner, f"{path}: unreadable or not UTF-8", path))
             continue
         try:
-            parsed = lockfiles.parse(path, text, read_head)
+            parsed = lockfiles.parse(path, text, include_reader(workspace, read_head))
         except LockfileError as exc:
             inv.errors.append(ScannerError(scanner, str(exc), exc.path))
             continue
