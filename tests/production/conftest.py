@@ -4,12 +4,16 @@ MERGEGATE_TEST_POSTGRES_URL (skipped with a reason when unset or unreachable).""
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 ENV = "MERGEGATE_TEST_POSTGRES_URL"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # queue_harness, pg_cluster
 
 
 def _server_url() -> str:
@@ -43,6 +47,26 @@ def pg_url() -> Iterator[str]:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def restartable_db(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A database a test can restart mid-run (``await db.restart(seconds)``): a private
+    PostgreSQL cluster when its binaries are installed, else one on the shared test server
+    (then the restart is simulated; also with MERGEGATE_TEST_PRIVATE_POSTGRES=0). ``db.kind``
+    says which."""
+    _server_url()  # the PostgreSQL tests run only when a server is configured
+    from pg_cluster import PrivateCluster, SharedServerDatabase
+
+    private_allowed = os.environ.get("MERGEGATE_TEST_PRIVATE_POSTGRES", "1") != "0"
+    if private_allowed and PrivateCluster.available() is None:
+        db: Any = PrivateCluster()
+    else:
+        db = SharedServerDatabase(_server_url(), request.getfixturevalue("pg_url"))
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

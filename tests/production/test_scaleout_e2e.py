@@ -1,6 +1,6 @@
 """The scale-out deployment end to end, on loopback: one server process (webhooks only), worker
 processes (`python -m bot.cli worker`), a real PostgreSQL and the fake GitHub. A burst of 1,000
-signed deliveries for 50 PRs with the database cut mid-burst; a worker killed with SIGKILL
+signed deliveries for 50 PRs with the database restarted mid-burst; a worker killed with SIGKILL
 mid-scan; a worker drained with SIGTERM mid-scan."""
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from cryptography.hazmat.primitives import serialization
 from tests.e2e.github import scenario as sc
 from tests.e2e.github.payloads import Payloads
 from tests.fakes.github import FakeGitHub, Pull, Repo
-from tests.production.test_queue_workers import cut_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -54,7 +53,7 @@ class Cluster:
     fake: FakeGitHub
     payloads: Payloads
     repo: Repo
-    db_url: str
+    db: Any
     env: dict[str, str]
     logs: Path
     serve_url: str = ""
@@ -114,7 +113,7 @@ class Cluster:
         assert await self.deliver("pull_request", payload) in (200, 202)
 
     async def pending_jobs(self) -> int:
-        async with await psycopg.AsyncConnection.connect(self.db_url, autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(self.db.url, autocommit=True) as conn:
             row = await (
                 await conn.execute("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')")
             ).fetchone()
@@ -138,7 +137,7 @@ class Cluster:
 
 @pytest.fixture
 async def cluster(
-    pg_url: str, fixtures: Path, app_private_key: str, tmp_path: Path
+    restartable_db: Any, fixtures: Path, app_private_key: str, tmp_path: Path
 ) -> AsyncIterator[Cluster]:
     public = serialization.load_pem_private_key(app_private_key.encode(), None).public_key()
     fake = FakeGitHub(fixtures / "github" / "openapi-subset.json", APP_ID, public)
@@ -149,12 +148,14 @@ async def cluster(
     logs.mkdir()
     env = {
         **os.environ,
-        "MERGEGATE_DATABASE_URL": pg_url, "GITHUB_APP_ID": APP_ID,
+        "MERGEGATE_DATABASE_URL": restartable_db.url, "GITHUB_APP_ID": APP_ID,
         "GITHUB_PRIVATE_KEY": app_private_key, "GITHUB_WEBHOOK_SECRET": SECRET,
         "GITHUB_API_URL": fake.url, "MERGEGATE_OSV_DB": str(empty), "MERGEGATE_OSV_URL": fake.url,
         "MERGEGATE_DEPS_DEV_URL": fake.url, "MERGEGATE_LOG_FORMAT": "json", "MERGEGATE_WORKERS": "2",
     }  # fmt: skip
-    c = Cluster(fake, Payloads(fixtures, fake.url), fake.repo("Codertocat/Hello-World"), pg_url, env, logs)
+    c = Cluster(
+        fake, Payloads(fixtures, fake.url), fake.repo("Codertocat/Hello-World"), restartable_db, env, logs
+    )
     port = free_port()
     c.serve_url = f"http://127.0.0.1:{port}"
     c.spawn("serve", [sys.executable, str(Path(__file__).with_name("serve_scaleout.py")), str(port)])
@@ -181,28 +182,27 @@ async def cluster(
     fake.assert_clean()
 
 
-async def test_burst_of_1000_deliveries_for_50_prs_with_a_database_cut(cluster: Cluster) -> None:
+async def test_burst_of_1000_deliveries_for_50_prs_with_a_database_restart(cluster: Cluster) -> None:
     c = cluster
     c.worker("w1")
     c.worker("w2")
     started = time.monotonic()
     sent = 0
-    cut_task: asyncio.Task[None] | None = None
+    restart_task: asyncio.Task[None] | None = None
 
     async def drive(number: int) -> None:
-        nonlocal sent, cut_task
+        nonlocal sent, restart_task
         pull = await c.open_pull(number, {"app/x.py": f"x = {number}\n"})
         sent += 1
         for push in range(19):
             await c.push(pull, {"app/x.py": f"x = {number * 100 + push}\n"})
             sent += 1
-            if sent >= 400 and cut_task is None:
-                server = os.environ["MERGEGATE_TEST_POSTGRES_URL"]
-                cut_task = asyncio.create_task(cut_database(server, c.db_url.rsplit("/", 1)[1], 3.0))
+            if sent >= 400 and restart_task is None:
+                restart_task = asyncio.create_task(c.db.restart(2.0))
 
     await asyncio.gather(*(drive(n) for n in range(1, 51)))
-    assert sent == 1000 and cut_task is not None
-    await cut_task
+    assert sent == 1000 and restart_task is not None
+    await restart_task
     burst_seconds = time.monotonic() - started
 
     async def all_done() -> bool:
@@ -223,11 +223,12 @@ async def test_burst_of_1000_deliveries_for_50_prs_with_a_database_cut(cluster: 
     every = c.fake.check_runs(c.repo)
     spinning = [r for r in every if r["status"] != "completed"]
     if spinning:
-        async with await psycopg.AsyncConnection.connect(c.db_url, autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(c.db.url, autocommit=True) as conn:
             for r in spinning:
                 rows = await (
                     await conn.execute(
-                        "SELECT id, kind, status, attempts, report_id, error, payload FROM jobs WHERE report_id = %s",
+                        "SELECT id, kind, status, attempts, report_id, error, payload FROM jobs "
+                        "WHERE report_id = %s",
                         (str(r["id"]),),
                     )
                 ).fetchall()
@@ -236,7 +237,7 @@ async def test_burst_of_1000_deliveries_for_50_prs_with_a_database_cut(cluster: 
     assert max(r["completions"] for r in every) == 1, "no check run completed twice"
     scans = len(every)
     assert scans <= 50 * 20
-    print(f"burst: 1000 deliveries in {burst_seconds:.1f} s, {scans} check runs for 50 PRs")
+    print(f"burst: 1000 deliveries in {burst_seconds:.1f} s, {scans} check runs, {c.db.kind}")
     assert all(p.poll() is None for p in c.procs.values()), c.output()
 
 
