@@ -82,8 +82,9 @@ async def fake(fixtures: Path, app_private_key: str) -> AsyncIterator[FakeGitHub
 
 @contextlib.asynccontextmanager
 async def running_bot(fake: FakeGitHub, fixtures: Path, key: str, tmp_path: Path,
-                      store: Store) -> AsyncIterator[Harness]:
-    settings = bot_settings(fake.url, str(store.engine.url), key, tmp_path)
+                      store: Store, **settings_overrides: Any) -> AsyncIterator[Harness]:
+    settings = bot_settings(fake.url, str(store.engine.url), key, tmp_path,
+                            **settings_overrides)
     forge = GitHubForge.create(settings, RetryPolicy(base_delay=0.01, max_rate_limit_wait=2.0))
     service = Service(store=store, settings=settings, forges={"github": forge},
                       workdir=tmp_path)

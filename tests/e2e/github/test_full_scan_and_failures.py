@@ -65,3 +65,25 @@ async def test_pull_request_files_are_paginated(harness: Harness) -> None:
     assert [p.query for p in pages] == [{"per_page": "100"}, {"per_page": "100", "page": "2"}]
     assert len(h.fake.calls("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}")) == 150
     assert h.fake.check_runs(h.repo)[0]["conclusion"] == "success"
+
+
+async def test_files_over_the_size_limit_are_not_fetched_but_noted(
+    fake: object, fixtures: object, app_private_key: str, tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from bot.store.service_store import Store
+    from tests.e2e.github.conftest import running_bot
+
+    tmp = Path(str(tmp_path))
+    store = Store.open(f"sqlite:///{tmp / 'bot.db'}")
+    async with running_bot(fake, fixtures, app_private_key, tmp, store,  # type: ignore[arg-type]
+                           max_file_bytes=1000) as h:
+        big = sc.DB_PY + "#" * 2000 + "\n"
+        pull = h.fake.open_pull(h.repo, 2, sc.BASE, {**sc.BASE, "app/big.py": big,
+                                                      "app/ok.py": sc.CLEAN_PY})
+        await h.deliver("pull_request", h.payloads.pull_request("opened", h.repo, pull))
+        await h.settle()
+        [run] = h.fake.check_runs(h.repo)
+        assert run["conclusion"] == "success" and run["annotations"] == []
+        assert "app/big.py: over the 1000-byte limit, not scanned" in run["output"]["text"]
