@@ -288,12 +288,12 @@ async def test_database_restart_mid_burst_loses_no_job(restartable_db: Any, tmp_
         workers.stop_all()
 
 
-async def test_worker_health_and_metrics_endpoints(pg_url: str) -> None:
+async def test_worker_health_and_metrics_endpoints_follow_the_database(restartable_db: Any) -> None:
     async def runner(job_id: int) -> None:
         raise AssertionError("no job is dispatched in this test")
 
     config = WorkerConfig(health_host="127.0.0.1", health_port=0, name="h1", poll_interval=1)
-    process = WorkerProcess(pg_url, runner, config)
+    process = WorkerProcess(restartable_db.url, runner, config)
     task = asyncio.create_task(process.run())
     try:
         deadline = time.monotonic() + 20
@@ -302,14 +302,26 @@ async def test_worker_health_and_metrics_endpoints(pg_url: str) -> None:
         assert process.connected and process.http_port
         base = f"http://127.0.0.1:{process.http_port}"
         async with aiohttp.ClientSession() as http:
-            async with http.get(f"{base}/healthz") as resp:
-                assert resp.status == 200 and (await resp.json()) == {"status": "ok"}
+
+            async def health() -> tuple[int, Any]:
+                async with http.get(f"{base}/healthz") as resp:
+                    return resp.status, await resp.json()
+
+            assert await health() == (200, {"status": "ok"})
             async with http.get(f"{base}/metrics") as resp:
                 body = await resp.text()
                 assert 'mergegate_queue_depth{queue="mergegate"} 0.0' in body
+            restart = asyncio.create_task(restartable_db.restart(4.0))
+            await asyncio.sleep(1.0)
+            assert await health() == (503, {"status": "database unavailable"})
+            await restart
+            deadline = time.monotonic() + 30
+            while await health() != (200, {"status": "ok"}):
+                assert time.monotonic() < deadline, "healthy again once the database is back"
+                await asyncio.sleep(0.2)
     finally:
         process.request_stop()
-        assert await asyncio.wait_for(task, 20) == 0
+        assert await asyncio.wait_for(task, 40) == 0
 
 
 async def test_a_second_sigterm_aborts_the_drain_and_requeues_at_once(
