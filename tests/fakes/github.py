@@ -284,6 +284,8 @@ class FakeGitHub:
             assert repo is not None
             runs = [self._check_json(repo, r) for r in self.check_runs(repo, v["ref"])]
             runs += repo.other_checks.get(v["ref"], [])
+            runs = [r for r in runs if q.get("check_name", r["name"]) == r["name"]
+                    and q.get("status", r["status"]) == r["status"]]
             return web.json_response({"total_count": len(runs), "check_runs": runs})
         if t == "/repos/{owner}/{repo}/commits/{ref}/status":
             return web.json_response({"state": "success", "statuses": [], "sha": v["ref"],
@@ -373,6 +375,7 @@ class FakeGitHub:
     def _check_json(self, repo: Repo, run: dict[str, Any]) -> dict[str, Any]:
         return {"id": run["id"], "name": run["name"], "head_sha": run["head_sha"],
                 "status": run["status"], "conclusion": run["conclusion"],
+                "app": {"id": int(run.get("app_id", self.app_id))},
                 "html_url": f"https://github.com/{repo.full_name}/runs/{run['id']}"}
 
     def _codeload(self, path: str) -> web.Response:

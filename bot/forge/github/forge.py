@@ -198,6 +198,17 @@ class GitHubForge:
 
     # -- reporting --------------------------------------------------------------------------
     async def report_in_progress(self, change: ChangeRef) -> ReportHandle:
+        """The App's `mergegate` check run on the head, in progress: one already spinning
+        there (a process died before it could record it) is reused, never left behind."""
+        async for run in self.api.iterate(
+            change.repo.installation_id,
+            "/repos/{owner}/{repo}/commits/{ref}/check-runs{?check_name,status,per_page}",
+            _repo_vars(change.repo, ref=change.head_sha, check_name=checks.CHECK_NAME,
+                       status="in_progress", per_page=100),
+            iterable_key="check_runs",
+        ):
+            if str((run.get("app") or {}).get("id")) == str(self.settings.github_app_id):
+                return ReportHandle(str(run["id"]), run.get("html_url"))
         data = await self.api.request(
             change.repo.installation_id, "POST", "/repos/{owner}/{repo}/check-runs",
             _repo_vars(change.repo),

@@ -57,3 +57,19 @@ async def test_closing_the_pr_cancels_its_running_scan(harness: Harness) -> None
     [run] = h.fake.check_runs(h.repo)
     assert run["conclusion"] == "cancelled" and run["completions"] == 1
     assert run["output"]["summary"] == "The pull request was closed."
+
+
+async def test_a_check_run_left_spinning_on_the_head_is_reused(harness: Harness) -> None:
+    h = harness
+    pull = h.fake.open_pull(h.repo, 2, sc.BASE, {**sc.BASE, "app/ok.py": sc.CLEAN_PY})
+    # A process died after creating this check run and before recording it anywhere.
+    orphan = {"id": 42, "head_sha": pull.head_sha, "name": "mergegate", "status": "in_progress",
+              "conclusion": None, "output": {}, "annotations": [], "history": [],
+              "completions": 0}
+    other_app = {**orphan, "id": 43, "app_id": 999, "history": [], "annotations": []}
+    h.repo.check_runs.update({42: orphan, 43: other_app})
+    await h.deliver("pull_request", h.payloads.pull_request("opened", h.repo, pull))
+    await h.settle()
+    assert h.fake.calls("POST", "/repos/{owner}/{repo}/check-runs") == []
+    assert orphan["status"] == "completed" and orphan["completions"] == 1
+    assert other_app["status"] == "in_progress"  # another App's run is not ours to touch
