@@ -8,9 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.logscan.render import render_json, render_text
-from bot.logscan.scan import scan_logs
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     logs = subparsers.add_parser(
@@ -27,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.logscan.render import render_json, render_text
+    from bot.logscan.scan import scan_logs
+
     report = scan_logs(args.files)
     output = render_json(report) if args.format == "json" else render_text(report)
     sys.stdout.write(output)

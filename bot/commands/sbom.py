@@ -9,9 +9,6 @@ from pathlib import Path
 from bot.commands.errors import UsageError
 from bot.commands.scan import find_policy
 from bot.config import ConfigError, Settings
-from bot.sbom import build_bom, render_bom, repository_inventory, repository_workspace
-from bot.scanners.licenses import deps_dev_client
-from bot.scanners.licenses.scanner import resolve
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
     if load.errors:
         more = f" (and {len(load.errors) - 1} more)" if len(load.errors) > 1 else ""
         raise UsageError(f"{load.errors[0]}{more}")
+    # Imported here so that `mergegate` starts fast for the other commands.
+    from bot.sbom import build_bom, render_bom, repository_inventory, repository_workspace
+    from bot.scanners.licenses import deps_dev_client
+    from bot.scanners.licenses.scanner import resolve
+
     inventory = repository_inventory(root)
     for err in inventory.errors:
         print(f"mergegate: sbom: {err.message}", file=sys.stderr)

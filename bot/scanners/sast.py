@@ -82,6 +82,50 @@ def load_rules(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[dict[
     return rules
 
 
+# File extension -> Semgrep language (canonical names); a rule for a language no file of the
+# change is written in is left out of the merged config, so Semgrep loads less.
+_EXTENSIONS: dict[str, str] = {
+    ".py": "python", ".pyi": "python", ".js": "javascript", ".jsx": "javascript",
+    ".mjs": "javascript", ".cjs": "javascript", ".ts": "typescript", ".tsx": "typescript",
+    ".mts": "typescript", ".cts": "typescript", ".java": "java", ".go": "go", ".rb": "ruby",
+    ".php": "php", ".cs": "csharp", ".kt": "kotlin", ".kts": "kotlin", ".scala": "scala",
+    ".rs": "rust", ".c": "c", ".h": "c", ".cpp": "cpp", ".cc": "cpp", ".hpp": "cpp",
+    ".swift": "swift", ".sh": "bash", ".bash": "bash", ".tf": "terraform", ".hcl": "terraform",
+    ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".html": "html", ".htm": "html",
+    ".vue": "vue", ".lua": "lua", ".ex": "elixir", ".exs": "elixir", ".sol": "solidity",
+}
+_LANGUAGE_ALIASES: dict[str, str] = {
+    "py": "python", "js": "javascript", "ts": "typescript", "hcl": "terraform", "tf": "terraform",
+    "sh": "bash", "c#": "csharp", "kt": "kotlin", "rb": "ruby", "golang": "go",
+}
+_KNOWN_LANGUAGES = frozenset(_EXTENSIONS.values()) | {"dockerfile"}
+
+
+def languages_of(paths: Iterable[str]) -> set[str]:
+    langs: set[str] = set()
+    for path in paths:
+        name = path.rsplit("/", 1)[-1].lower()
+        if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
+            langs.add("dockerfile")
+        dot = name.rfind(".")
+        if dot >= 0 and name[dot:] in _EXTENSIONS:
+            langs.add(_EXTENSIONS[name[dot:]])
+            if name[dot:] in (".ts", ".tsx", ".mts", ".cts"):
+                langs.add("javascript")  # JS rules apply to TypeScript files too
+    return langs
+
+
+def rules_for_languages(rules: list[dict[str, Any]], langs: set[str]) -> list[dict[str, Any]]:
+    """The rules that can match a file in one of `langs` (generic and unknown ones always)."""
+    kept = []
+    for rule in rules:
+        declared = rule.get("languages") or []
+        names = {_LANGUAGE_ALIASES.get(str(x).lower(), str(x).lower()) for x in declared}
+        if not names or names & langs or not names <= _KNOWN_LANGUAGES:
+            kept.append(rule)
+    return kept
+
+
 def merged_config(rules: list[dict[str, Any]], cache_dir: Path) -> Path:
     """Write the rules into one YAML file named by its content hash (reused across scans)."""
     text = yaml.safe_dump({"rules": rules}, sort_keys=True)
@@ -153,7 +197,8 @@ class SemgrepScanner:
         self.settings = settings
         self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "mergegate-semgrep"
 
-    def config_for(self, workspace: Workspace, policy: Policy) -> tuple[Path, frozenset[str]]:
+    def config_for(self, workspace: Workspace, policy: Policy) -> tuple[Path | None, frozenset[str]]:
+        """The merged rules for the workspace's languages (None: no rule applies to any file)."""
         paths = rule_files(bundled_rules_dir())
         root = workspace.root.resolve()
         for extra in policy.sast.rules:
@@ -164,6 +209,9 @@ class SemgrepScanner:
         rules = load_rules(paths, policy.sast.exclude_rules)
         if not rules:
             raise RulesError("no Semgrep rules to run")
+        rules = rules_for_languages(rules, languages_of(workspace.paths))
+        if not rules:
+            return None, frozenset()
         return merged_config(rules, self.cache_dir), frozenset(str(r["id"]) for r in rules)
 
     def command(self, config: Path, targets: Sequence[str]) -> list[str]:
@@ -212,6 +260,8 @@ class SemgrepScanner:
             config, rule_ids = self.config_for(workspace, policy)
         except RulesError as exc:
             return ScanResult(errors=[ScannerError(self.name, str(exc))])
+        if config is None:
+            return result
         with tempfile.TemporaryDirectory(prefix="mergegate-sast-") as tmp:
             tree = Path(tmp)
             targets = self._stage(workspace, tree)

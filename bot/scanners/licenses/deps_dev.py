@@ -7,13 +7,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import aiohttp
 
 from bot.scanners.dependencies.aio import run_sync
 from bot.scanners.dependencies.model import CARGO, GO, MAVEN, NPM, NUGET, PYPI, RUBYGEMS, sequence
-from bot.store.cache import Cache
+
+if TYPE_CHECKING:  # aiohttp and the store load only when deps.dev is really asked (CLI start-up)
+    import aiohttp
+
+    from bot.store.cache import Cache
 
 SYSTEMS = {
     PYPI: "pypi",
@@ -78,6 +81,8 @@ class DepsDev:
     async def _fetch_all(self, coords: list[Coordinate]) -> dict[Coordinate, str | None]:
         out: dict[Coordinate, str | None] = {}
         semaphore = asyncio.Semaphore(self.concurrency)
+        import aiohttp
+
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         async with aiohttp.ClientSession(timeout=timeout) as session:
 
@@ -101,6 +106,8 @@ class DepsDev:
             f"{self.base_url}/v3/systems/{system}/packages/{quote(c.name, safe='')}"
             f"/versions/{quote(c.version, safe='')}"
         )
+        import aiohttp
+
         try:
             async with session.get(url) as resp:
                 if resp.status == 404:

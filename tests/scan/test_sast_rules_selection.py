@@ -1,0 +1,20 @@
+from bot.scanners.sast import languages_of, rules_for_languages
+
+
+def test_languages_of_paths() -> None:
+    assert languages_of(["a/b.py", "web/x.tsx", "Dockerfile", "c.go", "README.md"]) == {
+        "python", "typescript", "javascript", "dockerfile", "go"}
+    assert languages_of(["docs/a.md", "LICENSE"]) == set()
+
+
+def test_rules_are_kept_for_present_languages_and_generic_ones() -> None:
+    rules = [
+        {"id": "py", "languages": ["python"]},
+        {"id": "js", "languages": ["js", "ts"]},
+        {"id": "generic", "languages": ["generic"]},
+        {"id": "java", "languages": ["java"]},
+        {"id": "regex", "languages": ["regex"]},
+    ]
+    assert [r["id"] for r in rules_for_languages(rules, {"python"})] == ["py", "generic", "regex"]
+    assert [r["id"] for r in rules_for_languages(rules, {"typescript"})] == ["js", "generic", "regex"]
+    assert [r["id"] for r in rules_for_languages(rules[:1], {"go"})] == []
