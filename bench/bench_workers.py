@@ -135,8 +135,8 @@ class Bench:
         }
         port = free_port()
         self.serve_url = f"http://127.0.0.1:{port}"
-        serve = ROOT / "tests" / "production" / "serve_scaleout.py"
-        self.spawn("serve", [sys.executable, str(serve), str(port)])
+        argv = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        self.spawn("serve", argv)
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         await self.until(self.healthy, 60)
 

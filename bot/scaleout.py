@@ -62,8 +62,9 @@ def build_scaleout(settings: Settings) -> tuple[web.Application, WebContext]:
     """What `mergegate serve` runs on PostgreSQL: the web app without a job runner, with the
     dispatcher. Returns the application and its web context."""
     from bot.store.service_store import Store
-    from bot.web import build_forges, create_app
+    from bot.web import build_forges, check_forge_settings, create_app
 
+    check_forge_settings(settings)
     store = Store.open(settings.database_url)
     service = Service(store=store, settings=settings)
     ctx = WebContext(service, None)

@@ -1,50 +1,39 @@
-"""Scanners that report to the metrics: each scan's duration and its findings by severity.
-
-A :class:`TimedScanner` builds a fresh scanner per scan, exactly as the engine does when it is
-given no scanners, so wrapping changes nothing but the measurements.
-"""
+"""A gate runner that reports each scan to the metrics: every scanner's duration and the
+findings by scanner and severity. It wraps any runner (threads or scanner processes), since
+the measurements travel back in the ``GateResult``."""
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 from bot.config import Settings
-from bot.core.findings import ScanResult
 from bot.core.policy import Policy
-from bot.engine import ScannerFactory, scanner_factories
 from bot.metrics import Metrics
+from bot.pipeline import GateResult
+from bot.service.scan_pool import GateRunner
 from bot.workspace import Workspace
 
 
-class TimedScanner:
-    """A scanner (made by ``factory``) whose runs are timed and counted in ``metrics``."""
+class MeteredGateRunner:
+    """``inner`` with ``scan_duration_seconds`` and ``findings_total`` recorded per scan."""
 
-    def __init__(
-        self, name: str, factory: ScannerFactory, settings: Settings, metrics: Metrics
-    ) -> None:
-        self.name = name
-        self._factory = factory
-        self._settings = settings
-        self._metrics = metrics
+    def __init__(self, inner: GateRunner, metrics: Metrics) -> None:
+        self.inner = inner
+        self.metrics = metrics
 
-    def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
-        started = time.perf_counter()
+    async def run(
+        self, workspace: Workspace, policy: Policy, settings: Settings, **kwargs: Any
+    ) -> GateResult:
         try:
-            result = self._factory(self._settings).scan(workspace, policy)
+            result = await self.inner.run(workspace, policy, settings, **kwargs)
         except Exception as exc:
-            self._metrics.record_error("scanner", exc)
+            self.metrics.record_error("scan", exc)
             raise
-        finally:
-            self._metrics.observe_scan({self.name: time.perf_counter() - started})
-        self._metrics.record_findings(result.findings)
-        for _ in result.errors:
-            self._metrics.record_error(f"scanner_{self.name}")
+        self.metrics.observe_scan(result.durations)
+        self.metrics.record_findings(result.findings)
+        for error in result.errors:
+            self.metrics.record_error(f"scanner_{error.scanner}")
         return result
 
-
-def timed_scanners(settings: Settings, metrics: Metrics) -> list[TimedScanner]:
-    """Every scanner the engine knows, in its order, timed."""
-    return [
-        TimedScanner(name, factory, settings, metrics)
-        for name, factory in scanner_factories().items()
-    ]
+    def shutdown(self) -> None:
+        self.inner.shutdown()

@@ -79,6 +79,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"mergegate: {exc}", file=sys.stderr)
         return 2
     problem = _config_error(args, settings)
+    if problem is None:
+        from bot.web import check_forge_settings
+
+        try:
+            check_forge_settings(settings)
+        except ConfigError as exc:
+            problem = str(exc)
     if problem is not None:
         print(f"mergegate: {problem}", file=sys.stderr)
         return 2
@@ -157,17 +164,19 @@ async def serve_worker(settings: Settings, config: Any) -> int:
     from bot.jobs import JobRunner
     from bot.metrics import Metrics
     from bot.queue_procrastinate import build_app, ensure_schema
-    from bot.scanner_metrics import timed_scanners
+    from bot.scanner_metrics import MeteredGateRunner
     from bot.service.context import Service
+    from bot.service.scan_pool import ThreadRunner
     from bot.web import build_forges
     from bot.worker_runtime import WorkerProcess
 
     url = settings.database_url
     store = await asyncio.to_thread(open_store_serialized, url)
     metrics = Metrics()
-    service = Service(
-        store=store, settings=settings, scanners=timed_scanners(settings, metrics), metrics=metrics
-    )
+    # Scans run in threads of this process: a worker killed with SIGKILL leaves no scanner
+    # process behind; scale with more worker processes rather than a pool inside each.
+    gate = MeteredGateRunner(ThreadRunner(), metrics)
+    service = Service(store=store, settings=settings, metrics=metrics, gate_runner=gate)
     service.forges.update(build_forges(settings))
     jobs = JobRunner(service)  # the service's retry and give-up policy for one job
     queue_app = build_app(url)
@@ -186,6 +195,7 @@ async def serve_worker(settings: Settings, config: Any) -> int:
                 with contextlib.suppress(asyncio.CancelledError):
                     await dispatching
     finally:
+        gate.shutdown()
         for forge in service.forges.values():
             with contextlib.suppress(Exception):
                 await forge.aclose()

@@ -1,5 +1,5 @@
-"""The scale-out deployment end to end, on loopback: one server process (webhooks only), worker
-processes (`python -m bot.cli worker`), a real PostgreSQL and the fake GitHub. A burst of 1,000
+"""The scale-out deployment end to end, on loopback: `mergegate serve` (webhooks only) and
+`mergegate worker` processes, a real PostgreSQL and the fake GitHub. A burst of 1,000
 signed deliveries for 50 PRs with the database restarted mid-burst; a worker killed with SIGKILL
 mid-scan; a worker drained with SIGTERM mid-scan."""
 
@@ -158,7 +158,7 @@ async def cluster(
     )
     port = free_port()
     c.serve_url = f"http://127.0.0.1:{port}"
-    c.spawn("serve", [sys.executable, str(Path(__file__).with_name("serve_scaleout.py")), str(port)])
+    c.spawn("serve", [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)])
     c.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
 
     async def healthy() -> bool:
@@ -175,6 +175,11 @@ async def cluster(
     finally:
         for proc in c.procs.values():
             if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in c.procs.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
         await c.http.close()

@@ -63,6 +63,21 @@ def test_bad_settings_exit_2_with_one_line(
     assert out == ""
 
 
+def test_a_half_configured_app_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    for name in ("GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_FILE", "GITHUB_WEBHOOK_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MERGEGATE_DATABASE_URL", "postgresql://db/x")
+    monkeypatch.setenv("GITHUB_APP_ID", "12345")
+    assert main(["worker"]) == 2
+    assert capsys.readouterr().err == (
+        "mergegate: GITHUB_APP_ID and GITHUB_PRIVATE_KEY must be set together\n"
+    )
+
+
 def test_bad_option_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     from bot.cli import main
 
