@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -150,9 +151,13 @@ def observed_executor(
                 sha=change.get("head_sha"),
             )
         with log_context(**fields):
+            log.info("%s job started (attempt %d)", job.kind, job.attempts)
+            started = time.perf_counter()
             await execute(job)
-        fresh = await asyncio.to_thread(store.queue.get, job.id)
-        if fresh is not None and fresh.status == "queued":
+            fresh = await asyncio.to_thread(store.queue.get, job.id)
+            status = fresh.status if fresh is not None else "gone"
+            log.info("%s job %s in %.2f s", job.kind, status, time.perf_counter() - started)
+        if status == "queued":
             on_requeued()
 
     return run

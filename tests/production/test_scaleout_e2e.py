@@ -283,6 +283,16 @@ async def test_worker_killed_mid_scan_and_its_job_finished_by_the_other(cluster:
     assert final["completions"] == 1 and final["conclusion"] == "failure"
     assert {(a["path"], a["start_line"]) for a in final["annotations"]} >= {
         ("app/db.py", sc.SQLI_LINE), ("app/db.py", sc.KEY_LINE)}  # fmt: skip
+    # The rescuer's log: JSON lines; its lines about the job carry the change; no secret at all.
+    text = (c.logs / "rescuer.log").read_text()
+    lines = [json.loads(line) for line in text.splitlines()]
+    about_job = [line for line in lines if "job_id" in line and "sha" in line]
+    assert about_job, "the job's lines carry its id and the change:\n" + text[-3000:]
+    for line in about_job:
+        assert (line["repository"], line["pr"], line["sha"]) == (c.repo.full_name, 7, pull.head_sha)
+    everything = c.output()
+    for secret in (*sc.SECRET_VALUES, SECRET, "ghs_fake", c.env["GITHUB_PRIVATE_KEY"].splitlines()[1]):
+        assert secret not in everything, "a secret reached a log"
 
 
 async def test_sigterm_drains_the_running_scan_and_takes_no_new_job(cluster: Cluster) -> None:
