@@ -7,9 +7,11 @@ that has no live procrastinate job to the workers. The pass is idempotent (procr
 crash between the store insert and the hand-over delays a job but never loses it.
 
 Worker side, :func:`store_runner`: a procrastinate job carries only the store job id; the
-worker claims that store job (``queued`` or left ``running`` by a killed worker: procrastinate's
-per-change lock guarantees no other worker holds it) and runs it with the service's executor.
-A store job that is no longer queued or running (superseded, cancelled, done) is skipped.
+worker claims that store job (``queued`` and due, or left ``running`` by a killed worker:
+procrastinate's per-change lock guarantees no other worker holds it) and runs it with the
+service's executor. A store job that is no longer queued or running (superseded, cancelled,
+done) is skipped; one whose start a later push postponed (debouncing) goes back to the queue
+for its new time.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import procrastinate
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, and_, or_, select, update
 
 from bot.queue_procrastinate import QueueConfigError, dispatch
 from bot.store.queue import Job, QueueStore
@@ -112,29 +115,64 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def claim_job(engine: Engine, job_id: int) -> Job | None:
-    """Mark store job ``job_id`` running (attempts + 1) if it is queued, or running after a
-    crash; None when it was superseded, cancelled or finished meanwhile."""
-    now = dt.datetime.now(dt.UTC)
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What claiming a store job gave: the job to run, or the time it is due (debounced), or
+    neither (superseded, cancelled or finished meanwhile)."""
+
+    job: Job | None = None
+    due_at: dt.datetime | None = None
+
+
+def claim_job(engine: Engine, job_id: int, now: dt.datetime | None = None) -> Claim:
+    """Mark store job ``job_id`` running (attempts + 1) if it is queued and due, or running
+    after a crash."""
+    now = now or dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         taken = conn.execute(
             update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.status.in_(("queued", "running")))
+            .where(
+                jobs.c.id == job_id,
+                or_(
+                    jobs.c.status == "running",
+                    and_(jobs.c.status == "queued", jobs.c.run_after <= now),
+                ),
+            )
             .values(status="running", attempts=jobs.c.attempts + 1, updated_at=now)
         )
-    if taken.rowcount != 1:
-        return None
-    return QueueStore(engine).get(job_id)
+        if taken.rowcount != 1:
+            row = conn.execute(
+                select(jobs.c.run_after).where(jobs.c.id == job_id, jobs.c.status == "queued")
+            ).first()
+            return Claim(due_at=_aware(row.run_after)) if row is not None else Claim()
+    return Claim(job=QueueStore(engine).get(job_id))
 
 
-def store_runner(engine: Engine, execute: JobExecutor) -> Callable[[int], Awaitable[None]]:
-    """The worker's job runner: claim the store job, then execute it."""
+Redispatch = Callable[[int, str, dt.datetime], Awaitable[object]]
+
+
+def store_runner(
+    engine: Engine, execute: JobExecutor, redispatch: Redispatch
+) -> Callable[[int], Awaitable[None]]:
+    """The worker's job runner: claim the store job, then execute it. A job not due yet (a
+    later push postponed it) is handed back to the queue for its new time."""
 
     async def run(job_id: int) -> None:
-        job = await asyncio.to_thread(claim_job, engine, job_id)
-        if job is None:
+        claim = await asyncio.to_thread(claim_job, engine, job_id)
+        if claim.due_at is not None:
+            key = await asyncio.to_thread(_key_of, engine, job_id)
+            if key is not None:
+                await redispatch(job_id, key, claim.due_at)
+            return
+        if claim.job is None:
             log.info("store job %s is no longer queued; nothing to do", job_id)
             return
-        await execute(job)
+        await execute(claim.job)
 
     return run
+
+
+def _key_of(engine: Engine, job_id: int) -> str | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(jobs.c.key).where(jobs.c.id == job_id)).first()
+    return None if row is None else str(row.key)

@@ -168,7 +168,7 @@ async def serve_worker(settings: Settings, config: Any) -> int:
     from bot.dispatcher import Dispatcher, store_runner
     from bot.jobs import JobRunner
     from bot.metrics import Metrics
-    from bot.queue_procrastinate import build_app, ensure_schema
+    from bot.queue_procrastinate import build_app, dispatch, ensure_schema
     from bot.scanner_metrics import MeteredGateRunner
     from bot.service.context import Service
     from bot.service.scan_pool import ThreadRunner
@@ -192,7 +192,12 @@ async def serve_worker(settings: Settings, config: Any) -> int:
             dispatching = asyncio.create_task(dispatcher.run(), name="mergegate-dispatcher")
             service.on_enqueue = dispatcher.wake
             execute = observed_executor(jobs.run, store, dispatcher.wake)
-            process = WorkerProcess(url, store_runner(store.engine, execute), config, metrics)
+
+            async def redispatch(job_id: int, key: str, when: Any) -> None:
+                await dispatch(queue_app, job_id, key, run_after=when)
+
+            runner = store_runner(store.engine, execute, redispatch)
+            process = WorkerProcess(url, runner, config, metrics)
             try:
                 return await process.run()
             finally:

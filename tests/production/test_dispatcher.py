@@ -5,6 +5,7 @@ the same change runs, the safety sweep."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -12,8 +13,8 @@ from dataclasses import dataclass, field
 import procrastinate
 import pytest
 
-from bot.dispatcher import Dispatcher, claim_job, store_runner
-from bot.queue_procrastinate import build_app, ensure_schema, queue_stats
+from bot.dispatcher import Claim, Dispatcher, claim_job, store_runner
+from bot.queue_procrastinate import build_app, dispatch, ensure_schema, queue_stats
 from bot.store.queue import Job
 from bot.store.service_store import Store
 from bot.worker_runtime import WorkerConfig, WorkerProcess
@@ -60,9 +61,13 @@ class Recorder:
         await asyncio.to_thread(self.store.queue.finish, job.id, "done")
 
 
-async def start_worker(url: str, store: Store, recorder: Recorder) -> tuple[WorkerProcess, asyncio.Task[int]]:
+async def start_worker(bench: Bench, recorder: Recorder) -> tuple[WorkerProcess, asyncio.Task[int]]:
     config = WorkerConfig(health_port=None, name="in-test", concurrency=4, poll_interval=1.0)
-    process = WorkerProcess(url, store_runner(store.engine, recorder), config)
+
+    async def redispatch(job_id: int, key: str, when: dt.datetime) -> None:
+        await dispatch(bench.app, job_id, key, run_after=when)
+
+    process = WorkerProcess(bench.url, store_runner(bench.store.engine, recorder, redispatch), config)
     task = asyncio.create_task(process.run())
     deadline = time.monotonic() + 20
     while not process.connected and time.monotonic() < deadline:
@@ -99,21 +104,25 @@ async def test_dispatch_is_idempotent_and_skips_coalesced_jobs(bench: Bench) -> 
 async def test_claim_takes_queued_or_crashed_jobs_only(bench: Bench) -> None:
     q, engine = bench.store.queue, bench.store.engine
     job_id = q.enqueue("scan", "gh:acme/app#3", {"sha": "c"}, coalesce=True)
-    first = claim_job(engine, job_id)
+    first = claim_job(engine, job_id).job
     assert first is not None and first.status == "running" and first.attempts == 1
-    again = claim_job(engine, job_id)  # the worker holding it was killed: a retry takes it
+    again = claim_job(engine, job_id).job  # the worker holding it was killed: a retry takes it
     assert again is not None and again.attempts == 2
     q.finish(job_id, "done")
-    assert claim_job(engine, job_id) is None
+    assert claim_job(engine, job_id) == Claim()
     superseded = q.enqueue("scan", "gh:acme/app#4", {"sha": "d"}, coalesce=True)
     q.drop_queued("gh:acme/app#4", ("scan",))
-    assert claim_job(engine, superseded) is None
-    assert claim_job(engine, 999_999) is None
+    assert claim_job(engine, superseded) == Claim()
+    assert claim_job(engine, 999_999) == Claim()
+    debounced = q.enqueue("scan", "gh:acme/app#5", {"sha": "e"}, coalesce=True, delay=30)
+    claim = claim_job(engine, debounced)
+    assert claim.job is None and claim.due_at is not None
+    assert 25 < (claim.due_at - dt.datetime.now(dt.UTC)).total_seconds() <= 30
 
 
 async def test_ten_pushes_while_a_scan_runs_make_two_runs_at_most(bench: Bench) -> None:
     recorder = Recorder(bench.store, delay=0.6)
-    process, task = await start_worker(bench.url, bench.store, recorder)
+    process, task = await start_worker(bench, recorder)
     dispatcher = Dispatcher(bench.app, sweep_interval=60)
     runner = asyncio.create_task(dispatcher.run())
     try:
@@ -137,7 +146,7 @@ async def test_ten_pushes_while_a_scan_runs_make_two_runs_at_most(bench: Bench) 
 
 async def test_the_sweep_dispatches_jobs_nobody_woke_it_for(bench: Bench) -> None:
     recorder = Recorder(bench.store)
-    process, task = await start_worker(bench.url, bench.store, recorder)
+    process, task = await start_worker(bench, recorder)
     dispatcher = Dispatcher(bench.app, sweep_interval=0.2)
     runner = asyncio.create_task(dispatcher.run())
     try:
@@ -145,6 +154,29 @@ async def test_the_sweep_dispatches_jobs_nobody_woke_it_for(bench: Bench) -> Non
             bench.store.queue.enqueue("scan", f"gh:acme/app#{n}", {"n": n}, coalesce=True) for n in range(5)
         ]  # as if the server crashed before waking the dispatcher
         await eventually(lambda: sorted(i for i, _ in recorder.ran) == ids)
+    finally:
+        runner.cancel()
+        process.request_stop()
+        assert await asyncio.wait_for(task, 20) == 0
+
+
+async def test_a_postponed_job_waits_for_its_new_time(bench: Bench) -> None:
+    """Debouncing: a push postpones the queued scan; the worker runs it at the later time."""
+    recorder = Recorder(bench.store)
+    process, task = await start_worker(bench, recorder)
+    dispatcher = Dispatcher(bench.app, sweep_interval=60)
+    runner = asyncio.create_task(dispatcher.run())
+    try:
+        await asyncio.sleep(0)
+        key, q = "gh:acme/app#8", bench.store.queue
+        started = time.monotonic()
+        job = q.enqueue("scan", key, {"sha": "p0"}, coalesce=True, delay=0.4)
+        dispatcher.wake()
+        await asyncio.sleep(0.2)
+        assert q.enqueue("scan", key, {"sha": "p1"}, coalesce=True, delay=1.0) == job
+        await eventually(lambda: len(recorder.ran) == 1)
+        assert time.monotonic() - started >= 1.1, "ran after the postponed time, not the first"
+        assert recorder.ran == [(job, {"sha": "p1"})]
     finally:
         runner.cancel()
         process.request_stop()
