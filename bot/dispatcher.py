@@ -1,10 +1,11 @@
 """The bridge between the store's job queue and the procrastinate workers (PostgreSQL only).
 
 Serve side, :class:`Dispatcher`: the webhook handlers enqueue into the store as always (with
-coalescing per change) and call ``wake()``; one dispatch pass then hands every queued store job
-that has no live procrastinate job to the workers. The pass is idempotent (procrastinate's
-``queueing_lock`` per store job), runs on every wake and every ``sweep_interval`` seconds, so a
-crash between the store insert and the hand-over delays a job but never loses it.
+coalescing per change) and call ``wake()``; one dispatch pass then hands every queued (or
+orphaned running) store job that has no live procrastinate job to the workers. The pass is
+idempotent (procrastinate's ``queueing_lock`` per store job), runs on every wake and every
+``sweep_interval`` seconds, so a crash between the store insert and the hand-over delays a job
+but never loses it.
 
 Worker side, :func:`store_runner`: a procrastinate job carries only the store job id; the
 worker claims that store job (``queued`` and due, or left ``running`` by a killed worker:
@@ -38,7 +39,7 @@ JobExecutor = Callable[[Job], Awaitable[None]]
 
 _PENDING_SQL = """
 SELECT j.id, j.key, j.run_after FROM jobs j
-WHERE j.status = 'queued'
+WHERE j.status IN ('queued', 'running')
   AND NOT EXISTS (
     SELECT 1 FROM procrastinate_jobs p
     WHERE p.queueing_lock = 'job:' || j.id::text AND p.status IN ('todo', 'doing'))
@@ -79,7 +80,9 @@ class Dispatcher:
             loop.call_soon_threadsafe(self._event.set)
 
     async def dispatch_pending(self) -> int:
-        """One pass: dispatch every queued store job without a live procrastinate job."""
+        """One pass: dispatch every queued or running store job without a live (waiting or
+        running) procrastinate job. A running one has lost its worker's queue record (its
+        retries ran out while the database was away, say): it runs again, resuming its work."""
         connector = self.app.connector
         if not isinstance(connector, procrastinate.PsycopgConnector):
             raise QueueConfigError("the dispatcher needs procrastinate's PsycopgConnector")

@@ -101,6 +101,16 @@ async def test_dispatch_is_idempotent_and_skips_coalesced_jobs(bench: Bench) -> 
     del b
 
 
+async def test_a_running_job_without_a_queue_record_is_dispatched_again(bench: Bench) -> None:
+    q = bench.store.queue
+    job_id = q.enqueue("scan", "gh:acme/app#6", {"sha": "f"}, coalesce=True)
+    assert claim_job(bench.store.engine, job_id).job is not None  # running, then its worker
+    dispatcher = Dispatcher(bench.app)  # and its procrastinate job vanished
+    assert await dispatcher.dispatch_pending() == 1
+    assert await dispatcher.dispatch_pending() == 0, "now it has a live queue record"
+    q.finish(job_id, "done")
+
+
 async def test_claim_takes_queued_or_crashed_jobs_only(bench: Bench) -> None:
     q, engine = bench.store.queue, bench.store.engine
     job_id = q.enqueue("scan", "gh:acme/app#3", {"sha": "c"}, coalesce=True)
