@@ -22,6 +22,8 @@ func (s *Store) FindUser(w http.ResponseWriter, r *http.Request) {
 	// ok: mergegate.go.sql-injection
 	more, _ := s.db.Query(fmt.Sprintf("SELECT * FROM users LIMIT %d", limit))
 	defer more.Close()
+	// ruleid: mergegate.go.sql-injection, mergegate.go.sql-string-building
+	s.db.Exec("UPDATE users SET " + r.FormValue("column") + " = NULL WHERE id = " + r.URL.Query().Get("id"))
 	_ = row
 }
 

@@ -17,7 +17,9 @@ app.get('/users', async (req, res) => {
   const b = await pool.query('SELECT * FROM users WHERE name = $1', [name]);
   // ok: mergegate.javascript.sql-injection
   const c = await pool.query('SELECT * FROM users LIMIT ' + parseInt(req.query.limit, 10));
-  res.json({ a: a.rows, b: b.rows, c: c.rows });
+  // ruleid: mergegate.javascript.sql-injection, mergegate.javascript.sql-string-building
+  const d = await pool.query('SELECT ' + req.query.column + ' FROM ' + req.body.table);
+  res.json({ a: a.rows, b: b.rows, c: c.rows, d: d.rows });
 });
 
 async function search(db, term) {
