@@ -14,11 +14,14 @@ public class PreviewController {
     public String preview(@RequestParam String url, @RequestParam String user) throws Exception {
         // ruleid: mergegate.java.ssrf
         String page = rest.getForObject(url, String.class);
-        // ruleid: mergegate.java.ssrf
         URL feed = new URL(url);
+        // ruleid: mergegate.java.ssrf
+        java.io.InputStream body = feed.openStream();
+        // ok: mergegate.java.ssrf
+        String host = new URL(url).getHost();
         // ok: mergegate.java.ssrf
         String profile = rest.getForObject(
             "https://api.github.com/users/" + URLEncoder.encode(user, StandardCharsets.UTF_8), String.class);
-        return page + feed + profile;
+        return page + body + host + profile;
     }
 }

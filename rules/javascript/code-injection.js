@@ -19,7 +19,7 @@ function remind(name) {
   // ruleid: mergegate.javascript.code-injection
   setTimeout('notify("' + name + '")', 1000);
   // ok: mergegate.javascript.code-injection
-  setTimeout(() => notify(name), 1000);
+  setTimeout(() => notify(`${name} is due`), 1000);
 }
 
 function parse(text) {

@@ -13,7 +13,9 @@ app.get('/preview', async (req, res) => {
   const user = await axios.get(`https://api.github.com/users/${encodeURIComponent(target)}`);
   // ok: mergegate.javascript.ssrf
   const repo = await fetch('https://api.github.com/repos/' + req.params.repo);
-  res.json({ page: await page.text(), meta: meta.data, user: user.data, repo: await repo.json() });
+  // ok: mergegate.javascript.ssrf
+  const parsed = new URL(req.query.next, 'https://app.example.com');
+  res.json({ parsed: parsed.pathname, page: await page.text(), meta: meta.data, user: user.data, repo: await repo.json() });
 });
 
 module.exports = app;
