@@ -148,6 +148,7 @@ def test_rule_file_metadata(rule_file: Path) -> None:
         assert match, f"{rule_file}: bad id {rule_id!r}"
         assert match["lang"] == rule_file.parent.name, f"{rule_id} is not in its language folder"
         assert match["lang"] in LANGUAGES
+        assert match["lang"] in rule.get("languages", []), f"{rule_id}: languages"
         assert isinstance(rule.get("message"), str) and len(rule["message"]) > 40, rule_id
         assert rule.get("severity") in SEMGREP_LEVELS, rule_id
         meta = rule.get("metadata")
