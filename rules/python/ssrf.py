@@ -29,3 +29,15 @@ async def test_webhook(target: str, retries: int = 1):
     # ok: mergegate.python.ssrf
     requests.post("https://hooks.example.com/%s" % target, timeout=5)
     return {"retries": retries}
+
+
+class ProxyView:
+    def get(self, *args, **kwargs):
+        # ruleid: mergegate.python.ssrf
+        return requests.get(self.request.GET["target"], timeout=5)
+
+
+async def aiohttp_fetch(request):
+    target = request.match_info["target"]
+    # ruleid: mergegate.python.ssrf
+    return requests.get(target, timeout=5)
