@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import glob
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -45,8 +46,13 @@ class PrivateCluster:
         """None when a private cluster can be made here, else the reason it cannot."""
         if _bindir() is None:
             return "no PostgreSQL server binaries (initdb, pg_ctl)"
-        if os.geteuid() == 0 and shutil.which("runuser") is None:
-            return "running as root without runuser to start PostgreSQL as its user"
+        if os.geteuid() == 0:
+            if shutil.which("runuser") is None:
+                return "running as root without runuser to start PostgreSQL as its user"
+            try:
+                pwd.getpwnam("postgres")
+            except KeyError:
+                return "running as root and there is no postgres user to run PostgreSQL as"
         return None
 
     def __init__(self) -> None:
