@@ -25,6 +25,7 @@ import aiohttp
 import psycopg
 import pytest
 from cryptography.hazmat.primitives import serialization
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.github import scenario as sc
 from tests.e2e.github.payloads import Payloads
@@ -130,6 +131,24 @@ class Cluster:
                 pass
             await asyncio.sleep(0.2)
         pytest.fail(f"timed out after {timeout} s waiting for {what}\n{self.output()}")
+
+    def worker_url(self, name: str) -> str:
+        """The /healthz and /metrics address a worker logged at start."""
+        for line in (self.logs / f"{name}.log").read_text().splitlines():
+            message = json.loads(line).get("message", "")
+            if "/healthz and /metrics on port" in message:
+                return f"http://127.0.0.1:{message.rsplit(' ', 1)[1]}"
+        raise AssertionError(f"{name} logged no metrics port")
+
+    async def metrics(self, base: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        assert self.http is not None
+        async with self.http.get(f"{base}/metrics") as r:
+            text = await r.text()
+        return {
+            (s.name, tuple(sorted(s.labels.items()))): float(s.value)
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
 
     def latest_runs(self, pull: Pull) -> list[dict[str, Any]]:
         return self.fake.check_runs(self.repo, self.repo.pulls[pull.number].head_sha)
@@ -244,6 +263,18 @@ async def test_burst_of_1000_deliveries_for_50_prs_with_a_database_restart(clust
     assert scans <= 50 * 20
     print(f"burst: 1000 deliveries in {burst_seconds:.1f} s, {scans} check runs, {c.db.kind}")
     assert all(p.poll() is None for p in c.procs.values()), c.output()
+    # The server counted the deliveries and sees an empty queue; the workers timed the scanners.
+    server = await c.metrics(c.serve_url)
+    accepted = server.get(
+        ("mergegate_deliveries_total", (("event", "pull_request"), ("outcome", "accepted")))
+    )
+    assert accepted is not None and accepted >= 50
+    assert server[("mergegate_queue_depth", (("queue", "mergegate"),))] == 0
+    timed = 0.0
+    for name in ("w1", "w2"):
+        worker = await c.metrics(c.worker_url(name))
+        timed += worker.get(("mergegate_scan_duration_seconds_count", (("scanner", "secrets"),)), 0.0)
+    assert timed >= 50, "every scan's scanners were timed by the workers"
 
 
 async def hold_files(c: Cluster) -> asyncio.Event:
