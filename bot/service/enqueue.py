@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.forge.base import ChangeRef, CommentRef, DeploymentRequest, RepoRef
 from bot.service.context import Service
@@ -12,6 +13,7 @@ from bot.service.payloads import (
     deployment_to_dict,
     repo_to_dict,
 )
+from bot.store.queue import QueueStore
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +21,21 @@ DEBOUNCE_SECONDS = 1.0  # a push soon after another waits this long for more pus
 BURST_WINDOW = 10.0  # "soon": a scan of the same change was queued this recently
 
 
+def _later() -> None:
+    """Wake nobody now: the caller notifies once its transaction is committed."""
+
+
 class Enqueuer:
-    def __init__(self, service: Service) -> None:
+    """Queues jobs in ``queue`` (the store's by default) and wakes the runners.
+
+    Given a transaction's queue (`QueueStore.transaction`), it does not wake them: the caller
+    calls ``service.notify()`` after the commit, so no runner looks before the jobs exist.
+    """
+
+    def __init__(self, service: Service, queue: QueueStore | None = None) -> None:
         self.service = service
-        self.queue = service.store.queue
+        self.queue = queue if queue is not None else service.store.queue
+        self._notify: Callable[[], None] = service.notify if queue is None else _later
 
     def scan(self, change: ChangeRef, *, reason: str, force: bool = False,
              policy_ref: str | None = None) -> int | None:
@@ -48,20 +61,20 @@ class Enqueuer:
         if policy_ref:
             payload["policy_ref"] = policy_ref
         job = self.queue.enqueue("scan", change.key, payload, coalesce=True, delay=delay)
-        self.service.notify()
+        self._notify()
         return job
 
     def cancel(self, change: ChangeRef) -> int:
         self.queue.drop_queued(change.key, ("scan",))
         job = self.queue.enqueue("cancel", change.key, {"change": change_to_dict(change)},
                                  coalesce=False)
-        self.service.notify()
+        self._notify()
         return job
 
     def command(self, comment: CommentRef) -> int:
         job = self.queue.enqueue("command", comment.change.key,
                                  {"comment": comment_to_dict(comment)}, coalesce=False)
-        self.service.notify()
+        self._notify()
         return job
 
     def deployment(self, request: DeploymentRequest) -> int:
@@ -69,7 +82,7 @@ class Enqueuer:
                else f"{request.repo.key}@{request.sha}")
         job = self.queue.enqueue("deployment", key, {"request": deployment_to_dict(request)},
                                  coalesce=False)
-        self.service.notify()
+        self._notify()
         return job
 
     def rescan_open_changes(self, repo: RepoRef, *, base_ref: str | None = None,
@@ -81,5 +94,5 @@ class Enqueuer:
              "reason": reason},
             coalesce=False,
         )
-        self.service.notify()
+        self._notify()
         return job

@@ -8,12 +8,15 @@ works across processes. `claim` never hands out a job whose key already has a ru
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -53,23 +56,50 @@ def _job(row: Any) -> Job:
     )
 
 
+def _head(payload: dict[str, Any]) -> object:
+    change = payload.get("change")
+    return change.get("head_sha") if isinstance(change, dict) else None
+
+
 class QueueStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    def _begin(self) -> AbstractContextManager[Connection]:
+        return self.engine.begin()
+
+    def _connect(self) -> AbstractContextManager[Connection]:
+        return self.engine.connect()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[QueueStore]:
+        """A queue whose every call runs in one transaction, committed at the end of the
+        block and rolled back if it raises (a delivery recorded with its jobs, or neither)."""
+        with self.engine.begin() as conn:
+            yield _BoundQueueStore(self.engine, conn)
+
+    def add_delivery(self, forge: str, delivery_id: str, event: str) -> None:
+        """Record a delivery; raises ``IntegrityError`` when it was seen before."""
+        with self._begin() as conn:
+            conn.execute(
+                insert(deliveries).values(
+                    id=f"{forge}:{delivery_id}", forge=forge, event=event,
+                    received_at=utcnow(),
+                )
+            )
+
     def record_delivery(self, forge: str, delivery_id: str, event: str) -> bool:
         """Remember a delivery; False when it was seen before (a redelivery)."""
         try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(deliveries).values(
-                        id=f"{forge}:{delivery_id}", forge=forge, event=event,
-                        received_at=utcnow(),
-                    )
-                )
+            self.add_delivery(forge, delivery_id, event)
         except IntegrityError:
             return False
         return True
+
+    def forget_delivery(self, forge: str, delivery_id: str) -> None:
+        """Drop a recorded delivery, so that its redelivery is handled again."""
+        with self._begin() as conn:
+            conn.execute(delete(deliveries).where(deliveries.c.id == f"{forge}:{delivery_id}"))
 
     def enqueue(
         self, kind: str, key: str, payload: dict[str, Any], *, coalesce: bool,
@@ -80,11 +110,16 @@ class QueueStore:
         ``delay`` debounces: the job runs no earlier than ``delay`` seconds from now, and a
         coalescing update postpones it again, but never past ``max_delay`` after the queued
         job was created (so a stream of pushes cannot starve it).
+
+        A queued job that already started a report (a check run: it failed and waits for a
+        retry) is not coalesced into when the change's head differs: its report belongs to
+        the old head. A new job is added instead, and the old one is made due at once: it
+        sees the newer job (`is_superseded`) and closes its report as superseded.
         """
         now = utcnow()
         body = json.dumps(payload, sort_keys=True)
         run_after = now + dt.timedelta(seconds=delay)
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             if coalesce:
                 row = conn.execute(
                     select(jobs.c.id, jobs.c.created_at).where(
@@ -109,7 +144,7 @@ class QueueStore:
     def recent(self, key: str, kind: str, seconds: float) -> bool:
         """Whether a job of this kind and key was created in the last ``seconds``."""
         since = utcnow() - dt.timedelta(seconds=seconds)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             row = conn.execute(
                 select(jobs.c.id).where(
                     jobs.c.key == key, jobs.c.kind == kind, jobs.c.created_at >= since
@@ -119,7 +154,7 @@ class QueueStore:
 
     def active_payloads(self, key: str, kind: str) -> list[dict[str, Any]]:
         """Payloads of the queued and running jobs of a kind and key."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(
                 select(jobs.c.payload).where(
                     jobs.c.key == key, jobs.c.kind == kind,
@@ -129,7 +164,7 @@ class QueueStore:
         return [json.loads(r.payload) for r in rows]
 
     def drop_queued(self, key: str, kinds: tuple[str, ...]) -> int:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             result = conn.execute(
                 update(jobs)
                 .where(jobs.c.key == key, jobs.c.status == "queued", jobs.c.kind.in_(kinds))
@@ -142,7 +177,7 @@ class QueueStore:
         now = now or utcnow()
         busy = aliased(jobs)
         for _ in range(5):  # another worker may take the same row first
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 row = conn.execute(
                     select(jobs)
                     .where(
@@ -166,11 +201,11 @@ class QueueStore:
         return None
 
     def set_report(self, job_id: int, report_id: str) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(report_id=report_id))
 
     def finish(self, job_id: int, status: str, error: str | None = None) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(
                 update(jobs).where(jobs.c.id == job_id)
                 .values(status=status, error=error, updated_at=utcnow())
@@ -178,28 +213,31 @@ class QueueStore:
 
     def retry_later(self, job_id: int, delay: float, error: str) -> None:
         when = utcnow() + dt.timedelta(seconds=delay)
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(
                 update(jobs).where(jobs.c.id == job_id)
                 .values(status="queued", run_after=when, error=error, updated_at=utcnow())
             )
 
     def is_superseded(self, job: Job) -> str | None:
-        """The kind of a later scan/cancel job for the same key, if any."""
-        with self.engine.connect() as conn:
+        """The kind of a later scan/cancel job for the same key, if any.
+
+        A later job counts whatever its state: a job retried after a newer one already ran
+        (workers may run them in either order) is stale all the same.
+        """
+        with self._connect() as conn:
             row = conn.execute(
                 select(jobs.c.kind).where(
                     jobs.c.key == job.key,
                     jobs.c.id > job.id,
                     jobs.c.kind.in_(SUPERSEDING_KINDS),
-                    jobs.c.status.in_(("queued", "running")),
                 ).order_by(jobs.c.id.desc()).limit(1)
             ).first()
         return None if row is None else str(row.kind)
 
     def recover(self) -> list[Job]:
         """Jobs a crashed process left running: put them back in the queue, report id kept."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             rows = conn.execute(select(jobs).where(jobs.c.status == "running")).all()
             conn.execute(
                 update(jobs).where(jobs.c.status == "running")
@@ -208,7 +246,7 @@ class QueueStore:
         return [_job(r) for r in rows]
 
     def get(self, job_id: int) -> Job | None:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         return None if row is None else _job(row)
 
@@ -218,20 +256,34 @@ class QueueStore:
             query = query.where(jobs.c.status == status)
         if kind:
             query = query.where(jobs.c.kind == kind)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return len(conn.execute(query).all())
 
     def pending(self) -> int:
         """Jobs queued or running, counted in one query."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return len(conn.execute(
                 select(jobs.c.id).where(jobs.c.status.in_(("queued", "running")))
             ).all())
 
     def next_due(self) -> dt.datetime | None:
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             row = conn.execute(
                 select(jobs.c.run_after).where(jobs.c.status == "queued")
                 .order_by(jobs.c.run_after).limit(1)
             ).first()
         return None if row is None else _aware(row.run_after)
+
+
+class _BoundQueueStore(QueueStore):
+    """A queue store whose calls all use one connection (see `QueueStore.transaction`)."""
+
+    def __init__(self, engine: Engine, conn: Connection) -> None:
+        super().__init__(engine)
+        self._conn = conn
+
+    def _begin(self) -> AbstractContextManager[Connection]:
+        return contextlib.nullcontext(self._conn)
+
+    def _connect(self) -> AbstractContextManager[Connection]:
+        return contextlib.nullcontext(self._conn)

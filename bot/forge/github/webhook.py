@@ -7,6 +7,7 @@ recorded, so a redelivery is acknowledged without doing anything; then the route
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -18,7 +19,7 @@ from gidgethub import sansio
 
 from bot.forge.github.events import router
 from bot.logging_setup import log_context
-from bot.service.enqueue import Enqueuer
+from bot.service.deliveries import EnqueuePlan, accept_delivery
 from bot.web_context import WebContext
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,6 @@ async def _read_body(request: web.Request) -> bytes | None:
 
 
 def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]:
-    enqueue = Enqueuer(ctx.service)
     metrics = ctx.service.metrics
 
     def answer(event: str, outcome: str, body: dict[str, str], status: int) -> web.Response:
@@ -82,17 +82,28 @@ def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]
             return answer(event_name, "ignored", {"status": "ignored: no installation"}, 202)
         repository = str((data.get("repository") or {}).get("full_name", "")) or None
         with log_context(delivery_id=delivery, event=event_name, repository=repository):
-            if not ctx.service.store.queue.record_delivery("github", delivery, event_name):
-                log.info("duplicate delivery ignored")
-                return answer(event_name, "duplicate", {"status": "duplicate"}, 200)
             event = sansio.Event(data, event=event_name, delivery_id=delivery)
+            plan = EnqueuePlan()
             try:
-                await router.dispatch(event, enqueue)
+                await router.dispatch(event, plan)
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("GitHub %s payload not understood: %r", event_name, exc)
                 return answer(event_name, "malformed",
                               {"error": f"payload not understood: {exc!r}"}, 400)
-        return answer(event_name, "accepted", {"status": "queued"}, 202)
+            try:
+                status = await asyncio.to_thread(
+                    accept_delivery, ctx.service, "github", delivery, event_name, plan.replay
+                )
+            except Exception as exc:  # the database is away: GitHub redelivers later
+                metrics.record_error("webhook", exc)
+                log.error("GitHub delivery could not be queued: %s", type(exc).__name__)
+                return answer(event_name, "error", {"error": "the delivery could not be queued"},
+                              500)
+            if status is None:
+                log.info("duplicate delivery ignored")
+                return answer(event_name, "duplicate", {"status": "duplicate"}, 200)
+        ctx.service.notify()
+        return answer(event_name, "accepted", {"status": status}, 202)
 
     return github_webhook
 

@@ -2,13 +2,16 @@
 
 Order matters: ``X-Gitlab-Token`` is compared with ``GITLAB_WEBHOOK_SECRET`` in constant time
 before anything else (401, nothing else happens); then the JSON is parsed (400); then the
-delivery is recorded under ``X-Gitlab-Event-UUID`` (or, when GitLab sends none, a key derived
-from the event and the body), so a redelivery is acknowledged without doing anything; then
-the event is translated and queued. No GitLab API call is made while answering.
+event is translated; then the delivery is recorded under ``X-Gitlab-Event-UUID`` (or, when
+GitLab sends none, a key derived from the event and the body) together with its jobs, in one
+transaction and in a thread so the event loop never waits for the database: a redelivery is
+acknowledged without doing anything, and a delivery whose jobs could not be queued (500) is
+not remembered. No GitLab API call is made while answering.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -18,6 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from aiohttp import web
 
 from bot.forge.gitlab import events
+from bot.service.deliveries import accept_delivery
 from bot.service.enqueue import Enqueuer
 from bot.web_context import WebContext
 
@@ -72,8 +76,6 @@ def dispatch(enqueue: Enqueuer, action: events.Action) -> str:
 
 
 def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]:
-    enqueue = Enqueuer(ctx.service)
-
     def bot_username() -> str | None:
         forge = ctx.service.forges.get("gitlab")
         return getattr(forge, "bot_username", None)
@@ -102,10 +104,21 @@ def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]
             return web.json_response({"error": f"payload not understood: {exc}"}, status=400)
         if isinstance(action, events.Ignore):
             return web.json_response({"status": "ignored", "why": action.why}, status=200)
-        if not ctx.service.store.queue.record_delivery("gitlab", key, event or "unknown"):
+        queued = action  # narrowed for the closure
+        try:
+            status = await asyncio.to_thread(
+                accept_delivery, ctx.service, "gitlab", key, event or "unknown",
+                lambda enqueue: dispatch(enqueue, queued),
+            )
+        except Exception as exc:  # the database is away: GitLab retries later
+            ctx.service.metrics.record_error("webhook", exc)
+            log.error("GitLab delivery could not be queued: %s", type(exc).__name__, extra=extra)
+            return web.json_response({"error": "the delivery could not be queued"}, status=500)
+        if status is None:
             log.info("duplicate GitLab delivery ignored", extra=extra)
             return web.json_response({"status": "duplicate"}, status=200)
-        return web.json_response({"status": dispatch(enqueue, action)}, status=202)
+        ctx.service.notify()
+        return web.json_response({"status": status}, status=202)
 
     return gitlab_webhook
 
