@@ -70,7 +70,7 @@ def build_scaleout(settings: Settings) -> tuple[web.Application, WebContext]:
     ctx = WebContext(service, None)
 
     def setup() -> None:
-        service.forges.update(build_forges(settings))
+        service.forges.update(build_forges(settings, service.metrics))
 
     app = create_app(ctx, setup=setup, run_jobs=False)
     install_dispatcher(app, service)

@@ -18,7 +18,8 @@ from aiohttp import web
 from bot.config import Settings
 from bot.forge.base import Forge
 from bot.jobs import JobRunner
-from bot.metrics import metrics_handler
+from bot.metrics import Metrics, metrics_handler
+from bot.scanner_metrics import MeteredGateRunner
 from bot.service.context import Service
 from bot.service.scan_pool import runner_for
 from bot.store.service_store import Store
@@ -61,7 +62,9 @@ def check_forge_settings(settings: Settings) -> None:
             check(settings)
 
 
-def build_forges(settings: Settings) -> dict[str, Forge]:
+def build_forges(settings: Settings, metrics: Metrics | None = None) -> dict[str, Forge]:
+    """Every configured forge; with ``metrics``, forges that can (``use_metrics``) record
+    their API calls and rate limit there."""
     forges: dict[str, Forge] = {}
     for spec in FORGE_FACTORIES:
         module, _, func = spec.partition(":")
@@ -72,6 +75,9 @@ def build_forges(settings: Settings) -> dict[str, Forge]:
         forge = factory(settings)
         if forge is not None:
             forges[forge.name] = forge
+            use_metrics = getattr(forge, "use_metrics", None)
+            if metrics is not None and use_metrics is not None:
+                use_metrics(metrics)
     return forges
 
 
@@ -123,12 +129,13 @@ def build(
     """
     check_forge_settings(settings)
     store = Store.open(settings.database_url)
-    service = Service(store=store, settings=settings,
-                      gate_runner=runner_for(settings, processes=True,
-                                             idle_timeout=scanner_idle_timeout))
+    metrics = Metrics()  # one per process: deliveries, scans, dismissals, API calls
+    gate = runner_for(settings, processes=True, idle_timeout=scanner_idle_timeout)
+    service = Service(store=store, settings=settings, metrics=metrics,
+                      gate_runner=MeteredGateRunner(gate, metrics))
     ctx = WebContext(service, JobRunner(service))
 
     def setup() -> None:
-        service.forges.update(build_forges(settings))
+        service.forges.update(build_forges(settings, metrics))
 
     return create_app(ctx, setup=setup), ctx

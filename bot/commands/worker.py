@@ -182,7 +182,7 @@ async def serve_worker(settings: Settings, config: Any) -> int:
     # process behind; scale with more worker processes rather than a pool inside each.
     gate = MeteredGateRunner(ThreadRunner(), metrics)
     service = Service(store=store, settings=settings, metrics=metrics, gate_runner=gate)
-    service.forges.update(build_forges(settings))
+    service.forges.update(build_forges(settings, metrics))
     jobs = JobRunner(service)  # the service's retry and give-up policy for one job
     queue_app = build_app(url)
     try:

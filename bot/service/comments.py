@@ -203,6 +203,7 @@ async def _dismiss(
             change.repo.key, "dismiss", comment.author, judged.finding.fingerprint,
             f"{finding_id} {cmd.reason} until {until}: {cmd.text}", comment.html_url,
         )
+        service.metrics.record_dismissal("dismiss", cmd.reason)
     out.succeeded += 1
     out.reevaluate = True
 
@@ -230,6 +231,7 @@ async def _undismiss(
     for fp in revoked:
         service.store.records.audit(change.repo.key, "undismiss", comment.author, fp,
                                     fingerprints[fp], comment.html_url)
+        service.metrics.record_dismissal("undismiss")
     missing = [fingerprints[fp] for fp in fingerprints if fp not in revoked]
     if missing:
         out.errors.append(f"{where}: not dismissed: {', '.join(missing)}")

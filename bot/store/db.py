@@ -10,10 +10,14 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 TABLE_MODULES: tuple[str, ...] = ("bot.store.tables", "bot.store.cache")
+
+
+MIGRATION_LOCK_ID = 7415900002
+"""PostgreSQL advisory lock held while migrating: `serve` and workers never migrate at once."""
 
 
 class StoreError(RuntimeError):
@@ -71,7 +75,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (alembic ``upgrade head``)."""
+    """Bring the schema to the newest migration (alembic ``upgrade head``).
+
+    On PostgreSQL the migration transaction first takes the advisory lock
+    :data:`MIGRATION_LOCK_ID` (released at commit), so processes starting together migrate
+    one after the other; the later ones find the schema up to date.
+    """
     from alembic import command
     from alembic.config import Config
 
@@ -80,6 +89,8 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_ID})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

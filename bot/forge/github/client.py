@@ -19,6 +19,8 @@ import aiohttp
 import gidgethub
 import gidgethub.aiohttp
 
+from bot.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 USER_AGENT = "mergegate"
@@ -69,12 +71,14 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         base_url: str,
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
         super().__init__(session, USER_AGENT, base_url=base_url)
         self.session = session
         self.retry = retry or RetryPolicy()
         self._clock = clock
         self.retries = 0  # for tests and metrics
+        self.metrics = metrics  # every call and the remaining rate limit are recorded here
 
     async def _request(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
@@ -83,8 +87,12 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
         while True:
             attempt += 1
             try:
-                return await super()._request(method, url, headers, body)
+                status, answer_headers, answer = await super()._request(
+                    method, url, headers, body
+                )
             except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+                if self.metrics is not None:
+                    self.metrics.record_api_call("github", method, None)
                 if attempt >= self.retry.attempts:
                     raise
                 delay = self.retry.backoff(attempt)
@@ -92,6 +100,11 @@ class GitHubClient(gidgethub.aiohttp.GitHubAPI):
                             method, delay, exc)
                 self.retries += 1
                 await self.sleep(delay)
+                continue
+            if self.metrics is not None:
+                self.metrics.record_api_call("github", method, status)
+                self.metrics.observe_rate_limit("github", answer_headers)
+            return status, answer_headers, answer
 
     async def handle_rate_limit_error(
         self, *, method: str, url: str, exception: gidgethub.HTTPException, attempt: int

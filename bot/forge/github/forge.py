@@ -34,6 +34,7 @@ from bot.forge.github.api import Api
 from bot.forge.github.auth import AppAuth
 from bot.forge.github.client import GitHubClient, RetryPolicy, is_not_found, status_of
 from bot.forge.github.fetch import ChangeFetcher
+from bot.metrics import Metrics
 
 _CALLBACK = re.compile(r"/repos/([^/]+)/([^/]+)/actions/runs/(\d+)/deployment_protection_rule$")
 
@@ -51,7 +52,7 @@ class GitHubForge:
 
     def __init__(
         self, session: aiohttp.ClientSession, settings: Settings,
-        retry: RetryPolicy | None = None,
+        retry: RetryPolicy | None = None, metrics: Metrics | None = None,
     ) -> None:
         if not settings.github_app_id or not settings.github_private_key:
             raise ConfigError(
@@ -59,7 +60,7 @@ class GitHubForge:
             )
         self.session = session
         self.settings = settings
-        self.client = GitHubClient(session, settings.github_api_url, retry)
+        self.client = GitHubClient(session, settings.github_api_url, retry, metrics=metrics)
         self._private_key = settings.github_private_key
         self.auth = AppAuth(settings.github_app_id, self._new_token)
         self.api = Api(self.client, self.auth)
@@ -68,9 +69,16 @@ class GitHubForge:
         )
 
     @classmethod
-    def create(cls, settings: Settings, retry: RetryPolicy | None = None) -> GitHubForge:
+    def create(
+        cls, settings: Settings, retry: RetryPolicy | None = None,
+        metrics: Metrics | None = None,
+    ) -> GitHubForge:
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
-        return cls(session, settings, retry)
+        return cls(session, settings, retry, metrics)
+
+    def use_metrics(self, metrics: Metrics) -> None:
+        """Record every API call and the remaining rate limit in ``metrics``."""
+        self.client.metrics = metrics
 
     async def _new_token(self, installation_id: str) -> dict[str, str]:
         """POST /app/installations/{id}/access_tokens with a fresh App JWT."""
