@@ -172,6 +172,14 @@ def test_rule_file_metadata(rule_file: Path) -> None:
         assert "ok" in kinds, f"{rule_id} has no safe-code (ok:) test case"
 
 
+@pytest.mark.parametrize("rule_file", rule_files(), ids=lambda p: str(p.relative_to(RULES_DIR)))
+def test_rule_file_has_no_yaml_aliases(rule_file: Path) -> None:
+    """The OCaml CLI rejects rules written with YAML anchors and aliases ("Wrong field for a
+    pattern"); the Python CLI accepts them, so ``semgrep --test`` alone would not notice."""
+    events = yaml.parse(rule_file.read_text(encoding="utf-8"))
+    assert not any(isinstance(e, yaml.AliasEvent) for e in events), rule_file
+
+
 def test_rule_ids_are_unique_across_files() -> None:
     """The scanner merges every rule file into one config, so an id may appear only once."""
     seen: dict[str, Path] = {}

@@ -1,7 +1,7 @@
 import urllib.request
 
 import requests
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from flask import Flask, request
 
 app = Flask(__name__)
@@ -23,7 +23,7 @@ def preview():
 
 
 @api.post("/webhooks/test")
-async def test_webhook(target: str, retries: int = 1):
+async def test_webhook(target: str, retries: int = 1, user=Depends(dict)):
     # ruleid: mergegate.python.ssrf
     requests.post(target, json={"ping": True}, timeout=5)
     # ok: mergegate.python.ssrf
