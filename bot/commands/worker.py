@@ -119,19 +119,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def open_store_serialized(url: str) -> Any:
-    """The store, migrated under a PostgreSQL advisory lock so workers starting together do
-    not run the same migration twice."""
-    import psycopg
-
-    from bot.queue_procrastinate import conninfo
+    """The store, migrated: `migrate()` takes the PostgreSQL advisory lock
+    ``_MIGRATION_LOCK_ID`` in its transaction, so workers and `serve` starting together do
+    not run the same migration twice (a session lock here would deadlock with it)."""
     from bot.store.service_store import Store
 
-    with psycopg.connect(conninfo(url), autocommit=True, connect_timeout=10) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK_ID,))
-        try:
-            return Store.open(url)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK_ID,))
+    return Store.open(url)
 
 
 def observed_executor(

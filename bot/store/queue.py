@@ -122,10 +122,18 @@ class QueueStore:
         with self._begin() as conn:
             if coalesce:
                 row = conn.execute(
-                    select(jobs.c.id, jobs.c.created_at).where(
+                    select(jobs.c.id, jobs.c.created_at, jobs.c.report_id, jobs.c.payload,
+                           jobs.c.run_after).where(
                         jobs.c.key == key, jobs.c.kind == kind, jobs.c.status == "queued"
                     ).order_by(jobs.c.id.desc()).limit(1)
                 ).first()
+                if (row is not None and row.report_id
+                        and _head(json.loads(row.payload)) != _head(payload)):
+                    conn.execute(  # the old head's job closes its report at once
+                        update(jobs).where(jobs.c.id == row.id)
+                        .values(updated_at=now, run_after=min(_aware(row.run_after), now))
+                    )
+                    row = None
                 if row is not None:
                     latest = _aware(row.created_at) + dt.timedelta(seconds=max_delay)
                     conn.execute(
