@@ -7,16 +7,16 @@ from lxml import etree
 
 def parse_invoice(body: bytes):
     # ruleid: mergegate.python.xxe
-    root = etree.fromstring(body)
+    parser = etree.XMLParser(resolve_entities=True, remove_blank_text=True)
     # ruleid: mergegate.python.xxe
-    parser = etree.XMLParser(remove_blank_text=True)
+    dtd_parser = etree.XMLParser(load_dtd=True, no_network=False)
     # ok: mergegate.python.xxe
     safe_parser = etree.XMLParser(resolve_entities=False, no_network=True)
     # ok: mergegate.python.xxe
     safe_root = etree.fromstring(body, parser=safe_parser)
     # ok: mergegate.python.xxe
     defused = SafeET.fromstring(body)
-    return root, parser, safe_root, defused
+    return parser, dtd_parser, safe_root, defused
 
 
 def sax_parser(handler):
