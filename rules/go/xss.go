@@ -29,3 +29,12 @@ func Profile(w http.ResponseWriter, r *http.Request) {
 	// ruleid: mergegate.go.xss
 	w.Write([]byte("<div>" + bio + "</div>"))
 }
+
+type Server struct{ name string }
+
+func (s *Server) Hello(w http.ResponseWriter, r *http.Request) {
+	// ruleid: mergegate.go.xss
+	fmt.Fprintf(w, "<p>%s says hello to %s</p>", s.name, r.URL.Query().Get("to"))
+	// ok: mergegate.go.xss
+	fmt.Fprintf(w, "<p>%s says hello</p>", s.name)
+}
