@@ -126,9 +126,16 @@ def rules_for_languages(rules: list[dict[str, Any]], langs: set[str]) -> list[di
     return kept
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """Semgrep's OCaml CLI rejects rules written with YAML aliases; write every node out."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def merged_config(rules: list[dict[str, Any]], cache_dir: Path) -> Path:
     """Write the rules into one YAML file named by its content hash (reused across scans)."""
-    text = yaml.safe_dump({"rules": rules}, sort_keys=True)
+    text = yaml.dump({"rules": rules}, Dumper=_NoAliasDumper, sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     target = cache_dir / f"mergegate-rules-{digest}.yml"
     if not target.exists():

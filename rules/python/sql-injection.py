@@ -66,3 +66,8 @@ def report(cur, column):
     # ok: mergegate.python.sql-string-formatting
     logger_line = "selected from %s" % column
     return logger_line
+
+
+def record_delivery(conn, deliveries, forge, delivery_id):
+    # ok: mergegate.python.sql-string-formatting
+    conn.execute(insert(deliveries).values(id=f"{forge}:{delivery_id}", forge=forge))

@@ -225,7 +225,8 @@ class OfflineOsv:
                 for i in range(0, len(wanted), 500):
                     chunk = wanted[i : i + 500]
                     marks = ",".join("?" * len(chunk))
-                    for rowid, body in conn.execute(
+                    # only "?" placeholders are spliced in: the values are bound parameters
+                    for rowid, body in conn.execute(  # nosemgrep: mergegate.python.sql-string-formatting
                         f"SELECT rowid, body FROM advisory WHERE rowid IN ({marks})",  # noqa: S608
                         chunk,
                     ):
@@ -254,7 +255,8 @@ class OfflineOsv:
                 for name in chunk:
                     self._entries[(eco, name)] = []
                 marks = ",".join("?" * len(chunk))
-                rows = conn.execute(
+                # only "?" placeholders are spliced in: the values are bound parameters
+                rows = conn.execute(  # nosemgrep: mergegate.python.sql-string-formatting
                     f"SELECT name, advisory, entry FROM pkg WHERE ecosystem = ? AND name IN ({marks})",  # noqa: S608
                     [eco, *chunk],
                 )
