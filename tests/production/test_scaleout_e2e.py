@@ -210,6 +210,12 @@ async def test_burst_of_1000_deliveries_for_50_prs_with_a_database_restart(clust
     c = cluster
     c.worker("w1")
     c.worker("w2")
+
+    async def workers_up() -> bool:  # the restart is mid-burst, not during their start-up
+        return all("/healthz and /metrics on port" in (c.logs / f"{name}.log").read_text()
+                   for name in ("w1", "w2"))
+
+    await c.wait(workers_up, 60, "the workers to start")
     started = time.monotonic()
     sent = 0
     restart_task: asyncio.Task[None] | None = None
