@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,9 @@ from bot.core.findings import (
 from bot.core.policy import Policy
 from bot.workspace import Workspace
 
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 
 class RulesError(Exception):
     pass
@@ -52,6 +56,17 @@ def bundled_rules_dir() -> Path:
     if installed.is_dir():
         return installed
     return Path(__file__).resolve().parents[2] / "rules"
+
+
+def default_cache_dir() -> Path:
+    """Per-user cache of merged rule files: $XDG_CACHE_HOME/mergegate/semgrep (or a temp dir)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    candidate = Path(base) / "mergegate" / "semgrep"
+    try:
+        candidate.mkdir(parents=True, exist_ok=True)
+        return candidate
+    except OSError:
+        return Path(tempfile.gettempdir()) / f"mergegate-semgrep-{os.getuid()}"
 
 
 def semgrep_executable() -> str:
@@ -73,7 +88,7 @@ def load_rules(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[dict[
     rules: list[dict[str, Any]] = []
     for path in paths:
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe)
         except (OSError, yaml.YAMLError) as exc:
             raise RulesError(f"{path.name}: cannot read rules: {exc}") from None
         if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
@@ -126,7 +141,7 @@ def rules_for_languages(rules: list[dict[str, Any]], langs: set[str]) -> list[di
     return kept
 
 
-class _NoAliasDumper(yaml.SafeDumper):
+class _NoAliasDumper(_BaseDumper):  # type: ignore[valid-type, misc]
     """Semgrep's OCaml CLI rejects rules written with YAML aliases; write every node out."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -187,6 +202,15 @@ def collapse_overlaps(findings: list[Finding]) -> list[Finding]:
     return sorted(best.values(), key=lambda f: (f.path, f.line, f.rule))
 
 
+def _selection_key(paths: Sequence[Path], exclude: Sequence[str], langs: set[str]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        st = p.stat()
+        h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    h.update("\0".join(sorted(exclude)).encode() + b"\n" + "\0".join(sorted(langs)).encode())
+    return h.hexdigest()
+
+
 def _rule_id(check_id: str, rule_ids: frozenset[str]) -> str:
     """Semgrep prefixes ids with the config file's dotted path; strip it back off."""
     if check_id in rule_ids:
@@ -202,7 +226,10 @@ class SemgrepScanner:
 
     def __init__(self, settings: Settings, cache_dir: Path | None = None) -> None:
         self.settings = settings
-        self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "mergegate-semgrep"
+        self.cache_dir = cache_dir or default_cache_dir()
+        # Rule files are parsed once per (files, their sizes and mtimes, exclusions, languages).
+        self._selections: dict[str, tuple[Path | None, frozenset[str]]] = {}
+        self._lock = threading.Lock()
 
     def config_for(self, workspace: Workspace, policy: Policy) -> tuple[Path | None, frozenset[str]]:
         """The merged rules for the workspace's languages (None: no rule applies to any file)."""
@@ -213,13 +240,49 @@ class SemgrepScanner:
             if not p.is_relative_to(root) or not p.exists():
                 raise RulesError(f"sast.rules: {extra}: no such rule file in the repository")
             paths += rule_files(p) if p.is_dir() else [p]
+        langs = languages_of(workspace.paths)
+        key = _selection_key(paths, policy.sast.exclude_rules, langs)
+        cached = self._selections.get(key) or self._load_selection(key)
+        if cached is not None:
+            return cached
         rules = load_rules(paths, policy.sast.exclude_rules)
         if not rules:
             raise RulesError("no Semgrep rules to run")
-        rules = rules_for_languages(rules, languages_of(workspace.paths))
-        if not rules:
-            return None, frozenset()
-        return merged_config(rules, self.cache_dir), frozenset(str(r["id"]) for r in rules)
+        rules = rules_for_languages(rules, langs)
+        selection: tuple[Path | None, frozenset[str]] = (None, frozenset())
+        if rules:
+            ids = frozenset(str(r["id"]) for r in rules)
+            selection = (merged_config(rules, self.cache_dir), ids)
+        self._save_selection(key, selection)
+        return selection
+
+    def _load_selection(self, key: str) -> tuple[Path | None, frozenset[str]] | None:
+        """A selection an earlier process wrote (the CLI is a new process every time)."""
+        try:
+            data = json.loads((self.cache_dir / f"selection-{key}.json").read_text())
+            config = self.cache_dir / data["config"] if data["config"] else None
+            if config is not None and not config.is_file():
+                return None
+            selection = (config, frozenset(data["ids"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        with self._lock:
+            self._selections[key] = selection
+        return selection
+
+    def _save_selection(self, key: str, selection: tuple[Path | None, frozenset[str]]) -> None:
+        with self._lock:
+            self._selections[key] = selection
+        config, ids = selection
+        data = {"config": config.name if config else None, "ids": sorted(ids)}
+        target = self.cache_dir / f"selection-{key}.json"
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data))
+            tmp.replace(target)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
 
     def command(self, config: Path, targets: Sequence[str]) -> list[str]:
         cmd = [semgrep_executable(), "scan"]
