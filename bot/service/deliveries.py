@@ -42,6 +42,9 @@ class EnqueuePlan:
     def deployment(self, request: DeploymentRequest) -> None:
         self.calls.append(("deployment", (request,), {}))
 
+    def workflow_logs(self, repo: RepoRef, run: dict[str, object], pulls: list[int]) -> None:
+        self.calls.append(("workflow_logs", (repo, run, pulls), {}))
+
     def rescan_open_changes(self, repo: RepoRef, *, base_ref: str | None = None,
                             head_sha: str | None = None, reason: str) -> None:
         self.calls.append(("rescan_open_changes", (repo,),

@@ -85,6 +85,15 @@ class Enqueuer:
         self._notify()
         return job
 
+    def workflow_logs(self, repo: RepoRef, run: dict[str, object], pulls: list[int]) -> int:
+        """Queue the scan of a completed CI run's logs; one at a time per repository, so two
+        runs of one pull request never both create its CI-logs comment."""
+        job = self.queue.enqueue("workflow_logs", f"{repo.key}#workflow-logs",
+                                 {"repo": repo_to_dict(repo), "run": run, "pulls": pulls},
+                                 coalesce=False)
+        self._notify()
+        return job
+
     def rescan_open_changes(self, repo: RepoRef, *, base_ref: str | None = None,
                             head_sha: str | None = None, reason: str) -> int:
         """Re-scan every open change of a branch (policy edited) or with a head commit."""

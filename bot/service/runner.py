@@ -50,6 +50,10 @@ async def run_job(service: Service, job: Job) -> None:
                 continue
             Enqueuer(service).scan(change, reason=p.get("reason", "re-evaluate"), force=True,
                                    policy_ref=change.base_ref if p.get("base_ref") else None)
+    elif job.kind == "workflow_logs":
+        from bot.forge.github.workflow_logs import report_workflow_logs
+
+        await report_workflow_logs(service, p)
     else:
         log.error("unknown job kind %r (job %s): dropped", job.kind, job.id)
 

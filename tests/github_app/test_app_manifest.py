@@ -21,6 +21,7 @@ PERMISSION_FOR = {
     r"/deployment_protection_rule": "deployments",
     r"/collaborators/": "metadata",
     r"/teams/": "members",
+    r"/actions/runs/\{run_id\}(?:/logs)?$": "actions",
 }
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from gidgethub import routing
 
-from bot.forge.github.events import checks, comments, deployments, pulls, pushes
+from bot.forge.github.events import checks, comments, deployments, pulls, pushes, workflow_runs
 
 router = routing.Router(
-    pulls.router, comments.router, checks.router, deployments.router, pushes.router
+    pulls.router, comments.router, checks.router, deployments.router, pushes.router,
+    workflow_runs.router,
 )
