@@ -90,6 +90,8 @@ class Repo:
     comments: list[dict[str, Any]] = field(default_factory=list)
     reactions: list[dict[str, Any]] = field(default_factory=list)
     deployment_decisions: list[dict[str, Any]] = field(default_factory=list)
+    workflow_runs: dict[int, dict[str, Any]] = field(default_factory=dict)  # id: run JSON
+    run_logs: dict[int, bytes] = field(default_factory=dict)  # run id: logs zip
 
     @property
     def full_name(self) -> str:
@@ -112,6 +114,7 @@ class FakeGitHub:
         self.ids = itertools.count(1000)
         self.server: TestServer | None = None
         self.hold: dict[str, Any] = {}  # path regex -> asyncio.Event (block until set)
+        self.log_downloads: list[dict[str, str]] = []  # headers of each signed-URL download
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> str:
@@ -178,6 +181,8 @@ class FakeGitHub:
         path = request.path
         if path.startswith("/_codeload/"):
             return self._codeload(path)
+        if path.startswith("/_actionslogs/"):
+            return self._actions_logs(request)
         query = dict(request.query)
         template, path_vars, problems = self.openapi.check(request.method, path, query, body)
         rec = Recorded(request.method, path, query, body, template)
@@ -290,6 +295,27 @@ class FakeGitHub:
         if t == "/repos/{owner}/{repo}/commits/{ref}/status":
             return web.json_response({"state": "success", "statuses": [], "sha": v["ref"],
                                       "total_count": 0})
+        if t == "/repos/{owner}/{repo}/issues/{issue_number}/comments" and method == "GET":
+            assert repo is not None
+            number = int(v["issue_number"])
+            return self._paginated([c for c in repo.comments if c["issue_number"] == number], q,
+                                   f"/repos/{repo.full_name}/issues/{number}/comments")
+        if t == "/repos/{owner}/{repo}/issues/comments/{comment_id}":
+            assert repo is not None
+            found = next(c for c in repo.comments if c["id"] == int(v["comment_id"]))
+            if method == "PATCH":
+                found["body"] = body["body"]
+                found["edits"] = found.get("edits", 0) + 1
+            return web.json_response(found)
+        if t == "/repos/{owner}/{repo}/actions/runs/{run_id}":
+            assert repo is not None
+            return web.json_response(repo.workflow_runs[int(v["run_id"])])
+        if t == "/repos/{owner}/{repo}/actions/runs/{run_id}/logs":
+            assert repo is not None
+            if int(v["run_id"]) not in repo.run_logs:
+                raise KeyError(v["run_id"])
+            raise web.HTTPFound(  # a signed URL on another host in real life
+                f"{self.url}/_actionslogs/{repo.full_name}/{v['run_id']}?sig=s3cr3t")
         if t == "/repos/{owner}/{repo}/issues/{issue_number}/comments":
             assert repo is not None
             comment = {"id": next(self.ids), "body": body["body"],
@@ -377,6 +403,12 @@ class FakeGitHub:
                 "status": run["status"], "conclusion": run["conclusion"],
                 "app": {"id": int(run.get("app_id", self.app_id))},
                 "html_url": f"https://github.com/{repo.full_name}/runs/{run['id']}"}
+
+    def _actions_logs(self, request: web.Request) -> web.Response:
+        self.log_downloads.append(dict(request.headers))
+        _, _, owner, name, run_id = request.path.split("/", 4)
+        return web.Response(body=self.repos[f"{owner}/{name}"].run_logs[int(run_id)],
+                            content_type="application/zip")
 
     def _codeload(self, path: str) -> web.Response:
         _, _, owner, name, ref = path.split("/", 4)
