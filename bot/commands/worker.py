@@ -122,8 +122,13 @@ def open_store_serialized(url: str) -> Any:
     """The store, migrated: `migrate()` takes the PostgreSQL advisory lock
     ``_MIGRATION_LOCK_ID`` in its transaction, so workers and `serve` starting together do
     not run the same migration twice (a session lock here would deadlock with it)."""
+    import psycopg
+
+    from bot.queue_procrastinate import conninfo
     from bot.store.service_store import Store
 
+    with psycopg.connect(conninfo(url), autocommit=True, connect_timeout=10):
+        pass  # unreachable: psycopg's error says so ("worker cannot start", exit 1)
     return Store.open(url)
 
 
