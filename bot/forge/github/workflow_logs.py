@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 MAX_ZIP_BYTES = 512 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 4 * 1024**3  # all members together: a zip bomb is not read
+# A large zip may take longer than the session's overall limit; a stalled one may not.
+DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=60)
 LOGS_URL = "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"
 RUN_URL = "/repos/{owner}/{repo}/actions/runs/{run_id}"
 COMMENTS_URL = "/repos/{owner}/{repo}/issues/{issue_number}/comments{?per_page}"
@@ -97,7 +99,8 @@ async def download_logs(forge: GitHubForge, repo: RepoRef, run_id: int, dest: IO
     target = urljoin(url, location)
     # The signed URL carries its own authorisation: no token goes to the storage host.
     try:
-        async with client.session.get(target, headers={"user-agent": USER_AGENT}) as resp:
+        async with client.session.get(target, headers={"user-agent": USER_AGENT},
+                                      timeout=DOWNLOAD_TIMEOUT) as resp:
             if resp.status in (404, 410):
                 raise LogsUnavailable(f"the log storage answered HTTP {resp.status}: the "
                                       "logs have expired")

@@ -248,3 +248,26 @@ async def test_download_over_the_cap_is_refused(harness: Harness) -> None:
     with pytest.raises(LogsUnavailable) as err:
         await download_logs(h.forge, ref, 501, io.BytesIO(), limit=1000)
     assert str(err.value) == "the logs are over the 1,000-byte limit: not read"
+
+
+async def test_redelivery_reads_the_logs_once(harness: Harness) -> None:
+    h = harness
+    pull = open_pull(h)
+    h.repo.run_logs[601] = leaky_zip()
+    payload = workflow_run_payload(h, 601, [pull], conclusion="failure")
+    for _ in range(2):
+        resp = await h.deliver("workflow_run", payload, delivery="d3c0ffee-0601")
+        assert resp.status in (200, 202)
+    await h.settle()
+    assert len(h.fake.log_downloads) == 1
+    assert len(ci_comments(h)) == 1
+
+
+async def test_a_run_started_again_is_left_to_its_own_event(harness: Harness) -> None:
+    h = harness
+    pull = open_pull(h)
+    h.repo.run_logs[701] = leaky_zip()
+    payload = workflow_run_payload(h, 701, [pull], conclusion="failure")
+    h.repo.workflow_runs[701]["status"] = "in_progress"  # re-run before the job ran
+    await run_completed(h, payload)
+    assert h.fake.log_downloads == [] and h.repo.comments == []
