@@ -319,7 +319,9 @@ class FakeGitHub:
         if t == "/repos/{owner}/{repo}/issues/{issue_number}/comments":
             assert repo is not None
             comment = {"id": next(self.ids), "body": body["body"],
-                       "issue_number": int(v["issue_number"])}
+                       "issue_number": int(v["issue_number"]),
+                       "user": {"login": "mergegate[bot]", "type": "Bot"},
+                       "performed_via_github_app": {"id": int(self.app_id)}}
             repo.comments.append(comment)
             return web.json_response(comment, status=201)
         if t == "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions":

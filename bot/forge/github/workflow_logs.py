@@ -19,10 +19,11 @@ from typing import IO, Any, BinaryIO
 from urllib.parse import urljoin
 
 import aiohttp
+import gidgethub
 from gidgethub import sansio
 
 from bot.forge.base import RepoRef
-from bot.forge.github.client import USER_AGENT
+from bot.forge.github.client import USER_AGENT, is_not_found
 from bot.forge.github.forge import GitHubForge
 from bot.forge.github.workflow_logs_comment import (
     MARKER,
@@ -158,12 +159,21 @@ async def fetch_report(forge: GitHubForge, repo: RepoRef, run_id: int,
         return await asyncio.to_thread(scan_zip, tmp)
 
 
+def _ours(comment: dict[str, Any], app_id: str | None) -> bool:
+    """Written by this App (a person quoting the marker does not make a comment ours)."""
+    if (comment.get("user") or {}).get("type") != "Bot":
+        return False
+    app = comment.get("performed_via_github_app")
+    return not isinstance(app, dict) or str(app.get("id")) == str(app_id)
+
+
 async def _find_comment(forge: GitHubForge, repo: RepoRef, number: int) -> dict[str, Any] | None:
     async for comment in forge.api.iterate(
         repo.installation_id, COMMENTS_URL,
         {"owner": repo.owner, "repo": repo.name, "issue_number": number, "per_page": 100},
     ):
-        if MARKER in str(comment.get("body") or ""):
+        if MARKER in str(comment.get("body") or "") and _ours(comment,
+                                                                forge.settings.github_app_id):
             return dict(comment)
     return None
 
@@ -200,9 +210,16 @@ async def report_workflow_logs(service: Service, payload: dict[str, Any]) -> lis
     if not isinstance(forge, GitHubForge):
         log.error("workflow logs job for a %s repository dropped", repo.forge)
         return []
-    current = await forge.api.request(repo.installation_id, "GET", RUN_URL,
-                                      {"owner": repo.owner, "repo": repo.name,
-                                       "run_id": run.run_id})
+    try:
+        current = await forge.api.request(repo.installation_id, "GET", RUN_URL,
+                                          {"owner": repo.owner, "repo": repo.name,
+                                           "run_id": run.run_id})
+    except gidgethub.HTTPException as exc:
+        if not is_not_found(exc):
+            raise  # the job is retried
+        log.warning("workflow run %s of %s is gone: its logs are not read", run.run_id,
+                    repo.full_name)
+        return []
     if current.get("status") != "completed":
         # A re-run started since: its own `completed` event will bring its logs.
         log.info("workflow run %s is %s again: its logs are not read now", run.run_id,

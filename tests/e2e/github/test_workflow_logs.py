@@ -271,3 +271,30 @@ async def test_a_run_started_again_is_left_to_its_own_event(harness: Harness) ->
     h.repo.workflow_runs[701]["status"] = "in_progress"  # re-run before the job ran
     await run_completed(h, payload)
     assert h.fake.log_downloads == [] and h.repo.comments == []
+
+
+async def test_a_persons_comment_quoting_the_marker_is_not_edited(harness: Harness) -> None:
+    h = harness
+    pull = open_pull(h)
+    quoted = {"id": 55, "issue_number": pull.number, "body": f"> {MARKER}\n> why is this?",
+              "user": {"login": "Codertocat", "type": "User"}}
+    h.repo.comments.append(quoted)
+    h.repo.run_logs[801] = leaky_zip()
+    await run_completed(h, workflow_run_payload(h, 801, [pull], conclusion="failure"))
+    assert quoted["body"] == f"> {MARKER}\n> why is this?" and "edits" not in quoted
+    ours = [c for c in ci_comments(h) if c["id"] != 55]
+    assert len(ours) == 1 and "AWS Access Key" in ours[0]["body"]
+    assert [r.template for r in h.fake.calls("PATCH")] == []
+
+
+async def test_a_deleted_run_is_skipped(harness: Harness, caplog: pytest.LogCaptureFixture,
+                                        ) -> None:
+    h = harness
+    pull = open_pull(h)
+    payload = workflow_run_payload(h, 901, [pull], conclusion="failure")
+    del h.repo.workflow_runs[901]
+    with caplog.at_level(logging.WARNING, logger="bot.forge.github.workflow_logs"):
+        await run_completed(h, payload)
+    assert "workflow run 901 of Codertocat/Hello-World is gone: its logs are not read" in [
+        r.getMessage() for r in caplog.records]
+    assert h.repo.comments == [] and h.fake.log_downloads == []
