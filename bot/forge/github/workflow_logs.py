@@ -74,6 +74,8 @@ async def download_logs(forge: GitHubForge, repo: RepoRef, run_id: int, dest: IO
                 if client.metrics is not None:
                     client.metrics.record_api_call("github", "GET", status)
                 if status == 200:  # served directly (some GitHub Enterprise set-ups)
+                    dest.seek(0)
+                    dest.truncate()  # a retry after a broken transfer starts afresh
                     await _stream(resp, dest, limit)
                     return
         except (TimeoutError, aiohttp.ClientConnectionError) as exc:
