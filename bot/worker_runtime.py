@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import os
 import signal
@@ -45,10 +44,6 @@ from bot.queue_procrastinate import (
 log = logging.getLogger(__name__)
 
 _DB_ERRORS = (pexc.ConnectorException, psycopg.Error, psycopg_pool.PoolTimeout, OSError)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _default_name() -> str:
@@ -186,37 +181,12 @@ class WorkerProcess:
                 log.warning("worker stopped on its own (lost database connection?); restarting")
 
     async def _reap(self, app: procrastinate.App) -> None:
-        suspects: set[int] = set()
         while True:
             await asyncio.sleep(self.config.reap_interval)
             try:
                 await requeue_stalled(app, self.config.stalled_after)
-                suspects = await self._requeue_orphans(app, suspects)
             except _DB_ERRORS as exc:
                 log.warning("stalled-job sweep failed: %s", type(exc).__name__)
-
-    async def _requeue_orphans(self, app: procrastinate.App, suspects: set[int]) -> set[int]:
-        """Requeue the jobs the queue says this worker runs but no task of it runs: their end
-        could not be recorded (the database went away just then), and since this worker
-        stays alive, the stalled-worker sweep never frees them (nor their change's lock).
-        A job must look orphaned on two sweeps in a row (it may be starting just now).
-        Returns this sweep's suspects."""
-        worker = self._worker
-        worker_id = getattr(worker, "worker_id", None)
-        connector = app.connector
-        if worker_id is None or not isinstance(connector, procrastinate.PsycopgConnector):
-            return set()
-        running = {ctx.job.id for ctx in dict(getattr(worker, "_running_jobs", {})).values()}
-        async with connector.pool.connection() as conn:
-            rows = await (await conn.execute(
-                "SELECT id FROM procrastinate_jobs WHERE status = 'doing' AND worker_id = %s",
-                (worker_id,),
-            )).fetchall()
-        orphans = {int(row[0]) for row in rows} - running
-        for job_id in sorted(orphans & suspects):
-            await app.job_manager.retry_job_by_id_async(job_id, retry_at=utcnow())
-            log.warning("requeued job %s: this worker no longer runs it", job_id)
-        return orphans - suspects
 
     async def _healthz(self, request: web.Request) -> web.Response:
         app = self._app
