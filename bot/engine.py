@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,26 +32,45 @@ SCANNER_MODULES: dict[str, str] = {
 }
 
 
-def scanner_factories() -> dict[str, ScannerFactory]:
-    """Every scanner the engine knows, by name, in report order."""
-    factories: dict[str, ScannerFactory] = {}
-    for name, module_name in SCANNER_MODULES.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            log.warning("scanner %s is not installed", name)
-            continue
-        if hasattr(module, "create"):
-            factories[name] = module.create
-    return factories
+# One import at a time: scanner modules import each other's helpers, and two threads importing
+# a cycle concurrently could deadlock on Python's per-module import locks.
+_IMPORT_LOCK = threading.Lock()
+
+
+class LazyScanner:
+    """A scanner whose module is imported on its first scan, in the engine's worker thread.
+
+    Importing detect-secrets, univers and the parsers costs a tenth of a second or more; done
+    here, it overlaps with Semgrep running in another thread instead of delaying the start.
+    """
+
+    def __init__(self, name: str, module_name: str, settings: Settings) -> None:
+        self.name = name
+        self.module_name = module_name
+        self.settings = settings
+        self._scanner: Scanner | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Scanner:
+        with self._lock:
+            if self._scanner is None:
+                with _IMPORT_LOCK:
+                    module = importlib.import_module(self.module_name)
+                factory: ScannerFactory = module.create
+                self._scanner = factory(self.settings)
+            return self._scanner
+
+    def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
+        return self.load().scan(workspace, policy)
 
 
 def default_scanners(settings: Settings, only: Sequence[str] | None = None) -> list[Scanner]:
-    factories = scanner_factories()
-    names = [n for n in (only if only is not None else factories) if n in factories]
-    return [factories[name](settings) for name in names]
+    """Every scanner the engine knows (or those named), in report order."""
+    names = list(only) if only is not None else list(SCANNER_MODULES)
+    unknown = [n for n in names if n not in SCANNER_MODULES]
+    if unknown:
+        raise ValueError(f"unknown scanner {unknown[0]!r} (known: {', '.join(SCANNER_MODULES)})")
+    return [LazyScanner(name, SCANNER_MODULES[name], settings) for name in names]
 
 
 @dataclass

@@ -19,11 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from detect_secrets.core import baseline as ds_baseline
-from detect_secrets.core import scan as ds_scan
-from detect_secrets.core.potential_secret import PotentialSecret
-from detect_secrets.settings import default_settings
-
 from bot.config import Settings
 from bot.core.findings import Finding, ScannerError, ScanResult, Severity, fingerprint
 from bot.core.policy import Policy
@@ -65,14 +60,26 @@ def severity_of(secret_type: str) -> Severity:
     return Severity.HIGH
 
 
+def _detect_secrets() -> Any:
+    """detect-secrets, imported on first use (it is slow to import) and by one thread at a time."""
+    with _SETTINGS_LOCK:
+        import detect_secrets.core.baseline
+        import detect_secrets.core.scan
+        import detect_secrets.settings
+
+        return detect_secrets
+
+
 @contextmanager
 def detector_settings() -> Iterator[None]:
     """All plugins and default filters, restored afterwards; serialised across threads."""
-    with _SETTINGS_LOCK, default_settings():
+    ds = _detect_secrets()
+    with _SETTINGS_LOCK, ds.settings.default_settings():
         yield
 
 
-def _hits(found: Iterator[PotentialSecret]) -> list[SecretHit]:
+def _hits(found: Iterator[Any]) -> list[SecretHit]:
+    """detect-secrets' PotentialSecrets as SecretHits."""
     return [
         SecretHit(s.type, s.line_number, s.secret_hash, s.secret_value or "")
         for s in found
@@ -82,20 +89,22 @@ def _hits(found: Iterator[PotentialSecret]) -> list[SecretHit]:
 def detect_in_lines(filename: str, lines: Sequence[tuple[int, str]]) -> list[SecretHit]:
     """Scan numbered lines as if they were the given file (its name steers some filters)."""
     with detector_settings():
-        return _hits(ds_scan._process_line_based_plugins(list(lines), filename=filename))
+        scan = _detect_secrets().core.scan
+        return _hits(scan._process_line_based_plugins(list(lines), filename=filename))
 
 
 def detect_in_file(path: str) -> list[SecretHit]:
     """Scan a whole file on disk with detect-secrets' file-level filters and transformers."""
     with detector_settings():
-        return _hits(ds_scan.scan_file(path))
+        return _hits(_detect_secrets().core.scan.scan_file(path))
 
 
 def load_baseline(text: str, source: str) -> set[tuple[str, str, str]]:
     """(filename, secret hash, type) triples a `.secrets.baseline` accepts; raise ValueError."""
+    baseline = _detect_secrets().core.baseline
     try:
         data: Any = json.loads(text)
-        collection = ds_baseline.load(data, source)
+        collection = baseline.load(data, source)
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{source}: not a detect-secrets baseline ({exc})") from None
     return {(filename, s.secret_hash, s.type) for filename, s in collection}
