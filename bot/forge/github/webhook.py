@@ -18,13 +18,13 @@ from aiohttp import web
 from gidgethub import sansio
 
 from bot.forge.github.events import router
+from bot.forge.webhook_body import read_body
 from bot.logging_setup import log_context
 from bot.service.deliveries import EnqueuePlan, accept_delivery
 from bot.web_context import WebContext
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 25 * 1024 * 1024
 
 
 def signature_ok(body: bytes, header: str | None, secret: str | None) -> bool:
@@ -32,19 +32,6 @@ def signature_ok(body: bytes, header: str | None, secret: str | None) -> bool:
         return False
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), header.strip().encode())
-
-
-async def _read_body(request: web.Request) -> bytes | None:
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(65536):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -56,7 +43,7 @@ def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]
 
     async def github_webhook(request: web.Request) -> web.Response:
         event_name = request.headers.get("X-GitHub-Event", "")
-        body = await _read_body(request)
+        body = await read_body(request)
         if body is None:
             return answer(event_name, "too_large", {"error": "payload over 25 MB"}, 413)
         secret = ctx.service.settings.github_webhook_secret

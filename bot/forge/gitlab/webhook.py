@@ -21,13 +21,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from aiohttp import web
 
 from bot.forge.gitlab import events
+from bot.forge.webhook_body import read_body
 from bot.service.deliveries import accept_delivery
 from bot.service.enqueue import Enqueuer
 from bot.web_context import WebContext
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 25 * 1024 * 1024
 
 
 def token_ok(header: str | None, secret: str | None) -> bool:
@@ -43,19 +43,6 @@ def delivery_key(headers: Mapping[str, str], event: str, body: bytes) -> str:
     if uuid:
         return uuid
     return "body-" + hashlib.sha256(event.encode() + b"\x00" + body).hexdigest()
-
-
-async def _read_body(request: web.Request) -> bytes | None:
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(65536):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def dispatch(enqueue: Enqueuer, action: events.Action) -> str:
@@ -85,7 +72,7 @@ def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]
         if not token_ok(request.headers.get("X-Gitlab-Token"), secret):
             log.warning("GitLab webhook with a missing or wrong X-Gitlab-Token refused")
             return web.json_response({"error": "bad token"}, status=401)
-        body = await _read_body(request)
+        body = await read_body(request)
         if body is None:
             return web.json_response({"error": "payload over 25 MB"}, status=413)
         try:
