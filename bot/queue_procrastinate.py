@@ -24,6 +24,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as pexc
+from procrastinate import jobs
 from procrastinate.retry import RetryStrategy
 
 from bot.metrics import Metrics, QueueStats
@@ -148,6 +149,12 @@ async def requeue_stalled(app: procrastinate.App, stalled_after: float) -> list[
     for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
         try:
             await manager.retry_job(job)
+        except pexc.UniqueViolation as exc:  # the same store job already waits in the queue
+            if job.id is not None and exc.queueing_lock is not None:
+                await _drop_superseded(app, job.id, exc.queueing_lock)
+            else:
+                log.warning("could not requeue stalled job %s: %s", job.id, exc.constraint_name)
+            continue
         except pexc.ConnectorException:
             log.warning("could not requeue stalled job %s", job.id)
             continue
@@ -157,6 +164,24 @@ async def requeue_stalled(app: procrastinate.App, stalled_after: float) -> list[
         log.warning("requeued %d job(s) of stalled workers: %s", len(requeued), requeued)
     await manager.prune_stalled_workers(stalled_after)
     return requeued
+
+
+async def _drop_superseded(app: procrastinate.App, job_id: int, queueing_lock: str | None) -> None:
+    """A stalled job cannot go back to the queue when a job for the same store job already
+    waits there (``queueing_lock``: a debounced job handed back, say). That one will do the
+    work; the stalled one is closed as aborted, which frees its change's ``lock`` (left
+    ``doing``, it would keep the waiting job from ever starting)."""
+    try:
+        await app.job_manager.finish_job_by_id_async(
+            job_id=job_id, status=jobs.Status.ABORTED, delete_job=False
+        )
+    except pexc.ConnectorException:  # it ended meanwhile, or the database went away
+        log.warning("could not close stalled job %s", job_id)
+        return
+    log.warning(
+        "stalled job %s closed: job %s already waits in the queue for the same work",
+        job_id, queueing_lock,
+    )  # fmt: skip
 
 
 _STATS_SQL = """

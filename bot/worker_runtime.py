@@ -4,7 +4,8 @@
 - Supervises it: when the database goes away (restart, failover, cut network), the worker is
   rebuilt with backoff until the database answers again; jobs it was running are requeued by
   the stalled-job sweep (:func:`bot.queue_procrastinate.requeue_stalled`), which every worker
-  runs every ``reap_interval`` seconds.
+  runs every ``reap_interval`` seconds. A worker that rides the outage out retries recording
+  the end of the jobs it finished meanwhile (:class:`bot.queue_worker.ResilientWorker`).
 - SIGTERM or SIGINT drains: no new job is taken, running jobs get ``drain_timeout`` seconds to
   finish, then are aborted and requeued for another worker; the process exits 0. A second
   signal skips the wait.
@@ -28,7 +29,6 @@ import psycopg
 import psycopg_pool
 from aiohttp import web
 from procrastinate import exceptions as pexc
-from procrastinate.worker import Worker
 
 from bot.metrics import Metrics, QueueStats, metrics_handler
 from bot.queue_procrastinate import (
@@ -40,6 +40,7 @@ from bot.queue_procrastinate import (
     queue_stats,
     requeue_stalled,
 )
+from bot.queue_worker import ResilientWorker
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ class WorkerProcess:
         async with app.open_async():
             await ensure_schema(app)
             await requeue_stalled(app, cfg.stalled_after)
-            worker: Any = Worker(
+            worker: Any = ResilientWorker(
                 app,
                 queues=[QUEUE],
                 name=cfg.name,
