@@ -65,8 +65,8 @@ class ResilientWorker(Worker):
             try:
                 owned = await self._still_owned(int(job.id))
             except (pexc.ConnectorException, psycopg.Error, OSError) as exc:
-                if not is_disconnect(exc):
-                    raise
+                if not is_disconnect(exc) or self._stop_event.is_set():
+                    raise  # stopping: left to the stalled-job sweep
                 continue  # still unreachable: try again after the next wait
             if not owned:
                 log.info("queue job %s: its end was recorded or it was requeued", job.id)
