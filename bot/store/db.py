@@ -34,6 +34,10 @@ def load_tables() -> None:
                 raise
 
 
+PG_CONNECT_TIMEOUT = 3  # seconds, libpq's connect_timeout
+PG_POOL_TIMEOUT = 5.0  # seconds to wait for a pooled connection
+
+
 def normalize_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` mean psycopg 3; everything else is left as is."""
     for prefix in ("postgresql://", "postgres://"):
@@ -42,16 +46,27 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, schema: str | None = None) -> Engine:
-    """An engine for the URL; ``schema`` sets PostgreSQL's search_path (used by tests)."""
-    url = normalize_url(url)
+def engine_options(url: str, schema: str | None = None) -> dict[str, Any]:
+    """create_engine's keyword arguments for a (normalised) URL."""
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    elif url.startswith("postgresql"):
+        # Bounded waits: while the database restarts, a webhook must get its 500 (GitHub then
+        # redelivers) well within the sender's 10 s, not hang on a connect or a full pool.
+        connect_args: dict[str, Any] = {"connect_timeout": PG_CONNECT_TIMEOUT}
+        if schema:
+            connect_args["options"] = f"-csearch_path={schema}"
+        kwargs.update(connect_args=connect_args, pool_pre_ping=True, pool_timeout=PG_POOL_TIMEOUT)
     elif schema:
         kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
-    if url.startswith("postgresql"):
-        kwargs["pool_pre_ping"] = True
+    return kwargs
+
+
+def make_engine(url: str, *, schema: str | None = None) -> Engine:
+    """An engine for the URL; ``schema`` sets PostgreSQL's search_path (used by tests)."""
+    url = normalize_url(url)
+    kwargs = engine_options(url, schema)
     try:
         engine = create_engine(url, **kwargs)
     except Exception as exc:  # a malformed URL or a missing driver

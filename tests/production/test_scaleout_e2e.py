@@ -79,7 +79,8 @@ class Cluster:
 
     async def deliver(self, event: str, payload: dict[str, Any]) -> int:
         """POST one signed delivery; like GitHub's redelivery, retry it (same id) while the
-        server cannot take it."""
+        server cannot take it (a 5xx, a refused connection, or no answer within the client's
+        timeout, which GitHub also counts as a failed delivery)."""
         assert self.http is not None
         body = json.dumps(payload).encode()
         headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": str(uuid.uuid4()),
@@ -94,7 +95,7 @@ class Cluster:
                         if attempt and r.status == 200:
                             self.redelivered_as_duplicate.append(headers["X-GitHub-Delivery"])
                         return r.status
-            except aiohttp.ClientError:
+            except (aiohttp.ClientError, TimeoutError):
                 pass
             await asyncio.sleep(0.1)
         raise AssertionError("the server never accepted a delivery")
