@@ -21,6 +21,7 @@ from bot.workspace import Workspace
 log = logging.getLogger(__name__)
 
 ScannerFactory = Callable[[Settings], Scanner]
+SEQUENTIAL_FULL_SCAN_FILES = 200
 
 
 SCANNER_MODULES: dict[str, str] = {
@@ -110,7 +111,12 @@ def run_scanners(
 
     if not enabled:
         return outcome
-    with ThreadPoolExecutor(max_workers=max_workers or len(enabled)) as pool:
+    if max_workers is None:
+        # A big full scan: Semgrep and the detect-secrets pool each use every core, so running
+        # them at once only makes them fight over the cores; one after the other is faster.
+        big = not scoped.diff_aware and len(scoped.files) >= SEQUENTIAL_FULL_SCAN_FILES
+        max_workers = 1 if big else len(enabled)
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
         for name, res, seconds in pool.map(run_one, enabled):
             outcome.result.extend(res)
             outcome.durations[name] = seconds

@@ -1,0 +1,49 @@
+"""The engine runs scanners together, except big full scans where they would fight for cores."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from bot.core.findings import ScanResult
+from bot.core.policy import DEFAULT_POLICY, Policy
+from bot.engine import SEQUENTIAL_FULL_SCAN_FILES, run_scanners
+from bot.workspace import Workspace, WorkspaceFile
+
+
+class Recorder:
+    """A scanner that notes how many scanners run at the same moment."""
+
+    running = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
+        with Recorder.lock:
+            Recorder.running += 1
+            Recorder.peak = max(Recorder.peak, Recorder.running)
+        time.sleep(0.05)
+        with Recorder.lock:
+            Recorder.running -= 1
+        return ScanResult()
+
+
+def peak_concurrency(diff_aware: bool, files: int) -> int:
+    Recorder.running = Recorder.peak = 0
+    ws = Workspace(Path("."), [WorkspaceFile(f"f{i}.py", "added", None) for i in range(files)],
+                   diff_aware=diff_aware)
+    run_scanners(ws, DEFAULT_POLICY, [Recorder("sast"), Recorder("secrets"), Recorder("deploy")])
+    return Recorder.peak
+
+
+def test_scanners_run_together_on_a_change() -> None:
+    assert peak_concurrency(diff_aware=True, files=SEQUENTIAL_FULL_SCAN_FILES + 10) == 3
+    assert peak_concurrency(diff_aware=False, files=10) == 3
+
+
+def test_a_big_full_scan_runs_scanners_one_after_the_other() -> None:
+    assert peak_concurrency(diff_aware=False, files=SEQUENTIAL_FULL_SCAN_FILES) == 1
