@@ -21,7 +21,7 @@ from typing import Any
 from bot.core.policy import POLICY_PATHS
 from bot.forge.base import ChangeRef, FetchedChange, ForgeError
 from bot.forge.github.api import Api
-from bot.forge.github.tarball import UnsafeArchive, extract_tarball
+from bot.forge.github.tarball import extract_into_workspace
 from bot.workspace import CandidateFile, FileStatus, build_workspace
 
 log = logging.getLogger(__name__)
@@ -206,17 +206,9 @@ class ChangeFetcher:
             self.inst, f"/repos/{self.owner}/{self.repo}/tarball/{self.change.head_sha}",
             MAX_TARBALL_BYTES,
         )
-        try:
-            extracted = await asyncio.to_thread(
-                extract_tarball, data, dest, max_file_bytes=self.max_file_bytes
-            )
-        except UnsafeArchive as exc:
-            raise ForgeError(f"the repository archive cannot be used: {exc}") from None
-        for rel, why in extracted.skipped[:20]:
-            self.notes.append(f"{rel}: skipped ({why})")
-        for rel in extracted.files:
-            if rel not in candidates:
-                candidates[rel] = CandidateFile(rel, "unchanged", frozenset())
+        await extract_into_workspace(
+            data, dest, candidates, self.notes, max_file_bytes=self.max_file_bytes
+        )
 
     async def _prefetch_base(self, candidates: dict[str, CandidateFile]) -> dict[str, bytes | None]:
         paths = [

@@ -8,11 +8,15 @@ bomb stops early instead of filling the disk.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import posixpath
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.forge.base import ForgeError
+from bot.workspace import CandidateFile
 
 MAX_MEMBERS = 20_000
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -95,3 +99,24 @@ def _extract_member(
     target.write_bytes(content)
     out.files.append(rel)
     return len(content)
+
+
+async def extract_into_workspace(
+    data: bytes,
+    dest: Path,
+    candidates: dict[str, CandidateFile],
+    notes: list[str],
+    *,
+    max_file_bytes: int,
+) -> None:
+    """Extract a repository archive for a full scan (in a thread) and list its files as
+    unchanged candidates; what the extraction skipped becomes (at most 20) notes."""
+    try:
+        extracted = await asyncio.to_thread(extract_tarball, data, dest, max_file_bytes=max_file_bytes)
+    except UnsafeArchive as exc:
+        raise ForgeError(f"the repository archive cannot be used: {exc}") from None
+    for rel, why in extracted.skipped[:20]:
+        notes.append(f"{rel}: skipped ({why})")
+    for rel in extracted.files:
+        if rel not in candidates:
+            candidates[rel] = CandidateFile(rel, "unchanged", frozenset())

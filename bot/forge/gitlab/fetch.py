@@ -17,7 +17,7 @@ from typing import Any
 from bot.core.policy import POLICY_PATHS
 from bot.forge.base import ChangeRef, FetchedChange, ForgeError, NotFound
 from bot.forge.github.fetch import PREFETCH_NAMES, added_lines, safe_relpath
-from bot.forge.github.tarball import UnsafeArchive, extract_tarball
+from bot.forge.github.tarball import extract_into_workspace
 from bot.forge.gitlab.client import GitLabClient
 from bot.workspace import CandidateFile, FileStatus, build_workspace
 
@@ -198,17 +198,9 @@ class ChangeFetcher:
 
     async def _full(self, dest: Path, candidates: dict[str, CandidateFile]) -> None:
         data = await self.client.call(self._archive)
-        try:
-            extracted = await asyncio.to_thread(
-                extract_tarball, data, dest, max_file_bytes=self.max_file_bytes
-            )
-        except UnsafeArchive as exc:
-            raise ForgeError(f"the repository archive cannot be used: {exc}") from None
-        for rel, why in extracted.skipped[:20]:
-            self.notes.append(f"{rel}: skipped ({why})")
-        for rel in extracted.files:
-            if rel not in candidates:
-                candidates[rel] = CandidateFile(rel, "unchanged", frozenset())
+        await extract_into_workspace(
+            data, dest, candidates, self.notes, max_file_bytes=self.max_file_bytes
+        )
 
     async def _prefetch_base(self, candidates: dict[str, CandidateFile],
                              base_sha: str) -> dict[str, bytes | None]:
