@@ -106,7 +106,10 @@ def run_scanners(
             res = scanner.scan(scoped, policy)
         except Exception as exc:  # a scanner bug must not pass the gate silently
             log.exception("scanner %s crashed", scanner.name)
-            res = ScanResult(errors=[ScannerError(scanner.name, f"scanner crashed: {exc!r}")])
+            # The report names the exception's type only: its message may quote scanned content
+            # (a secret, say); the traceback goes to the (redacted) service log.
+            message = f"scanner crashed ({type(exc).__name__}); see the MergeGate log"
+            res = ScanResult(errors=[ScannerError(scanner.name, message)])
         return scanner.name, res, time.perf_counter() - started
 
     if not enabled:

@@ -43,30 +43,9 @@ def assess(workspace: Workspace, findings: Sequence[Finding]) -> Risk | None:
     return result
 
 
-def judge(
-    findings: Iterable[Finding],
-    policy: Policy,
-    *,
-    dismissals: Iterable[Dismissal] = (),
-    now: dt.datetime | None = None,
-    errors: Sequence[ScannerError] = (),
-    notes: Sequence[ScanNote] = (),
-    policy_errors: Sequence[str] = (),
-    policy_source: str | None = None,
-    risk: Risk | None = None,
-) -> Verdict:
-    """Evaluate findings already found (a dismissal, a policy change): no scanning."""
-    return evaluate(
-        findings,
-        policy,
-        dismissals,
-        now,
-        errors=errors,
-        notes=notes,
-        policy_errors=policy_errors,
-        policy_source=policy_source,
-        risk=risk,
-    )
+# Re-evaluating findings already found (a dismissal, a policy change) is `evaluate` itself:
+# no scanning. Kept under this name for the service's call sites.
+judge = evaluate
 
 
 def run_gate(

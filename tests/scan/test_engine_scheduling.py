@@ -47,3 +47,17 @@ def test_scanners_run_together_on_a_change() -> None:
 
 def test_a_big_full_scan_runs_scanners_one_after_the_other() -> None:
     assert peak_concurrency(diff_aware=False, files=SEQUENTIAL_FULL_SCAN_FILES) == 1
+
+
+class Crasher:
+    name = "secrets"
+
+    def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
+        raise ValueError("cannot parse line: AWS = 'AKIAZ7QRSTUVWXYZ2345'")  # pragma: allowlist secret
+
+
+def test_a_crashing_scanner_is_an_error_that_quotes_no_content() -> None:
+    ws = Workspace(Path("."), [WorkspaceFile("a.py", "added", None)], diff_aware=True)
+    result = run_scanners(ws, DEFAULT_POLICY, [Crasher(), Recorder("sast")]).result
+    assert [(e.scanner, e.message) for e in result.errors] == [
+        ("secrets", "scanner crashed (ValueError); see the MergeGate log")]
