@@ -1,4 +1,4 @@
-"""Ships `rules/` inside the package (as `bot/rules`) so an installed mergegate has its rules."""
+"""Ships `rules/` inside the package (as `mergegate/rules`) so an installed mergegate has its rules."""
 
 import shutil
 from pathlib import Path
@@ -11,7 +11,7 @@ class BuildWithRules(build_py):
     def run(self) -> None:
         super().run()
         source = Path(__file__).parent / "rules"
-        target = Path(self.build_lib) / "bot" / "rules"
+        target = Path(self.build_lib) / "mergegate" / "rules"
         if source.is_dir():
             shutil.copytree(source, target, dirs_exist_ok=True)
 

@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.config import Settings
-from bot.core.policy import DeployPolicy, Policy
-from bot.scanners.deploy import create
-from bot.workspace import CandidateFile, build_workspace
+from mergegate.config import Settings
+from mergegate.core.policy import DeployPolicy, Policy
+from mergegate.scanners.deploy import create
+from mergegate.workspace import CandidateFile, build_workspace
 
 MANIFEST = """\
 apiVersion: apps/v1

@@ -114,7 +114,7 @@ class Bench:
                "MERGEGATE_SCANNER_IDLE_TIMEOUT": str(self.args.idle_timeout)}
         self.log = (self.tmp / "serve.log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1",
+            [sys.executable, "-m", "mergegate.cli", "serve", "--host", "127.0.0.1",
              "--port", str(self.port)], cwd=ROOT, env=env, stdout=self.log,
             stderr=subprocess.STDOUT)
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))

@@ -72,7 +72,8 @@ def generate(path: Path, megabytes: int, seed: int = 7) -> int:
 
 def run_once(path: Path) -> tuple[float, dict[str, object]]:
     code = (
-        "import sys; from bot.cli import main; sys.exit(main(['logs', sys.argv[1], '--format', 'json']))"
+        "import sys; from mergegate.cli import main; "
+        "sys.exit(main(['logs', sys.argv[1], '--format', 'json']))"
     )
     started = time.perf_counter()
     proc = subprocess.run(

@@ -30,10 +30,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.scanners.dependencies import versions  # noqa: E402
-from bot.scanners.dependencies.model import Dependency, normalize_name  # noqa: E402
-from bot.scanners.dependencies.osv_offline import OfflineOsv  # noqa: E402
-from bot.scanners.dependencies.scanner import find_vulnerabilities  # noqa: E402
+from mergegate.scanners.dependencies import versions  # noqa: E402
+from mergegate.scanners.dependencies.model import Dependency, normalize_name  # noqa: E402
+from mergegate.scanners.dependencies.osv_offline import OfflineOsv  # noqa: E402
+from mergegate.scanners.dependencies.scanner import find_vulnerabilities  # noqa: E402
 
 
 def fixtures_dir() -> Path:

@@ -82,7 +82,7 @@ def median(cmds: list[list[str]], cwd: Path, runs: int) -> float:
 
 def merged_rules() -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from bot.scanners.sast import (
+    from mergegate.scanners.sast import (
         bundled_rules_dir,
         default_cache_dir,
         languages_of,

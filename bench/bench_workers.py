@@ -135,7 +135,7 @@ class Bench:
         }
         port = free_port()
         self.serve_url = f"http://127.0.0.1:{port}"
-        argv = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        argv = [sys.executable, "-m", "mergegate.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
         self.spawn("serve", argv)
         self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         await self.until(self.healthy, 60)
@@ -150,7 +150,7 @@ class Bench:
         out = []
         for i in range(n):
             port = free_port()
-            argv = [sys.executable, "-m", "bot.cli", "worker", "--concurrency", "1",
+            argv = [sys.executable, "-m", "mergegate.cli", "worker", "--concurrency", "1",
                     "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
             out.append((self.spawn(f"worker{i}", argv), port))
         return out

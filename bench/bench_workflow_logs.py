@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_logs import generate  # noqa: E402
+from mergegate.config import Settings  # noqa: E402
+from mergegate.forge.base import RepoRef  # noqa: E402
+from mergegate.forge.github.forge import GitHubForge  # noqa: E402
+from mergegate.forge.github.workflow_logs import fetch_report  # noqa: E402
 
-from bot.config import Settings  # noqa: E402
-from bot.forge.base import RepoRef  # noqa: E402
-from bot.forge.github.forge import GitHubForge  # noqa: E402
-from bot.forge.github.workflow_logs import fetch_report  # noqa: E402
 from tests.conftest import fixtures_dir  # noqa: E402
 from tests.fakes.github import FakeGitHub  # noqa: E402
 

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from bot.store.service_store import Store
+from mergegate.store.service_store import Store
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,9 +39,8 @@ def postgres_url() -> str:
 @pytest.fixture
 def postgres_schema(postgres_url: str) -> Iterator[str]:
     """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    from mergegate.store.db import make_engine
     from sqlalchemy import text
-
-    from bot.store.db import make_engine
 
     name = "mg_test_" + uuid.uuid4().hex[:12]
     admin = make_engine(postgres_url)

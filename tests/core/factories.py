@@ -1,6 +1,6 @@
 """Small builders of findings for the core tests."""
 
-from bot.core.findings import Finding, Package, Severity, dependency_fingerprint, fingerprint
+from mergegate.core.findings import Finding, Package, Severity, dependency_fingerprint, fingerprint
 
 
 def make_finding(

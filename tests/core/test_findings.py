@@ -1,6 +1,5 @@
 import pytest
-
-from bot.core.findings import (
+from mergegate.core.findings import (
     Match,
     Severity,
     dependency_fingerprint,

@@ -1,8 +1,7 @@
 import re
 
 import pytest
-
-from bot.core.globs import GlobError, compile_glob, matches_any
+from mergegate.core.globs import GlobError, compile_glob, matches_any
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,9 @@
 import datetime as dt
 
 import pytest
-
-from bot.core.findings import Severity
-from bot.core.policy import DEFAULT_POLICY, EnvironmentPolicy, IgnoreRule
-from bot.core.policy_parse import parse_policy
+from mergegate.core.findings import Severity
+from mergegate.core.policy import DEFAULT_POLICY, EnvironmentPolicy, IgnoreRule
+from mergegate.core.policy_parse import parse_policy
 
 DESIGN_EXAMPLE = """\
 version: 1

@@ -1,12 +1,12 @@
 import datetime as dt
 import json
 
-from bot.core.findings import ScannerError, Severity
-from bot.core.policy import DEFAULT_POLICY
-from bot.core.render import render_markdown, render_text
-from bot.core.report import finding_from_dict, finding_to_dict, render_json
-from bot.core.sarif import verdict_to_sarif
-from bot.core.verdict import Dismissal, evaluate
+from mergegate.core.findings import ScannerError, Severity
+from mergegate.core.policy import DEFAULT_POLICY
+from mergegate.core.render import render_markdown, render_text
+from mergegate.core.report import finding_from_dict, finding_to_dict, render_json
+from mergegate.core.sarif import verdict_to_sarif
+from mergegate.core.verdict import Dismissal, evaluate
 
 from .factories import make_finding, make_vuln
 

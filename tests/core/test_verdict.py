@@ -1,11 +1,10 @@
 import datetime as dt
 
 import pytest
-
-from bot.core.findings import ScannerError, Severity
-from bot.core.policy_parse import parse_policy
-from bot.core.risk import Risk
-from bot.core.verdict import Dismissal, evaluate
+from mergegate.core.findings import ScannerError, Severity
+from mergegate.core.policy_parse import parse_policy
+from mergegate.core.risk import Risk
+from mergegate.core.verdict import Dismissal, evaluate
 
 from .factories import make_finding, make_vuln
 

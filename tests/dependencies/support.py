@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.workspace import CandidateFile, Workspace, build_workspace
+from mergegate.workspace import CandidateFile, Workspace, build_workspace
 
 
 def write_tree(root: Path, files: Mapping[str, str]) -> None:

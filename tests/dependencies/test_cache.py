@@ -1,12 +1,11 @@
-"""bot.store.cache: values with a time to live, on SQLite (PostgreSQL when configured)."""
+"""mergegate.store.cache: values with a time to live, on SQLite (PostgreSQL when configured)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-from bot.store.cache import open_cache, optional_cache
+from mergegate.store.cache import open_cache, optional_cache
 
 
 def check_cache(url: str, schema: str | None = None) -> None:

@@ -54,7 +54,7 @@ def commit(repo: Path, files: dict[str, str], message: str) -> None:
 
 def scan(repo: Path, env: dict[str, str]) -> tuple[int, dict[str, Any], str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "scan", "--base", "main", "--format", "json"],
+        [sys.executable, "-m", "mergegate.cli", "scan", "--base", "main", "--format", "json"],
         cwd=repo,
         env=env,
         capture_output=True,

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mergegate.config import Settings
+from mergegate.core.policy import DEFAULT_POLICY
+from mergegate.scanners import dependencies
+from mergegate.scanners.dependencies.osv_api import OsvApi
+from mergegate.scanners.dependencies.scanner import DependencyScanner
+from mergegate.scanners.dependencies.sources import Query, SourceError
+from mergegate.store.cache import open_cache
 
-from bot.config import Settings
-from bot.core.policy import DEFAULT_POLICY
-from bot.scanners import dependencies
-from bot.scanners.dependencies.osv_api import OsvApi
-from bot.scanners.dependencies.scanner import DependencyScanner
-from bot.scanners.dependencies.sources import Query, SourceError
-from bot.store.cache import open_cache
 from tests.dependencies.fake_osv import FakeOsv
 from tests.dependencies.local_server import serve
 from tests.dependencies.support import make_workspace

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mergegate.core.findings import Severity
+from mergegate.scanners.dependencies import osv_match
 
-from bot.core.findings import Severity
-from bot.scanners.dependencies import osv_match
 from tests.dependencies.support import advisory
 
 
@@ -153,7 +153,7 @@ def test_severity_from_cvss_v4_then_v3_then_ghsa_then_medium(fixtures: Path) -> 
 
 
 def test_alias_groups_merge_transitively_and_keep_strangers_apart() -> None:
-    from bot.scanners.dependencies.vulnerabilities import canonical_id, group_by_alias
+    from mergegate.scanners.dependencies.vulnerabilities import canonical_id, group_by_alias
 
     a = {"id": "PYSEC-1", "aliases": ["CVE-1"]}
     b = {"id": "OSV-2", "aliases": ["CVE-2"]}
@@ -172,8 +172,9 @@ def test_alias_groups_merge_transitively_and_keep_strangers_apart() -> None:
 def test_advisories_of_odd_shapes_never_raise(fixtures: Path) -> None:
     import random
 
-    from bot.scanners.dependencies.model import Dependency
-    from bot.scanners.dependencies.vulnerabilities import Match, build_findings
+    from mergegate.scanners.dependencies.model import Dependency
+    from mergegate.scanners.dependencies.vulnerabilities import Match, build_findings
+
     from tests.dependencies.test_parsers_shapes import mutate
 
     rng = random.Random(3)

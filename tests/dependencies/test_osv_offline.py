@@ -8,9 +8,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from mergegate.scanners.dependencies.osv_offline import OfflineOsv
+from mergegate.scanners.dependencies.sources import Query, SourceError
 
-from bot.scanners.dependencies.osv_offline import OfflineOsv
-from bot.scanners.dependencies.sources import Query, SourceError
 from tests.dependencies.support import advisory, write_advisories
 
 QUERIES = [
@@ -67,7 +67,7 @@ def test_a_kept_instance_sees_a_changed_database_after_recheck_after(tmp_path: P
 
 
 def test_create_shares_one_offline_source_per_database(tmp_path: Path) -> None:
-    from bot.scanners.dependencies import offline_source
+    from mergegate.scanners.dependencies import offline_source
 
     db = write_advisories(tmp_path / "db", [advisory("T-1", "npm", "a", [{"introduced": "0"}])])
     assert offline_source(db) is offline_source(tmp_path / "db" / ".." / "db")
@@ -119,7 +119,7 @@ def test_unwritable_index_folder_is_a_source_error(tmp_path: Path) -> None:
 def test_gc_paused_restores_the_collector_state() -> None:
     import gc
 
-    from bot.scanners.dependencies.osv_offline import gc_paused
+    from mergegate.scanners.dependencies.osv_offline import gc_paused
 
     assert gc.isenabled()
     with gc_paused():

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from bot.scanners.dependencies import lockfiles
-from bot.scanners.dependencies.inventory import head_reader
-from bot.scanners.dependencies.model import LockfileError
+from mergegate.scanners.dependencies import lockfiles
+from mergegate.scanners.dependencies.inventory import head_reader
+from mergegate.scanners.dependencies.model import LockfileError
 
 DATA = Path(__file__).parent / "data"
 

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
-
-from bot.scanners.dependencies import lockfiles
-from bot.scanners.dependencies.model import LockfileError
+from mergegate.scanners.dependencies import lockfiles
+from mergegate.scanners.dependencies.model import LockfileError
 
 DATA = Path(__file__).parent / "data"
 ODD_VALUES: list[Any] = [None, 1, "x", [], {}, [1], {"a": 1}, True, 1.5]

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
-
-from bot.cli import main
-from bot.sbom import build_bom, render_bom, repository_inventory
+from mergegate.cli import main
+from mergegate.sbom import build_bom, render_bom, repository_inventory
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,13 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from mergegate.config import Settings
+from mergegate.core.findings import Package, Severity, dependency_fingerprint
+from mergegate.core.policy import DEFAULT_POLICY
+from mergegate.scanners import dependencies
+from mergegate.scanners.dependencies.osv_offline import OfflineOsv
+from mergegate.scanners.dependencies.scanner import DependencyScanner
 
-from bot.config import Settings
-from bot.core.findings import Package, Severity, dependency_fingerprint
-from bot.core.policy import DEFAULT_POLICY
-from bot.scanners import dependencies
-from bot.scanners.dependencies.osv_offline import OfflineOsv
-from bot.scanners.dependencies.scanner import DependencyScanner
 from tests.dependencies.support import advisory, make_workspace, write_advisories
 
 LOCK_V3 = """{
@@ -204,7 +204,7 @@ def test_same_package_twice_in_one_lockfile_is_one_finding(
 def test_lockfile_over_the_workspace_size_limit_is_still_scanned(
     scanner: DependencyScanner, tmp_path: Path
 ) -> None:
-    from bot.workspace import CandidateFile, build_workspace
+    from mergegate.workspace import CandidateFile, build_workspace
 
     root = tmp_path / "repo"
     root.mkdir()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import Settings
-from bot.core.findings import ScanResult
-from bot.core.policy import DeployPolicy, Policy
-from bot.scanners.deploy import create
-from bot.workspace import BaseReader, CandidateFile, build_workspace
+from mergegate.config import Settings
+from mergegate.core.findings import ScanResult
+from mergegate.core.policy import DeployPolicy, Policy
+from mergegate.scanners.deploy import create
+from mergegate.workspace import BaseReader, CandidateFile, build_workspace
 
 
 def write(root: Path, files: dict[str, str]) -> None:

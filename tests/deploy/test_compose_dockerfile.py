@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.policy import DeployPolicy
+from mergegate.core.policy import DeployPolicy
+
 from tests.deploy.support import scan_files, triples
 
 COMPOSE = """\

@@ -1,6 +1,5 @@
 import pytest
-
-from bot.scanners.deploy.dockerfile import is_dockerfile_name
+from mergegate.scanners.deploy.dockerfile import is_dockerfile_name
 
 
 @pytest.mark.parametrize(

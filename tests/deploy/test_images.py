@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from bot.scanners.deploy.images import normalise_registry, parse_image, registry_allowed
+from mergegate.scanners.deploy.images import normalise_registry, parse_image, registry_allowed
 
 
 @pytest.mark.parametrize(

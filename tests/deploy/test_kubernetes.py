@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.policy import DeployPolicy
+from mergegate.core.policy import DeployPolicy
+
 from tests.deploy.support import scan_files, triples
 
 HARDENED = """\
@@ -302,7 +303,8 @@ images:
 
 def test_non_utf8_manifest_is_noted(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_bytes(b"apiVersion: v1\nkind: Pod\nname: \xff\xfe\n")
-    from bot.core.findings import ScanNote
+    from mergegate.core.findings import ScanNote
+
     from tests.deploy.support import scan_dir
 
     result = scan_dir(tmp_path)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.policy import DeployPolicy
+from mergegate.core.policy import DeployPolicy
+
 from tests.deploy.support import scan_change, triples
 
 BASE_CLIENT = """\
@@ -102,10 +103,10 @@ def test_full_scan_has_no_regression_checks(tmp_path: Path) -> None:
 
 
 def test_environment_region_is_new_only_when_the_change_adds_it(tmp_path: Path) -> None:
-    from bot.config import Settings
-    from bot.core.policy import EnvironmentPolicy, Policy
-    from bot.scanners.deploy import create
-    from bot.workspace import CandidateFile, build_workspace
+    from mergegate.config import Settings
+    from mergegate.core.policy import EnvironmentPolicy, Policy
+    from mergegate.scanners.deploy import create
+    from mergegate.workspace import CandidateFile, build_workspace
 
     base = "version: 1\n"
     head = "version: 1\ndeploy:\n  environments:\n    cn: {region: cn-north-1}\n"
@@ -153,7 +154,7 @@ TLS_ON_LINES = [
 
 
 def test_tls_switch_off_patterns() -> None:
-    from bot.scanners.deploy.regressions import check_changed_lines
+    from mergegate.scanners.deploy.regressions import check_changed_lines
 
     for text in TLS_OFF_LINES:
         rules = [v.rule.id for v in check_changed_lines("deploy/x.sh", [(1, text)], None)]
@@ -164,7 +165,7 @@ def test_tls_switch_off_patterns() -> None:
 
 
 def test_plaintext_grpc_channels() -> None:
-    from bot.scanners.deploy.regressions import check_changed_lines
+    from mergegate.scanners.deploy.regressions import check_changed_lines
 
     def rules(text: str) -> list[str]:
         return [v.rule.id for v in check_changed_lines("svc/client.py", [(1, text)], None)]

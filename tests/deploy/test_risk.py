@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.findings import Severity
-from bot.core.policy import Policy, RiskPolicy
-from bot.core.risk import assess_risk, assess_workspace_risk
-from bot.core.verdict import evaluate
-from bot.workspace import CandidateFile, build_workspace
+from mergegate.core.findings import Severity
+from mergegate.core.policy import Policy, RiskPolicy
+from mergegate.core.risk import assess_risk, assess_workspace_risk
+from mergegate.core.verdict import evaluate
+from mergegate.workspace import CandidateFile, build_workspace
+
 from tests.core.factories import make_finding
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import Settings
-from bot.core.policy import DeployPolicy, EnvironmentPolicy, Policy
-from bot.scanners.deploy import create
-from bot.workspace import build_workspace
+from mergegate.config import Settings
+from mergegate.core.policy import DeployPolicy, EnvironmentPolicy, Policy
+from mergegate.scanners.deploy import create
+from mergegate.workspace import build_workspace
+
 from tests.deploy.support import scan_files, triples
 
 MAIN_TF = """\
@@ -99,7 +100,7 @@ def test_environment_region_from_policy(tmp_path: Path) -> None:
 
 
 def test_region_matching_counts_zones_not_neighbours() -> None:
-    from bot.scanners.deploy.regions import forbidden_region
+    from mergegate.scanners.deploy.regions import forbidden_region
 
     forbidden = ("us-east-1", "europe-west3")
     assert forbidden_region("US-EAST-1", forbidden) == "us-east-1"

@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 
 import pytest
+from mergegate.core.findings import ScannerError, ScanNote
+from mergegate.core.policy import DeployPolicy
+from mergegate.scanners.deploy.yamlsafe import YamlError, load_documents
 
-from bot.core.findings import ScannerError, ScanNote
-from bot.core.policy import DeployPolicy
-from bot.scanners.deploy.yamlsafe import YamlError, load_documents
 from tests.deploy.support import scan_dir, scan_files
 
 BOMB = """\

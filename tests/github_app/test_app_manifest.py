@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 import yaml
-
-from bot.forge.github.events import router
+from mergegate.forge.github.events import router
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +32,7 @@ def test_events_match_the_routers() -> None:
 
 def test_permissions_are_the_ones_used() -> None:
     manifest = yaml.safe_load((ROOT / "app.yaml").read_text())
-    sources = "".join(p.read_text() for p in (ROOT / "bot" / "forge" / "github").glob("*.py"))
+    sources = "".join(p.read_text() for p in (ROOT / "bot" / "mergegate" / "forge" / "github").glob("*.py"))
     urls = set(re.findall(r'"(/(?:repos|orgs)/[^"]+)"', sources))
     needed = {perm for url in urls for pattern, perm in PERMISSION_FOR.items()
               if re.search(pattern, url)}

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.authorization import (
+from mergegate.core.authorization import (
     Actor,
     dismissal_expiry,
     may_dismiss,
     refuse_actor,
     refuse_self_dismissal,
 )
-from bot.core.policy import DismissPolicy
+from mergegate.core.policy import DismissPolicy
 
 TODAY = dt.date(2026, 11, 26)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from bot.core.commands import (
+from mergegate.core.commands import (
     CommandError,
     Dismiss,
     Explain,

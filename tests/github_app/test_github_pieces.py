@@ -9,16 +9,15 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
-from bot.core.findings import Finding, Severity
-from bot.core.policy import Policy
-from bot.core.verdict import Dismissal, evaluate
-from bot.forge.base import PolicyAnnotation, Report
-from bot.forge.github import checks
-from bot.forge.github.auth import AppAuth, parse_expiry
-from bot.forge.github.client import RetryPolicy
-from bot.forge.github.fetch import added_lines, safe_relpath
-from bot.forge.github.tarball import UnsafeArchive, extract_tarball
+from mergegate.core.findings import Finding, Severity
+from mergegate.core.policy import Policy
+from mergegate.core.verdict import Dismissal, evaluate
+from mergegate.forge.base import PolicyAnnotation, Report
+from mergegate.forge.github import checks
+from mergegate.forge.github.auth import AppAuth, parse_expiry
+from mergegate.forge.github.client import RetryPolicy
+from mergegate.forge.github.fetch import added_lines, safe_relpath
+from mergegate.forge.github.tarball import UnsafeArchive, extract_tarball
 
 
 def test_added_lines_from_a_patch() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.findings import Severity
-from bot.core.policy import DismissPolicy, Policy, SecretsPolicy
-from bot.core.policy_merge import describe_policy_change, merge_policies
+from mergegate.core.findings import Severity
+from mergegate.core.policy import DismissPolicy, Policy, SecretsPolicy
+from mergegate.core.policy_merge import describe_policy_change, merge_policies
 
 
 def test_enforced_keys_cannot_be_weakened() -> None:

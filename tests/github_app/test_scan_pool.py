@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.config import Settings
-from bot.core.policy import Policy
-from bot.service.scan_pool import MappingReader, ProcessRunner, prefetch_base
-from bot.workspace import CandidateFile, build_workspace
+from mergegate.config import Settings
+from mergegate.core.policy import Policy
+from mergegate.service.scan_pool import MappingReader, ProcessRunner, prefetch_base
+from mergegate.workspace import CandidateFile, build_workspace
 
 SQLI = 'def f(cur, name):\n    cur.execute("SELECT * FROM t WHERE n = \'%s\'" % name)\n'
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 import pytest
-
-from bot.commands import serve
+from mergegate.commands import serve
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

@@ -6,12 +6,11 @@ import datetime as dt
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-
-from bot.core.findings import Finding, Severity
-from bot.core.verdict import Dismissal
-from bot.store.db import load_tables, make_engine, normalize_url
-from bot.store.schema import metadata
-from bot.store.service_store import Store
+from mergegate.core.findings import Finding, Severity
+from mergegate.core.verdict import Dismissal
+from mergegate.store.db import load_tables, make_engine, normalize_url
+from mergegate.store.schema import metadata
+from mergegate.store.service_store import Store
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 

@@ -6,9 +6,8 @@ import io
 import zipfile
 
 import pytest
-
-from bot.forge.github.workflow_logs import LogsUnavailable, scan_zip
-from bot.forge.github.workflow_logs_comment import (
+from mergegate.forge.github.workflow_logs import LogsUnavailable, scan_zip
+from mergegate.forge.github.workflow_logs_comment import (
     MARKER,
     RunInfo,
     merge_comment,
@@ -18,7 +17,7 @@ from bot.forge.github.workflow_logs_comment import (
     shown_run,
     worth_reporting,
 )
-from bot.logscan.scan import LogReport
+from mergegate.logscan.scan import LogReport
 
 KEY = "AKIA" + "IOSFODNN7EXAMPLQ"
 

@@ -6,12 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from mergegate.config import ConfigError, Settings
+from mergegate.forge.base import ForgeError, RepoRef
+from mergegate.forge.gitlab import create_forge
+from mergegate.forge.gitlab.client import GitLabApiError, GitLabClient
+from mergegate.forge.gitlab.forge import GitLabForge
 
-from bot.config import ConfigError, Settings
-from bot.forge.base import ForgeError, RepoRef
-from bot.forge.gitlab import create_forge
-from bot.forge.gitlab.client import GitLabApiError, GitLabClient
-from bot.forge.gitlab.forge import GitLabForge
 from tests.fakes.gitlab import TOKEN, FakeGitLab
 
 

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from bot.forge.gitlab import events
-from bot.forge.gitlab.webhook import delivery_key, token_ok
+from mergegate.forge.gitlab import events
+from mergegate.forge.gitlab.webhook import delivery_key, token_ok
 
 
 @pytest.fixture

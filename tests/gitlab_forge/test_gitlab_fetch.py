@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.forge.gitlab.fetch import candidate
+from mergegate.forge.gitlab.fetch import candidate
 
 
 def entry(**more: object) -> dict[str, object]:

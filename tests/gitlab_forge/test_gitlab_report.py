@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import pytest
-
-from bot.core.findings import Finding, Severity
-from bot.core.policy import Policy
-from bot.core.verdict import JudgedFinding, Verdict
-from bot.forge.base import PolicyAnnotation, Report
-from bot.forge.gitlab import report as rep
-from bot.forge.gitlab.discussions import Existing, existing_from, marker, plan
-from bot.pipeline import judge
-from bot.service.runner import ERROR_MESSAGE
+from mergegate.core.findings import Finding, Severity
+from mergegate.core.policy import Policy
+from mergegate.core.verdict import JudgedFinding, Verdict
+from mergegate.forge.base import PolicyAnnotation, Report
+from mergegate.forge.gitlab import report as rep
+from mergegate.forge.gitlab.discussions import Existing, existing_from, marker, plan
+from mergegate.pipeline import judge
+from mergegate.service.runner import ERROR_MESSAGE
 
 
 @pytest.mark.parametrize(("level", "role"), [

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from bot.scanners.licenses.expression import LicenseRules, Status, judge, normalize_spelling
+from mergegate.scanners.licenses.expression import LicenseRules, Status, judge, normalize_spelling
 
 RULES = LicenseRules.from_policy(
     ["MIT", "Apache-2.0", "BSD-3-Clause", "LicenseRef-Commercial"],

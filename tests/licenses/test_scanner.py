@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from mergegate.config import Settings
+from mergegate.core.findings import Package, Severity, fingerprint
+from mergegate.core.policy import LicensesPolicy, Policy
+from mergegate.scanners import licenses
 
-from bot.config import Settings
-from bot.core.findings import Package, Severity, fingerprint
-from bot.core.policy import LicensesPolicy, Policy
-from bot.scanners import licenses
 from tests.dependencies.local_server import serve
 from tests.dependencies.support import make_workspace
 

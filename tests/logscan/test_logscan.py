@@ -8,10 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from bot.commands.logs import run
-from bot.logscan.normalise import clean, normalise
-from bot.logscan.scan import scan_logs
+from mergegate.commands.logs import run
+from mergegate.logscan.normalise import clean, normalise
+from mergegate.logscan.scan import scan_logs
 
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
 GH_TOKEN = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -132,7 +131,7 @@ def _args(files: list[str], fmt: str) -> argparse.Namespace:
 def test_through_the_mergegate_command_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from mergegate.cli import main
 
     log = tmp_path / "ci.log"
     log.write_text(ci_log(3))
@@ -161,7 +160,7 @@ def test_zip_of_workflow_logs_is_read_member_by_member(tmp_path: Path) -> None:
 def test_scan_streams_for_downloaded_logs() -> None:
     import io
 
-    from bot.logscan.scan import scan_streams
+    from mergegate.logscan.scan import scan_streams
 
     report = scan_streams([("run 7/job 2", io.BytesIO(ci_log(2).encode()))])
     assert report.files == ["run 7/job 2"]

@@ -14,8 +14,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.queue_procrastinate import QueueOptions
-from bot.worker_runtime import WorkerConfig, WorkerProcess
+from mergegate.queue_procrastinate import QueueOptions
+from mergegate.worker_runtime import WorkerConfig, WorkerProcess
 
 HARNESS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS harness_jobs (

@@ -129,20 +129,20 @@ def test_entry_point_is_the_console_script_and_cmd_parses(dockerfile: list[Instr
     runtime = final_stage(dockerfile)
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
     (entry,) = one(runtime, "ENTRYPOINT").exec_form()
-    assert entry in scripts and scripts[entry] == "bot.cli:main"
+    assert entry in scripts and scripts[entry] == "mergegate.cli:main"
     cmd = one(runtime, "CMD").exec_form()
     assert cmd[0] == "serve"
-    from bot.cli import build_parser
+    from mergegate.cli import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     commands: dict[str, argparse.ArgumentParser] = sub.choices
     if "serve" not in commands:
-        pytest.skip("bot.commands.serve is not written yet")
+        pytest.skip("mergegate.commands.serve is not written yet")
     args = parser.parse_args(cmd)
     assert args.command == "serve" and args.port == 8080 and args.host == "0.0.0.0"
     if "worker" not in commands:
-        pytest.skip("bot.commands.worker is not wired into the CLI yet")
+        pytest.skip("mergegate.commands.worker is not wired into the CLI yet")
     assert parser.parse_args(["worker"]).command == "worker"
 
 
@@ -189,11 +189,11 @@ async def asyncio_subprocess(argv: list[str], env: dict[str, str]) -> int:
 
 
 def test_healthcheck_path_is_a_route_of_the_web_app(dockerfile: list[Instruction], tmp_path: Path) -> None:
-    from bot.config import Settings
-    from bot.service.context import Service
-    from bot.store.service_store import Store
-    from bot.web import create_app
-    from bot.web_context import WebContext
+    from mergegate.config import Settings
+    from mergegate.service.context import Service
+    from mergegate.store.service_store import Store
+    from mergegate.web import create_app
+    from mergegate.web_context import WebContext
 
     command = healthcheck_command(dockerfile)[-1]
     path = re.search(r"'(/[a-z]+)'", command)

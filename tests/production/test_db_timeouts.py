@@ -1,6 +1,6 @@
 """PostgreSQL waits are bounded, so a webhook answers 500 during a database outage."""
 
-from bot.store.db import PG_CONNECT_TIMEOUT, PG_POOL_TIMEOUT, engine_options, make_engine, normalize_url
+from mergegate.store.db import PG_CONNECT_TIMEOUT, PG_POOL_TIMEOUT, engine_options, make_engine, normalize_url
 
 
 def test_postgres_engine_bounds_connect_and_pool_waits() -> None:

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 
 import procrastinate
 import pytest
-
-from bot.dispatcher import Claim, Dispatcher, claim_job, store_runner
-from bot.queue_procrastinate import build_app, dispatch, ensure_schema, queue_stats
-from bot.store.queue import Job
-from bot.store.service_store import Store
-from bot.worker_runtime import WorkerConfig, WorkerProcess
+from mergegate.dispatcher import Claim, Dispatcher, claim_job, store_runner
+from mergegate.queue_procrastinate import build_app, dispatch, ensure_schema, queue_stats
+from mergegate.store.queue import Job
+from mergegate.store.service_store import Store
+from mergegate.worker_runtime import WorkerConfig, WorkerProcess
 
 pytestmark = pytest.mark.postgres
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aiohttp import web
+from mergegate.core.findings import Finding, Severity, fingerprint
+from mergegate.metrics import CONTENT_TYPE, MAX_VALUES_PER_LABEL, Metrics, QueueStats, metrics_handler
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
-
-from bot.core.findings import Finding, Severity, fingerprint
-from bot.metrics import CONTENT_TYPE, MAX_VALUES_PER_LABEL, Metrics, QueueStats, metrics_handler
 
 
 def sample(metrics: Metrics, name: str, **labels: str) -> float | None:

@@ -7,16 +7,15 @@ import threading
 
 import psycopg
 import pytest
+from mergegate.queue_procrastinate import conninfo
+from mergegate.store.db import MIGRATION_LOCK_ID, make_engine, migrate
 from sqlalchemy import inspect
-
-from bot.queue_procrastinate import conninfo
-from bot.store.db import MIGRATION_LOCK_ID, make_engine, migrate
 
 pytestmark = pytest.mark.postgres
 
 
 def test_the_lock_key_is_the_workers_key() -> None:
-    from bot.commands import worker
+    from mergegate.commands import worker
 
     assert MIGRATION_LOCK_ID == worker._MIGRATION_LOCK_ID == 7415900002
 

@@ -12,8 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
-
-from bot.queue_procrastinate import (
+from mergegate.queue_procrastinate import (
     QUEUE,
     QueueOptions,
     build_app,
@@ -21,8 +20,8 @@ from bot.queue_procrastinate import (
     ensure_schema,
     requeue_stalled,
 )
-from bot.queue_worker import is_disconnect
-from bot.worker_runtime import WorkerConfig, WorkerProcess
+from mergegate.queue_worker import is_disconnect
+from mergegate.worker_runtime import WorkerConfig, WorkerProcess
 
 pytestmark = pytest.mark.postgres
 

@@ -18,9 +18,8 @@ import aiohttp
 import procrastinate
 import psycopg
 import pytest
-
-from bot.queue_procrastinate import QueueOptions, build_app, dispatch, ensure_schema, queue_stats
-from bot.worker_runtime import WorkerConfig, WorkerProcess
+from mergegate.queue_procrastinate import QueueOptions, build_app, dispatch, ensure_schema, queue_stats
+from mergegate.worker_runtime import WorkerConfig, WorkerProcess
 
 pytestmark = pytest.mark.postgres
 

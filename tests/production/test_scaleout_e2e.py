@@ -70,7 +70,7 @@ class Cluster:
         return proc
 
     def worker(self, name: str, *extra: str) -> subprocess.Popen[bytes]:
-        argv = [sys.executable, "-m", "bot.cli", "worker", "--host", "127.0.0.1", "--port", "0",
+        argv = [sys.executable, "-m", "mergegate.cli", "worker", "--host", "127.0.0.1", "--port", "0",
                 "--stalled-after", "2", "--concurrency", "2", *extra]  # fmt: skip
         return self.spawn(name, argv)
 
@@ -178,7 +178,7 @@ async def cluster(
     )
     port = free_port()
     c.serve_url = f"http://127.0.0.1:{port}"
-    c.spawn("serve", [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)])
+    c.spawn("serve", [sys.executable, "-m", "mergegate.cli", "serve", "--host", "127.0.0.1", "--port", str(port)])
     c.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
 
     async def healthy() -> bool:

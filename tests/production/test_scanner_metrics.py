@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mergegate.config import Settings
+from mergegate.core.policy import DEFAULT_POLICY
+from mergegate.engine import default_scanners
+from mergegate.metrics import Metrics
+from mergegate.scanner_metrics import MeteredGateRunner
+from mergegate.service.scan_pool import ThreadRunner
+from mergegate.workspace import CandidateFile, build_workspace
 from prometheus_client.parser import text_string_to_metric_families
-
-from bot.config import Settings
-from bot.core.policy import DEFAULT_POLICY
-from bot.engine import default_scanners
-from bot.metrics import Metrics
-from bot.scanner_metrics import MeteredGateRunner
-from bot.service.scan_pool import ThreadRunner
-from bot.workspace import CandidateFile, build_workspace
 
 AWS_KEY = "AKIAIOSFODNN7EXAMPLQ"
 

@@ -19,7 +19,7 @@ def worker(*args: str, url: str | None) -> subprocess.CompletedProcess[str]:
     if url is not None:
         env["MERGEGATE_DATABASE_URL"] = url
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "worker", *args],
+        [sys.executable, "-m", "mergegate.cli", "worker", *args],
         env=env, cwd=REPO, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 
@@ -52,7 +52,7 @@ def test_bad_settings_exit_2_with_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from bot.cli import main
+    from mergegate.cli import main
 
     monkeypatch.delenv("MERGEGATE_DATABASE_URL", raising=False)
     if url is not None:
@@ -66,7 +66,7 @@ def test_bad_settings_exit_2_with_one_line(
 def test_a_half_configured_app_is_refused(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from mergegate.cli import main
 
     for name in ("GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_FILE", "GITHUB_WEBHOOK_SECRET"):
         monkeypatch.delenv(name, raising=False)
@@ -79,7 +79,7 @@ def test_a_half_configured_app_is_refused(
 
 
 def test_bad_option_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.cli import main
+    from mergegate.cli import main
 
     assert main(["worker", "--concurrency", "many"]) == 2
     assert capsys.readouterr().err == (

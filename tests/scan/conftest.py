@@ -59,13 +59,13 @@ def repo(tmp_path: Path) -> Repo:
 
 @pytest.fixture
 def mergegate(tmp_path: Path) -> Callable[..., Run]:
-    """Run `python -m bot.cli ARGS` in a clean environment (no forge settings)."""
+    """Run `python -m mergegate.cli ARGS` in a clean environment (no forge settings)."""
 
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith(("MERGEGATE_", "GITHUB_", "GITLAB_"))}
         base_env["MERGEGATE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'mergegate.db'}"
         proc = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "mergegate.cli", *args],
             cwd=cwd or tmp_path, capture_output=True, text=True,
             env={**base_env, **(env or {})}, timeout=300,
         )

@@ -15,7 +15,7 @@ def test_mergegate_passes_its_own_gate(tmp_path: Path) -> None:
     if not (ROOT / ".git").exists():
         pytest.skip("not a git checkout of MergeGate")
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "scan", str(ROOT), "--format", "json",
+        [sys.executable, "-m", "mergegate.cli", "scan", str(ROOT), "--format", "json",
          "--output", str(tmp_path / "report.json")],
         capture_output=True, text=True, timeout=600, check=False,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")},

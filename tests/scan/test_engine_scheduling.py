@@ -6,10 +6,10 @@ import threading
 import time
 from pathlib import Path
 
-from bot.core.findings import ScanResult
-from bot.core.policy import DEFAULT_POLICY, Policy
-from bot.engine import SEQUENTIAL_FULL_SCAN_FILES, run_scanners
-from bot.workspace import Workspace, WorkspaceFile
+from mergegate.core.findings import ScanResult
+from mergegate.core.policy import DEFAULT_POLICY, Policy
+from mergegate.engine import SEQUENTIAL_FULL_SCAN_FILES, run_scanners
+from mergegate.workspace import Workspace, WorkspaceFile
 
 
 class Recorder:

@@ -1,4 +1,4 @@
-from bot.scanners.sast import languages_of, rules_for_languages
+from mergegate.scanners.sast import languages_of, rules_for_languages
 
 
 def test_languages_of_paths() -> None:
@@ -21,7 +21,7 @@ def test_rules_are_kept_for_present_languages_and_generic_ones() -> None:
 
 
 def test_merged_config_writes_no_aliases_even_for_shared_nodes(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from bot.scanners.sast import merged_config
+    from mergegate.scanners.sast import merged_config
 
     shared = {"pattern": "eval(...)"}
     rules = [{"id": "a", "languages": ["python"], "patterns": [shared]},
@@ -34,10 +34,10 @@ def test_merged_config_writes_no_aliases_even_for_shared_nodes(tmp_path) -> None
 def test_rule_selection_is_cached_on_disk_and_refreshed_when_a_rule_file_changes(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import os
 
-    from bot.config import Settings
-    from bot.core.policy import DEFAULT_POLICY
-    from bot.scanners.sast import SemgrepScanner
-    from bot.workspace import CandidateFile, build_workspace
+    from mergegate.config import Settings
+    from mergegate.core.policy import DEFAULT_POLICY
+    from mergegate.scanners.sast import SemgrepScanner
+    from mergegate.workspace import CandidateFile, build_workspace
 
     rules = tmp_path / "rules"
     rules.mkdir()

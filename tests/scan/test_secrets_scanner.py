@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.config import Settings
-from bot.core.policy import DEFAULT_POLICY
-from bot.core.report import finding_to_dict
-from bot.scanners import secrets
-from bot.workspace import CandidateFile, build_workspace
+from mergegate.config import Settings
+from mergegate.core.policy import DEFAULT_POLICY
+from mergegate.core.report import finding_to_dict
+from mergegate.scanners import secrets
+from mergegate.workspace import CandidateFile, build_workspace
 
 from .conftest import AWS_KEY
 

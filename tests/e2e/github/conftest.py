@@ -16,15 +16,15 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives import serialization
+from mergegate.config import Settings
+from mergegate.forge.github.client import RetryPolicy
+from mergegate.forge.github.forge import GitHubForge
+from mergegate.jobs import JobRunner
+from mergegate.service.context import Service
+from mergegate.store.service_store import Store
+from mergegate.web import create_app, route_registrars
+from mergegate.web_context import WebContext
 
-from bot.config import Settings
-from bot.forge.github.client import RetryPolicy
-from bot.forge.github.forge import GitHubForge
-from bot.jobs import JobRunner
-from bot.service.context import Service
-from bot.store.service_store import Store
-from bot.web import create_app, route_registrars
-from bot.web_context import WebContext
 from tests.e2e.github.payloads import Payloads
 from tests.fakes.github import FakeGitHub, Repo
 
@@ -89,7 +89,7 @@ async def running_bot(fake: FakeGitHub, fixtures: Path, key: str, tmp_path: Path
     service = Service(store=store, settings=settings, forges={"github": forge},
                       workdir=tmp_path)
     runner = JobRunner(service, poll_interval=0.1, retry_delays=(0.05, 0.05))
-    app = create_app(WebContext(service, runner), route_registrars(["bot.forge.github.webhook"]))
+    app = create_app(WebContext(service, runner), route_registrars(["mergegate.forge.github.webhook"]))
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:
@@ -104,7 +104,7 @@ async def running_bot(fake: FakeGitHub, fixtures: Path, key: str, tmp_path: Path
 @pytest.fixture
 async def harness(fake: FakeGitHub, fixtures: Path, app_private_key: str,
                   tmp_path: Path) -> AsyncIterator[Harness]:
-    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    store = Store.open(f"sqlite:///{tmp_path / 'mergegate.db'}")
     async with running_bot(fake, fixtures, app_private_key, tmp_path, store) as h:
         yield h
 

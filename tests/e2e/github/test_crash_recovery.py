@@ -32,7 +32,7 @@ def _free_port() -> int:
 def _start(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "mergegate.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
 
@@ -63,7 +63,7 @@ async def test_killed_mid_scan_then_restarted(fake: FakeGitHub, fixtures: Path,
     (tmp_path / "osv").mkdir()
     env = {
         **os.environ,
-        "MERGEGATE_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "MERGEGATE_DATABASE_URL": f"sqlite:///{tmp_path / 'mergegate.db'}",
         "GITHUB_APP_ID": APP_ID, "GITHUB_PRIVATE_KEY": app_private_key,
         "GITHUB_WEBHOOK_SECRET": SECRET, "GITHUB_API_URL": fake.url,
         "MERGEGATE_OSV_DB": str(tmp_path / "osv"), "MERGEGATE_OSV_URL": fake.url,

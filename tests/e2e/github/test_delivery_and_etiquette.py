@@ -44,7 +44,7 @@ async def test_malformed_json_oversize_ping_and_healthz(harness: Harness) -> Non
 
 
 async def test_signature_test_vector() -> None:
-    from bot.forge.github.webhook import signature_ok
+    from mergegate.forge.github.webhook import signature_ok
 
     header = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
     assert signature_ok(b"Hello, World!", header, "It's a Secret to Everybody")

@@ -72,11 +72,12 @@ async def test_files_over_the_size_limit_are_not_fetched_but_noted(
 ) -> None:
     from pathlib import Path
 
-    from bot.store.service_store import Store
+    from mergegate.store.service_store import Store
+
     from tests.e2e.github.conftest import running_bot
 
     tmp = Path(str(tmp_path))
-    store = Store.open(f"sqlite:///{tmp / 'bot.db'}")
+    store = Store.open(f"sqlite:///{tmp / 'mergegate.db'}")
     async with running_bot(fake, fixtures, app_private_key, tmp, store,  # type: ignore[arg-type]
                            max_file_bytes=1000) as h:
         big = sc.DB_PY + "#" * 2000 + "\n"

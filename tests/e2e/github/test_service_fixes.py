@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from mergegate.forge.github.forge import GitHubForge
+from mergegate.web import build
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.forge.github.forge import GitHubForge
-from bot.web import build
 from tests.e2e.github import scenario as sc
 from tests.e2e.github.conftest import Harness, bot_settings
 from tests.e2e.github.payloads import Payloads

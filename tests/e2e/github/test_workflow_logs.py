@@ -13,10 +13,10 @@ import zipfile
 from typing import Any
 
 import pytest
+from mergegate.forge.base import RepoRef
+from mergegate.forge.github.workflow_logs import LogsUnavailable, download_logs
+from mergegate.forge.github.workflow_logs_comment import MARKER
 
-from bot.forge.base import RepoRef
-from bot.forge.github.workflow_logs import LogsUnavailable, download_logs
-from bot.forge.github.workflow_logs_comment import MARKER
 from tests.e2e.github.conftest import Harness
 from tests.fakes.github import Pull, Repo
 
@@ -231,7 +231,7 @@ async def test_failed_download_is_noted_and_logged(
     pull = open_pull(h)
     h.repo.run_logs[401] = leaky_zip()
     h.fake.fail("GET", r"/actions/runs/401/logs$", status, times=10)
-    with caplog.at_level(logging.ERROR, logger="bot.forge.github.workflow_logs"):
+    with caplog.at_level(logging.ERROR, logger="mergegate.forge.github.workflow_logs"):
         await run_completed(h, workflow_run_payload(h, 401, [pull], conclusion="failure"))
     [comment] = ci_comments(h)
     assert f"⚠️ MergeGate could not read the logs of this run: {note}\n" in comment["body"]
@@ -293,7 +293,7 @@ async def test_a_deleted_run_is_skipped(harness: Harness, caplog: pytest.LogCapt
     pull = open_pull(h)
     payload = workflow_run_payload(h, 901, [pull], conclusion="failure")
     del h.repo.workflow_runs[901]
-    with caplog.at_level(logging.WARNING, logger="bot.forge.github.workflow_logs"):
+    with caplog.at_level(logging.WARNING, logger="mergegate.forge.github.workflow_logs"):
         await run_completed(h, payload)
     assert "workflow run 901 of Codertocat/Hello-World is gone: its logs are not read" in [
         r.getMessage() for r in caplog.records]

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
+from mergegate.config import Settings
+from mergegate.forge.gitlab.client import GitLabClient
+from mergegate.forge.gitlab.forge import GitLabForge
+from mergegate.jobs import JobRunner
+from mergegate.service.context import Service
+from mergegate.store.service_store import Store
+from mergegate.web import create_app, route_registrars
+from mergegate.web_context import WebContext
 
-from bot.config import Settings
-from bot.forge.gitlab.client import GitLabClient
-from bot.forge.gitlab.forge import GitLabForge
-from bot.jobs import JobRunner
-from bot.service.context import Service
-from bot.store.service_store import Store
-from bot.web import create_app, route_registrars
-from bot.web_context import WebContext
 from tests.e2e.gitlab.payloads import Payloads
 from tests.fakes.gitlab import TOKEN, FakeGitLab, Project
 
@@ -86,7 +86,7 @@ def gitlab_extra_settings() -> dict[str, Any]:
 @pytest.fixture
 async def gitlab(fake_gitlab: FakeGitLab, gitlab_payloads: Payloads, tmp_path: Path,
                  gitlab_extra_settings: dict[str, Any]) -> AsyncIterator[Harness]:
-    settings = gitlab_settings(fake_gitlab.url, f"sqlite:///{tmp_path / 'bot.db'}", tmp_path,
+    settings = gitlab_settings(fake_gitlab.url, f"sqlite:///{tmp_path / 'mergegate.db'}", tmp_path,
                                **gitlab_extra_settings)
     store = Store.open(settings.database_url)
     assert settings.gitlab_token is not None
@@ -95,7 +95,7 @@ async def gitlab(fake_gitlab: FakeGitLab, gitlab_payloads: Payloads, tmp_path: P
     service = Service(store=store, settings=settings, forges={"gitlab": forge},
                       workdir=tmp_path)
     runner = JobRunner(service, poll_interval=0.1, retry_delays=(0.05, 0.05))
-    app = create_app(WebContext(service, runner), route_registrars(["bot.forge.gitlab_web"]))
+    app = create_app(WebContext(service, runner), route_registrars(["mergegate.forge.gitlab_web"]))
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     h = Harness(fake_gitlab, client, service, runner, forge, gitlab_payloads,

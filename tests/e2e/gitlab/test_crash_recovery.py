@@ -34,7 +34,7 @@ def _free_port() -> int:
 def _start(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "mergegate.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
 
@@ -67,7 +67,7 @@ async def test_killed_mid_scan_then_restarted(fake_gitlab: FakeGitLab, gitlab_pa
     (tmp_path / "osv").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB_"))}
     env.update({
-        "MERGEGATE_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "MERGEGATE_DATABASE_URL": f"sqlite:///{tmp_path / 'mergegate.db'}",
         "GITLAB_URL": fake.url, "GITLAB_TOKEN": TOKEN, "GITLAB_WEBHOOK_SECRET": SECRET,
         "MERGEGATE_OSV_DB": str(tmp_path / "osv"), "MERGEGATE_OSV_URL": fake.url,
         "MERGEGATE_DEPS_DEV_URL": fake.url, "MERGEGATE_WORKERS": "1",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from mergegate.store.tables import deliveries, jobs
 from sqlalchemy import func, select
 
-from bot.store.tables import deliveries, jobs
 from tests.e2e.github import scenario as sc
 from tests.e2e.gitlab.conftest import Harness
 

@@ -1,0 +1,210 @@
+"""`mergegate worker`: a scan worker of the scale-out deployment (PostgreSQL).
+
+Any number of these, on any machines, take the jobs `mergegate serve` enqueues. Each runs
+``--concurrency`` jobs at once, serves ``/healthz`` and ``/metrics`` on ``--port``, drains on
+SIGTERM (running jobs get ``--drain-timeout`` seconds, then go back to the queue) and survives
+database restarts. See `mergegate.worker_runtime` and `mergegate.dispatcher`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mergegate.config import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_LOCK_ID = 7_415_900_002  # serialises concurrent start-ups' store migrations
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    worker = subparsers.add_parser(
+        "worker",
+        help="run a scan worker (scale-out deployment on PostgreSQL)",
+        description="Take scan jobs from the PostgreSQL database named by "
+        "MERGEGATE_DATABASE_URL, which `mergegate serve` fills. SIGTERM drains.",
+    )
+    worker.add_argument(
+        "--concurrency", type=int, default=None, help="jobs at once (default MERGEGATE_WORKERS)"
+    )
+    any_address = "0.0.0.0"  # noqa: S104 - a container's health and metrics port
+    worker.add_argument(
+        "--host", default=any_address, help="address of /healthz and /metrics (default 0.0.0.0)"
+    )
+    worker.add_argument(
+        "--port", type=int, default=8080, help="port of /healthz and /metrics (0: any free port)"
+    )
+    worker.add_argument("--no-http", action="store_true", help="serve no /healthz or /metrics")
+    worker.add_argument(
+        "--drain-timeout", type=float, default=240.0,
+        help="seconds running jobs get to finish on SIGTERM before they are requeued (240)",
+    )  # fmt: skip
+    worker.add_argument(
+        "--stalled-after", type=float, default=30.0,
+        help="seconds without a heartbeat before a worker's jobs are requeued (30)",
+    )  # fmt: skip
+    worker.set_defaults(func=run)
+
+
+def _config_error(args: argparse.Namespace, settings: Settings) -> str | None:
+    from mergegate.queue_procrastinate import is_postgres_url
+
+    if not is_postgres_url(settings.database_url):
+        scheme = settings.database_url.split(":", 1)[0]
+        return (
+            f"the worker needs MERGEGATE_DATABASE_URL=postgresql://... (got {scheme}); "
+            "with SQLite, `mergegate serve` runs the scans itself"
+        )
+    if args.concurrency is not None and args.concurrency < 1:
+        return f"--concurrency must be at least 1, got {args.concurrency}"
+    if not 0 <= args.port <= 65535:
+        return f"--port must be between 0 and 65535, got {args.port}"
+    if args.drain_timeout < 0:
+        return f"--drain-timeout must not be negative, got {args.drain_timeout}"
+    if args.stalled_after < 2:
+        return f"--stalled-after must be at least 2 seconds, got {args.stalled_after}"
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"mergegate: {exc}", file=sys.stderr)
+        return 2
+    problem = _config_error(args, settings)
+    if problem is None:
+        from mergegate.web import check_forge_settings
+
+        try:
+            check_forge_settings(settings)
+        except ConfigError as exc:
+            problem = str(exc)
+    if problem is not None:
+        print(f"mergegate: {problem}", file=sys.stderr)
+        return 2
+    import psycopg
+
+    from mergegate.logging_setup import configure_logging, redact
+    from mergegate.queue_procrastinate import QueueConfigError
+    from mergegate.store.db import StoreError
+    from mergegate.worker_runtime import WorkerConfig
+
+    configure_logging(settings)
+    config = WorkerConfig(
+        concurrency=args.concurrency or settings.workers,
+        drain_timeout=args.drain_timeout,
+        heartbeat_interval=max(1.0, args.stalled_after / 6),
+        stalled_after=args.stalled_after,
+        reap_interval=max(1.0, args.stalled_after / 3),
+        health_host=args.host,
+        health_port=None if args.no_http else args.port,
+    )
+    try:
+        return asyncio.run(serve_worker(settings, config))
+    except (StoreError, QueueConfigError) as exc:
+        print(f"mergegate: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, psycopg.Error) as exc:  # the database or the port is unreachable at start
+        reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
+        print(f"mergegate: worker cannot start: {reason}", file=sys.stderr)
+        return 1
+
+
+def open_store_serialized(url: str) -> Any:
+    """The store, migrated: `migrate()` takes the PostgreSQL advisory lock
+    ``_MIGRATION_LOCK_ID`` in its transaction, so workers and `serve` starting together do
+    not run the same migration twice (a session lock here would deadlock with it)."""
+    import psycopg
+
+    from mergegate.queue_procrastinate import conninfo
+    from mergegate.store.service_store import Store
+
+    with psycopg.connect(conninfo(url), autocommit=True, connect_timeout=10):
+        pass  # unreachable: psycopg's error says so ("worker cannot start", exit 1)
+    return Store.open(url)
+
+
+def observed_executor(
+    execute: Callable[[Any], Awaitable[None]], store: Any, on_requeued: Callable[[], None]
+) -> Callable[[Any], Awaitable[None]]:
+    """``execute`` with the change's repository, PR and head bound to every log line; a job
+    the service put back in the queue (retry later) is dispatched again at once."""
+    from mergegate.logging_setup import log_context
+
+    async def run(job: Any) -> None:
+        change = job.payload.get("change") or (job.payload.get("comment") or {}).get("change")
+        fields: dict[str, Any] = {"job_id": job.id}
+        if isinstance(change, dict):
+            fields.update(
+                repository=(change.get("repo") or {}).get("full_name"),
+                pr=change.get("number"),
+                sha=change.get("head_sha"),
+            )
+        with log_context(**fields):
+            log.info("%s job started (attempt %d)", job.kind, job.attempts)
+            started = time.perf_counter()
+            await execute(job)
+            fresh = await asyncio.to_thread(store.queue.get, job.id)
+            status = fresh.status if fresh is not None else "gone"
+            log.info("%s job %s in %.2f s", job.kind, status, time.perf_counter() - started)
+        if status == "queued":
+            on_requeued()
+
+    return run
+
+
+async def serve_worker(settings: Settings, config: Any) -> int:
+    """Open the store and the forges, then run the worker process until it is stopped."""
+    from mergegate.dispatcher import Dispatcher, store_runner
+    from mergegate.jobs import JobRunner
+    from mergegate.metrics import Metrics
+    from mergegate.queue_procrastinate import build_app, dispatch, ensure_schema
+    from mergegate.scanner_metrics import MeteredGateRunner
+    from mergegate.service.context import Service
+    from mergegate.service.scan_pool import ThreadRunner
+    from mergegate.web import build_forges
+    from mergegate.worker_runtime import WorkerProcess
+
+    url = settings.database_url
+    store = await asyncio.to_thread(open_store_serialized, url)
+    metrics = Metrics()
+    # Scans run in threads of this process: a worker killed with SIGKILL leaves no scanner
+    # process behind; scale with more worker processes rather than a pool inside each.
+    gate = MeteredGateRunner(ThreadRunner(), metrics)
+    service = Service(store=store, settings=settings, metrics=metrics, gate_runner=gate)
+    service.forges.update(build_forges(settings, metrics))
+    jobs = JobRunner(service)  # the service's retry and give-up policy for one job
+    queue_app = build_app(url)
+    try:
+        async with queue_app.open_async():
+            await ensure_schema(queue_app)
+            dispatcher = Dispatcher(queue_app)  # jobs this worker enqueues (re-scans)
+            dispatching = asyncio.create_task(dispatcher.run(), name="mergegate-dispatcher")
+            service.on_enqueue = dispatcher.wake
+            execute = observed_executor(jobs.run, store, dispatcher.wake)
+
+            async def redispatch(job_id: int, key: str, when: Any) -> None:
+                await dispatch(queue_app, job_id, key, run_after=when)
+
+            runner = store_runner(store.engine, execute, redispatch)
+            process = WorkerProcess(url, runner, config, metrics)
+            try:
+                return await process.run()
+            finally:
+                dispatching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await dispatching
+    finally:
+        gate.shutdown()
+        for forge in service.forges.values():
+            with contextlib.suppress(Exception):
+                await forge.aclose()
+        store.close()

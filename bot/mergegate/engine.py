@@ -1,0 +1,126 @@
+"""Runs the enabled scanners over a workspace, concurrently, and gathers their results."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from mergegate.config import Settings
+from mergegate.core.findings import ScannerError, ScanResult
+from mergegate.core.globs import matches_any
+from mergegate.core.policy import Policy
+from mergegate.scanners.base import Scanner
+from mergegate.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+ScannerFactory = Callable[[Settings], Scanner]
+SEQUENTIAL_FULL_SCAN_FILES = 200
+
+
+SCANNER_MODULES: dict[str, str] = {
+    "sast": "mergegate.scanners.sast",
+    "secrets": "mergegate.scanners.secrets",  # pragma: allowlist secret (a module name)
+    "dependencies": "mergegate.scanners.dependencies",
+    "licenses": "mergegate.scanners.licenses",
+    "deploy": "mergegate.scanners.deploy",
+}
+
+
+# One import at a time: scanner modules import each other's helpers, and two threads importing
+# a cycle concurrently could deadlock on Python's per-module import locks.
+_IMPORT_LOCK = threading.Lock()
+
+
+class LazyScanner:
+    """A scanner whose module is imported on its first scan, in the engine's worker thread.
+
+    Importing detect-secrets, univers and the parsers costs a tenth of a second or more; done
+    here, it overlaps with Semgrep running in another thread instead of delaying the start.
+    """
+
+    def __init__(self, name: str, module_name: str, settings: Settings) -> None:
+        self.name = name
+        self.module_name = module_name
+        self.settings = settings
+        self._scanner: Scanner | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Scanner:
+        with self._lock:
+            if self._scanner is None:
+                with _IMPORT_LOCK:
+                    module = importlib.import_module(self.module_name)
+                factory: ScannerFactory = module.create
+                self._scanner = factory(self.settings)
+            return self._scanner
+
+    def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
+        return self.load().scan(workspace, policy)
+
+
+def default_scanners(settings: Settings, only: Sequence[str] | None = None) -> list[Scanner]:
+    """Every scanner the engine knows (or those named), in report order."""
+    names = list(only) if only is not None else list(SCANNER_MODULES)
+    unknown = [n for n in names if n not in SCANNER_MODULES]
+    if unknown:
+        raise ValueError(f"unknown scanner {unknown[0]!r} (known: {', '.join(SCANNER_MODULES)})")
+    return [LazyScanner(name, SCANNER_MODULES[name], settings) for name in names]
+
+
+@dataclass
+class EngineResult:
+    result: ScanResult
+    durations: dict[str, float] = field(default_factory=dict)
+
+
+def without_ignored_paths(workspace: Workspace, policy: Policy) -> Workspace:
+    """The workspace less the files that `paths.ignore` excludes."""
+    if not policy.paths_ignore:
+        return workspace
+    kept = [f for f in workspace.files if not matches_any(f.path, policy.paths_ignore)]
+    return dataclasses.replace(workspace, files=kept)
+
+
+def run_scanners(
+    workspace: Workspace,
+    policy: Policy,
+    scanners: Sequence[Scanner],
+    *,
+    max_workers: int | None = None,
+) -> EngineResult:
+    """Run each enabled scanner in its own thread; a crash becomes that scanner's error."""
+    scoped = without_ignored_paths(workspace, policy)
+    enabled = [s for s in scanners if policy.scanner_enabled(s.name)]
+    outcome = EngineResult(ScanResult(notes=list(workspace.notes)))
+
+    def run_one(scanner: Scanner) -> tuple[str, ScanResult, float]:
+        started = time.perf_counter()
+        try:
+            res = scanner.scan(scoped, policy)
+        except Exception as exc:  # a scanner bug must not pass the gate silently
+            log.exception("scanner %s crashed", scanner.name)
+            # The report names the exception's type only: its message may quote scanned content
+            # (a secret, say); the traceback goes to the (redacted) service log.
+            message = f"scanner crashed ({type(exc).__name__}); see the MergeGate log"
+            res = ScanResult(errors=[ScannerError(scanner.name, message)])
+        return scanner.name, res, time.perf_counter() - started
+
+    if not enabled:
+        return outcome
+    if max_workers is None:
+        # A big full scan: Semgrep and the detect-secrets pool each use every core, so running
+        # them at once only makes them fight over the cores; one after the other is faster.
+        big = not scoped.diff_aware and len(scoped.files) >= SEQUENTIAL_FULL_SCAN_FILES
+        max_workers = 1 if big else len(enabled)
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        for name, res, seconds in pool.map(run_one, enabled):
+            outcome.result.extend(res)
+            outcome.durations[name] = seconds
+    return outcome

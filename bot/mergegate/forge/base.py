@@ -1,0 +1,248 @@
+"""The `Forge` protocol: what the service needs from GitHub, GitLab or any other forge.
+
+The service (`mergegate.service`) is forge-agnostic: it names repositories, changes and comments with
+the small values below and calls a `Forge` for every side effect. A forge adapter translates
+them to its API (GitHub check runs, GitLab commit statuses and notes, ...). Every method is a
+coroutine; an adapter that wraps a blocking client runs it in a thread.
+
+Errors: an adapter raises `ForgeError` (or a subclass) for failures the service should report
+or retry; `NotFound` when a thing does not exist where a missing thing is not an answer
+(a missing file is answered with ``None`` instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from mergegate.core.verdict import Verdict
+from mergegate.workspace import Workspace
+
+Role = Literal["read", "triage", "write", "maintain", "admin"]
+Reaction = Literal["+1", "-1", "eyes", "confused", "rocket"]
+DeploymentState = Literal["approved", "rejected"]
+ReportOutcome = Literal["verdict", "superseded", "cancelled", "error"]
+
+
+class ForgeError(Exception):
+    """A forge call that failed after the adapter's own retries."""
+
+
+class NotFound(ForgeError):
+    """The forge says the thing does not exist (or the App cannot see it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RepoRef:
+    """A repository on a forge.
+
+    ``full_name`` is ``owner/name`` on GitHub and the project path on GitLab; ``project_id`` is
+    the forge's numeric id when it has one; ``installation_id`` is the GitHub App installation
+    that grants access (None on GitLab). ``default_branch`` is filled when the event tells it.
+    """
+
+    forge: str
+    full_name: str
+    installation_id: str | None = None
+    project_id: str | None = None
+    default_branch: str | None = None
+    html_url: str | None = None
+
+    @property
+    def owner(self) -> str:
+        return self.full_name.rsplit("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.full_name.rsplit("/", 1)[-1]
+
+    @property
+    def key(self) -> str:
+        """The repository's identity in the store: ``forge:full_name``."""
+        return f"{self.forge}:{self.full_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRef:
+    """One pull/merge request at one head commit."""
+
+    repo: RepoRef
+    number: int
+    head_sha: str
+    base_sha: str
+    base_ref: str
+    author: str
+    head_ref: str = ""
+    html_url: str | None = None
+    draft: bool = False
+
+    @property
+    def key(self) -> str:
+        """Jobs for the same change are coalesced on this key (the head is not part of it)."""
+        return f"{self.repo.key}#{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRef:
+    """A comment that holds slash commands, and where to answer it."""
+
+    change: ChangeRef
+    comment_id: str
+    author: str
+    body: str
+    html_url: str | None = None
+    author_is_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReportHandle:
+    """What the forge needs to update a report it started (a check run id on GitHub)."""
+
+    id: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckState:
+    """Another check or status on a commit, for a deployment's `require_checks`."""
+
+    name: str
+    status: Literal["queued", "in_progress", "completed"]
+    conclusion: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentRequest:
+    """A request to approve or reject a deployment of ``sha`` to ``environment``."""
+
+    repo: RepoRef
+    environment: str
+    sha: str
+    callback: str  # forge-specific: the callback URL (GitHub) or a deployment id (GitLab)
+    ref: str | None = None
+    pull_numbers: tuple[int, ...] = ()
+
+
+@dataclass
+class FetchedChange:
+    """The change written to disk as a `Workspace`, and what the forge told us about it.
+
+    ``policy_edit`` is the head content of the policy file when the change edits it (so it can
+    be validated and described; an empty string when the change deletes it);
+    ``policy_edit_path`` names which policy file it was.
+    ``full_scan`` is True when every file of the head was fetched, not only the changed ones.
+    """
+
+    workspace: Workspace
+    changed_paths: list[str]
+    policy_edit: str | None = None
+    policy_edit_path: str | None = None
+    full_scan: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyAnnotation:
+    """A policy file error at a place in the edited file (shown on the file's line)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A verdict to publish on a change, with what the forge needs to render it."""
+
+    verdict: Verdict
+    policy_annotations: Sequence[PolicyAnnotation] = ()
+    extra_notes: Sequence[str] = ()
+
+
+@runtime_checkable
+class Forge(Protocol):
+    """Everything the service asks of a forge. See the module docstring for errors."""
+
+    name: str
+
+    async def fetch_change(self, change: ChangeRef, dest: Path, *, full: bool) -> FetchedChange:
+        """Write the change's head files into ``dest`` (an empty folder) and build a Workspace.
+
+        Only the changed files unless ``full``; the Workspace's base reader returns base
+        content of a path on demand. Never runs anything from the repository; enforces size
+        limits and keeps every written path inside ``dest``.
+        """
+        ...
+
+    def file_link(self, change: ChangeRef, path: str, line: int) -> str:
+        """A browser link to a line of a file at the change's head (for rendered reports)."""
+        ...
+
+    async def get_change(self, repo: RepoRef, number: int) -> ChangeRef:
+        """The change as it is now (its current head and base), e.g. for a comment's command."""
+        ...
+
+    async def read_file(self, repo: RepoRef, path: str, ref: str) -> bytes | None:
+        """A file's content at a commit or branch; None when it does not exist."""
+        ...
+
+    async def read_org_policy(self, repo: RepoRef) -> tuple[str, str] | None:
+        """The organization policy (text, source label), or None when there is none."""
+        ...
+
+    async def report_in_progress(self, change: ChangeRef) -> ReportHandle:
+        """Show at once that the gate is running on the change's head."""
+        ...
+
+    async def report_verdict(
+        self, change: ChangeRef, handle: ReportHandle | None, report: Report
+    ) -> ReportHandle:
+        """Publish the final verdict (creating the report if ``handle`` is None)."""
+        ...
+
+    async def report_closed(
+        self,
+        change: ChangeRef,
+        handle: ReportHandle,
+        outcome: ReportOutcome,
+        message: str,
+    ) -> None:
+        """Finish a report without a verdict: superseded by a newer head, cancelled, failed."""
+        ...
+
+    async def reply(self, comment: CommentRef, text: str) -> None:
+        """Answer a comment (a new comment on the change that quotes or mentions it)."""
+        ...
+
+    async def react(self, comment: CommentRef, reaction: Reaction) -> None:
+        """Put a reaction on a comment (the answer to a successful command)."""
+        ...
+
+    async def user_role(self, repo: RepoRef, user: str) -> Role | None:
+        """The user's permission on the repository in the forge-neutral scale, or None."""
+        ...
+
+    async def in_group(self, repo: RepoRef, group: str, user: str) -> bool:
+        """Whether ``user`` is an active member of ``group`` (``@org/team`` or a GitLab group)."""
+        ...
+
+    async def checks_on(self, repo: RepoRef, sha: str) -> list[CheckState]:
+        """Every check and status reported on a commit (for `require_checks`)."""
+        ...
+
+    async def decide_deployment(
+        self, request: DeploymentRequest, state: DeploymentState, comment: str
+    ) -> None:
+        """Approve or reject a deployment, with a comment that says why."""
+        ...
+
+    async def open_changes(self, repo: RepoRef, base_ref: str) -> list[ChangeRef]:
+        """Open changes targeting ``base_ref`` (re-evaluated when its policy changes)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release sessions and connections."""
+        ...

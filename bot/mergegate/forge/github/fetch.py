@@ -1,0 +1,222 @@
+"""Fetching a pull request's change through the REST API into a folder, as a Workspace.
+
+Never runs anything from the repository. The changed files come from
+``GET /pulls/{n}/files`` (paginated); their head content from the git blobs they name; the
+added lines from each file's patch. Base content is read on demand (prefetched for lockfiles
+and manifests), and with ``full`` the whole head comes from the tarball, extracted safely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import logging
+import posixpath
+import re
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from mergegate.core.policy import POLICY_PATHS
+from mergegate.forge.base import ChangeRef, FetchedChange, ForgeError
+from mergegate.forge.github.api import Api
+from mergegate.forge.github.tarball import extract_into_workspace
+from mergegate.workspace import CandidateFile, FileStatus, build_workspace
+
+log = logging.getLogger(__name__)
+
+MAX_PR_FILES = 3000  # GitHub lists at most 3000 files of a pull request
+FETCH_CONCURRENCY = 8
+MAX_TARBALL_BYTES = 200 * 1024 * 1024
+BASE_READ_TIMEOUT = 60.0
+PREFETCH_NAMES = re.compile(
+    r"(^|/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|Pipfile(\.lock)?|poetry\.lock|"
+    r"pyproject\.toml|uv\.lock|package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|go\.(mod|sum)|"
+    r"Cargo\.(toml|lock)|Gemfile(\.lock)?|composer\.(json|lock)|pom\.xml|[^/]*\.gradle)$"
+)
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_STATUS: dict[str, FileStatus] = {
+    "added": "added", "modified": "modified", "renamed": "renamed", "copied": "added",
+    "changed": "modified",
+}
+
+ReadFile = Callable[[str, str], Coroutine[Any, Any, bytes | None]]  # (path, ref)
+
+
+def added_lines(patch: str | None) -> frozenset[int] | None:
+    """The head line numbers a unified-diff patch adds; None when there is no patch."""
+    if patch is None:
+        return None
+    lines: set[int] = set()
+    current = 0
+    for row in patch.splitlines():
+        m = _HUNK.match(row)
+        if m:
+            current = int(m.group(1))
+            continue
+        if row.startswith("+"):
+            lines.add(current)
+            current += 1
+        elif row.startswith("-") or row.startswith("\\"):
+            continue
+        else:
+            current += 1
+    return frozenset(lines)
+
+
+def safe_relpath(path: str) -> str | None:
+    """A repository path that stays inside the folder, or None."""
+    if not path or path.startswith("/") or "\\" in path or "\x00" in path:
+        return None
+    norm = posixpath.normpath(path)
+    if norm in (".", "..") or norm.startswith("../"):
+        return None
+    return norm
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _write(dest: Path, rel: str, content: bytes) -> None:
+    target = dest / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.resolve().is_relative_to(dest.resolve()):
+        raise ForgeError(f"refusing to write {rel!r} outside the work folder")
+    target.write_bytes(content)
+
+
+class ChangeFetcher:
+    def __init__(self, api: Api, change: ChangeRef, read_file: ReadFile, max_file_bytes: int):
+        self.api = api
+        self.change = change
+        self.inst = change.repo.installation_id
+        self.read_file = read_file
+        self.max_file_bytes = max_file_bytes
+        self.owner, self.repo = change.repo.owner, change.repo.name
+        self.notes: list[str] = []
+
+    async def files(self) -> list[dict[str, Any]]:
+        url = "/repos/{owner}/{repo}/pulls/{pull_number}/files{?per_page}"
+        out: list[dict[str, Any]] = []
+        async for item in self.api.iterate(
+            self.inst, url,
+            {"owner": self.owner, "repo": self.repo, "pull_number": self.change.number,
+             "per_page": 100},
+        ):
+            out.append(item)
+        return out
+
+    async def blob(self, sha: str) -> bytes | None:
+        data = await self.api.request(
+            self.inst, "GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}",
+            {"owner": self.owner, "repo": self.repo, "file_sha": sha},
+        )
+        if int(data.get("size") or 0) > self.max_file_bytes:
+            return None
+        if data.get("encoding") != "base64":
+            return str(data.get("content", "")).encode()
+        return base64.b64decode(data.get("content", ""))
+
+    async def fetch(self, dest: Path, *, full: bool) -> FetchedChange:
+        loop = asyncio.get_running_loop()
+        files = await self.files()
+        if len(files) >= MAX_PR_FILES and not full:
+            full = True
+            self.notes.append(f"the pull request changes {len(files)}+ files: scanned in full")
+        candidates: dict[str, CandidateFile] = {}
+        deleted: list[str] = []
+        wanted: list[tuple[str, str]] = []  # (path, blob sha)
+        for f in files:
+            rel = safe_relpath(str(f.get("filename", "")))
+            if rel is None:
+                self.notes.append(f"skipped an unsafe path: {f.get('filename')!r}")
+                continue
+            status = str(f.get("status", "modified"))
+            if status == "removed":
+                deleted.append(rel)
+                continue
+            old = safe_relpath(str(f.get("previous_filename") or "")) if status == "renamed" else None
+            candidates[rel] = CandidateFile(
+                rel, _STATUS.get(status, "modified"), added_lines(f.get("patch")), old,
+            )
+            if f.get("sha"):
+                wanted.append((rel, str(f["sha"])))
+        if full:
+            await self._full(dest, candidates)
+        else:
+            await self._changed(dest, wanted)
+        base_cache = await self._prefetch_base(candidates)
+        policy_edit, policy_path = None, None
+        for path in POLICY_PATHS:
+            if path in candidates and (dest / path).is_file():
+                policy_edit = (dest / path).read_text("utf-8", "replace")
+                policy_path = path
+                break
+
+        def base_reader(path: str) -> bytes | None:
+            if path in base_cache:
+                return base_cache[path]
+            if _in_event_loop():
+                return None  # would deadlock the loop: base reads belong in scanner threads
+            fut: concurrent.futures.Future[bytes | None] = asyncio.run_coroutine_threadsafe(
+                self.read_file(path, self.change.base_sha), loop
+            )
+            try:
+                return fut.result(timeout=BASE_READ_TIMEOUT)
+            except Exception as exc:
+                log.warning("base content of %s could not be read: %r", path, exc)
+                return None
+
+        workspace = build_workspace(
+            dest, candidates.values(), diff_aware=True, base_reader=base_reader,
+            base_label=self.change.base_sha[:12], deleted=deleted,
+            max_file_bytes=self.max_file_bytes,
+        )
+        if policy_edit is None:
+            for path in POLICY_PATHS:
+                if path in deleted:
+                    policy_edit, policy_path = "", path  # deleted: the defaults would apply
+                    break
+        return FetchedChange(
+            workspace=workspace, changed_paths=sorted(candidates), policy_edit=policy_edit,
+            policy_edit_path=policy_path, full_scan=full, notes=self.notes,
+        )
+
+    async def _changed(self, dest: Path, wanted: list[tuple[str, str]]) -> None:
+        gate = asyncio.Semaphore(FETCH_CONCURRENCY)
+
+        async def one(rel: str, sha: str) -> None:
+            async with gate:
+                content = await self.blob(sha)
+            if content is None:
+                self.notes.append(f"{rel}: over the {self.max_file_bytes}-byte limit, not scanned")
+                return
+            _write(dest, rel, content)
+
+        await asyncio.gather(*(one(rel, sha) for rel, sha in wanted))
+
+    async def _full(self, dest: Path, candidates: dict[str, CandidateFile]) -> None:
+        data = await self.api.download(
+            self.inst, f"/repos/{self.owner}/{self.repo}/tarball/{self.change.head_sha}",
+            MAX_TARBALL_BYTES,
+        )
+        await extract_into_workspace(
+            data, dest, candidates, self.notes, max_file_bytes=self.max_file_bytes
+        )
+
+    async def _prefetch_base(self, candidates: dict[str, CandidateFile]) -> dict[str, bytes | None]:
+        paths = [
+            c.old_path or c.path for c in candidates.values()
+            if c.status in ("modified", "renamed") and PREFETCH_NAMES.search(c.path)
+        ]
+        contents = await asyncio.gather(
+            *(self.read_file(p, self.change.base_sha) for p in paths), return_exceptions=True
+        )
+        return {p: (c if isinstance(c, bytes) or c is None else None)
+                for p, c in zip(paths, contents, strict=True)}

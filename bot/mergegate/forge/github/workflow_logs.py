@@ -1,0 +1,242 @@
+"""A completed workflow run's logs: downloaded, scanned, reported on its pull requests.
+
+The logs endpoint answers a redirect to a signed URL of a zip. It is followed by hand: the
+installation token goes to GitHub only, never to the storage host of the redirect. The zip is
+streamed to a temporary file under a size cap, its members are read one by one by the log
+scanner in a thread (the event loop keeps answering), and each pull request of the run gets
+its one MergeGate CI-logs comment created or edited (`workflow_logs_comment`).
+A download that fails (expired logs, GitHub down) is logged and noted in the comment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from typing import IO, Any, BinaryIO
+from urllib.parse import urljoin
+
+import aiohttp
+import gidgethub
+from gidgethub import sansio
+
+from mergegate.forge.base import RepoRef
+from mergegate.forge.github.client import USER_AGENT, is_not_found
+from mergegate.forge.github.forge import GitHubForge
+from mergegate.forge.github.workflow_logs_comment import (
+    MARKER,
+    RunInfo,
+    merge_comment,
+    render_section,
+    select_members,
+    worth_reporting,
+)
+from mergegate.logscan.scan import FileError, LogReport, scan_streams
+from mergegate.service.context import Service
+from mergegate.service.payloads import repo_from_dict
+
+log = logging.getLogger(__name__)
+
+MAX_ZIP_BYTES = 512 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 4 * 1024**3  # all members together: a zip bomb is not read
+# A large zip may take longer than the session's overall limit; a stalled one may not.
+DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=60)
+LOGS_URL = "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"
+RUN_URL = "/repos/{owner}/{repo}/actions/runs/{run_id}"
+COMMENTS_URL = "/repos/{owner}/{repo}/issues/{issue_number}/comments{?per_page}"
+COMMENT_URL = "/repos/{owner}/{repo}/issues/comments/{comment_id}"
+
+
+class LogsUnavailable(Exception):
+    """The run's logs could not be had; the message says why, for the comment."""
+
+
+async def download_logs(forge: GitHubForge, repo: RepoRef, run_id: int, dest: IO[bytes],
+                        limit: int = MAX_ZIP_BYTES) -> None:
+    """Write the run's logs zip to ``dest``; raises `LogsUnavailable` with the reason."""
+    client, auth = forge.client, forge.auth
+    if not repo.installation_id:
+        raise LogsUnavailable("the event names no App installation")
+    url = sansio.format_url(LOGS_URL, {"owner": repo.owner, "repo": repo.name,
+                                       "run_id": run_id}, base_url=client.base_url)
+    attempt = 0
+    refreshed = False
+    while True:
+        attempt += 1
+        token = await auth.token(repo.installation_id)
+        headers = {"authorization": f"token {token}", "user-agent": USER_AGENT,
+                   "accept": "application/vnd.github+json"}
+        try:
+            async with client.session.get(url, headers=headers, allow_redirects=False) as resp:
+                status, location = resp.status, resp.headers.get("Location")
+                if client.metrics is not None:
+                    client.metrics.record_api_call("github", "GET", status)
+                if status == 200:  # served directly (some GitHub Enterprise set-ups)
+                    dest.seek(0)
+                    dest.truncate()  # a retry after a broken transfer starts afresh
+                    await _stream(resp, dest, limit)
+                    return
+        except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+            status, location = 0, None
+            reason = type(exc).__name__
+        else:
+            reason = f"HTTP {status}"
+        if status in (301, 302, 303, 307, 308) and location:
+            break
+        if status == 401 and not refreshed:
+            auth.invalidate(repo.installation_id, token)
+            refreshed = True
+            continue
+        if status in (404, 410):
+            raise LogsUnavailable(f"GitHub answered {reason}: the logs have expired or were "
+                                  "deleted")
+        if status == 403:
+            raise LogsUnavailable(f"GitHub answered {reason}: the App needs the "
+                                  "`actions: read` permission")
+        if (status == 0 or status >= 500) and attempt < client.retry.attempts:
+            await client.sleep(client.retry.backoff(attempt))
+            continue
+        raise LogsUnavailable(f"GitHub answered {reason} to the logs download")
+    target = urljoin(url, location)
+    # The signed URL carries its own authorisation: no token goes to the storage host.
+    try:
+        async with client.session.get(target, headers={"user-agent": USER_AGENT},
+                                      timeout=DOWNLOAD_TIMEOUT) as resp:
+            if resp.status in (404, 410):
+                raise LogsUnavailable(f"the log storage answered HTTP {resp.status}: the "
+                                      "logs have expired")
+            if resp.status != 200:
+                raise LogsUnavailable(f"the log storage answered HTTP {resp.status}")
+            await _stream(resp, dest, limit)
+    except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+        raise LogsUnavailable(f"the log download failed: {type(exc).__name__}") from None
+
+
+async def _stream(resp: aiohttp.ClientResponse, dest: IO[bytes], limit: int) -> None:
+    too_big = LogsUnavailable(f"the logs are over the {limit:,}-byte limit: not read")
+    if resp.content_length is not None and resp.content_length > limit:
+        raise too_big
+    total = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        total += len(chunk)
+        if total > limit:
+            raise too_big
+        dest.write(chunk)
+
+
+def scan_zip(fh: IO[bytes], max_uncompressed: int = MAX_UNCOMPRESSED_BYTES) -> LogReport:
+    """Scan a run's logs zip member by member (blocking: run it in a thread)."""
+    try:
+        archive = zipfile.ZipFile(fh)
+    except zipfile.BadZipFile:
+        raise LogsUnavailable("the logs download is not a zip archive") from None
+    with archive:
+        infos = {i.filename: i for i in archive.infolist() if not i.is_dir()}
+        chosen = [infos[n] for n in select_members(list(infos))]
+        total = sum(i.file_size for i in chosen)
+        if total > max_uncompressed:
+            raise LogsUnavailable(f"the logs expand to {total:,} bytes, over the "
+                                  f"{max_uncompressed:,}-byte limit: not read")
+
+        def streams() -> Iterator[tuple[str, BinaryIO]]:
+            for info in chosen:
+                with archive.open(info) as member:
+                    yield info.filename, member  # type: ignore[misc]
+
+        try:
+            return scan_streams(streams())
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            report = LogReport()
+            report.errors.append(FileError("logs.zip", f"cannot read: {exc}"))
+            return report
+
+
+async def fetch_report(forge: GitHubForge, repo: RepoRef, run_id: int,
+                       limit: int = MAX_ZIP_BYTES) -> LogReport:
+    with tempfile.TemporaryFile(prefix="mergegate-logs-") as tmp:
+        await download_logs(forge, repo, run_id, tmp, limit)
+        tmp.seek(0)
+        return await asyncio.to_thread(scan_zip, tmp)
+
+
+def _ours(comment: dict[str, Any], app_id: str | None) -> bool:
+    """Written by this App (a person quoting the marker does not make a comment ours)."""
+    if (comment.get("user") or {}).get("type") != "Bot":
+        return False
+    app = comment.get("performed_via_github_app")
+    return not isinstance(app, dict) or str(app.get("id")) == str(app_id)
+
+
+async def _find_comment(forge: GitHubForge, repo: RepoRef, number: int) -> dict[str, Any] | None:
+    async for comment in forge.api.iterate(
+        repo.installation_id, COMMENTS_URL,
+        {"owner": repo.owner, "repo": repo.name, "issue_number": number, "per_page": 100},
+    ):
+        if MARKER in str(comment.get("body") or "") and _ours(comment,
+                                                                forge.settings.github_app_id):
+            return dict(comment)
+    return None
+
+
+async def comment_on_pull(forge: GitHubForge, repo: RepoRef, number: int, run: RunInfo,
+                          report: LogReport | None, error: str | None) -> str:
+    """Create or edit the pull request's CI-logs comment; what was done, for logs/tests."""
+    existing = await _find_comment(forge, repo, number)
+    if existing is None and not worth_reporting(run, report, error):
+        return "clean"
+    body = merge_comment(existing.get("body") if existing else None, run,
+                         render_section(run, report, error))
+    if body is None:
+        return "stale"
+    if existing is None:
+        await forge.api.request(
+            repo.installation_id, "POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+            {"owner": repo.owner, "repo": repo.name, "issue_number": number}, {"body": body})
+        return "created"
+    if existing.get("body") == body:
+        return "unchanged"
+    await forge.api.request(
+        repo.installation_id, "PATCH", COMMENT_URL,
+        {"owner": repo.owner, "repo": repo.name, "comment_id": int(existing["id"])},
+        {"body": body})
+    return "edited"
+
+
+async def report_workflow_logs(service: Service, payload: dict[str, Any]) -> list[str]:
+    """The `workflow_logs` job: scan a completed run's logs, comment on its pull requests."""
+    repo = repo_from_dict(payload["repo"])
+    run = RunInfo(**payload["run"])
+    forge = service.forge(repo.forge)
+    if not isinstance(forge, GitHubForge):
+        log.error("workflow logs job for a %s repository dropped", repo.forge)
+        return []
+    try:
+        current = await forge.api.request(repo.installation_id, "GET", RUN_URL,
+                                          {"owner": repo.owner, "repo": repo.name,
+                                           "run_id": run.run_id})
+    except gidgethub.HTTPException as exc:
+        if not is_not_found(exc):
+            raise  # the job is retried
+        log.warning("workflow run %s of %s is gone: its logs are not read", run.run_id,
+                    repo.full_name)
+        return []
+    if current.get("status") != "completed":
+        # A re-run started since: its own `completed` event will bring its logs.
+        log.info("workflow run %s is %s again: its logs are not read now", run.run_id,
+                 current.get("status"))
+        return []
+    report: LogReport | None = None
+    error: str | None = None
+    try:
+        report = await fetch_report(forge, repo, run.run_id)
+    except LogsUnavailable as exc:
+        error = str(exc)
+        log.error("logs of workflow run %s of %s could not be read: %s", run.run_id,
+                  repo.full_name, error)
+    outcomes = []
+    for number in payload["pulls"]:
+        outcomes.append(await comment_on_pull(forge, repo, int(number), run, report, error))
+    log.info("workflow run %s logs: %s", run.run_id, ", ".join(outcomes) or "no pull request")
+    return outcomes

@@ -1,0 +1,107 @@
+"""python-gitlab, which is synchronous, run through a bounded thread pool.
+
+Every call the forge makes goes through `GitLabClient.call`: the blocking python-gitlab call
+runs in this client's own executor (never the event loop, never the default executor that
+scans use), at most ``max_threads`` at a time. Transient answers (500, 502, 503, 504) and 429
+are retried by python-gitlab itself with exponential backoff (0.1 s, 0.2 s, 0.4 s, ...),
+honouring ``Retry-After``; errors that remain become `ForgeError` / `NotFound`.
+
+The token travels only in the ``PRIVATE-TOKEN`` header; it is never logged or formatted into
+an error message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import gitlab
+import gitlab.exceptions
+import requests
+
+from mergegate.forge.base import ForgeError, NotFound
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_RETRIES = 5  # 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s of backoff at most, plus Retry-After
+DEFAULT_THREADS = 8
+USER_AGENT = "mergegate"
+
+
+class GitLabApiError(ForgeError):
+    """GitLab answered an error after the retries; ``status`` is its HTTP status (or None)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Gitlab(gitlab.Gitlab):
+    """python-gitlab with a bounded number of retries on every request."""
+
+    max_retries = MAX_RETRIES
+
+    def http_request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("max_retries", self.max_retries)
+        return super().http_request(*args, **kwargs)
+
+
+def status_of(exc: BaseException) -> int | None:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, GitLabApiError):
+        return exc.status
+    return None
+
+
+def error_message(exc: BaseException) -> str:
+    """What GitLab said, without anything from the request (its headers hold the token)."""
+    if isinstance(exc, gitlab.exceptions.GitlabError):
+        message = exc.error_message
+        if isinstance(message, bytes):
+            message = message.decode("utf-8", "replace")
+        return f"HTTP {exc.response_code}: {str(message)[:300]}"
+    return type(exc).__name__
+
+
+class GitLabClient:
+    def __init__(
+        self, url: str, token: str, *, max_threads: int = DEFAULT_THREADS,
+        timeout: float = 60.0, max_retries: int = MAX_RETRIES,
+    ) -> None:
+        self.gl = _Gitlab(
+            url, private_token=token, timeout=timeout, retry_transient_errors=True,
+            user_agent=USER_AGENT, per_page=100,
+        )
+        self.gl.max_retries = max_retries
+        self.pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max_threads, thread_name_prefix="mergegate-gitlab"
+        )
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking python-gitlab call in the pool; GitLab errors become ForgeErrors."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, functools.partial(self.sync, fn, *args,
+                                                                       **kwargs))
+
+    @staticmethod
+    def sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """The same, for a caller already in a worker thread (a scanner reading base files)."""
+        try:
+            return fn(*args, **kwargs)
+        except gitlab.exceptions.GitlabError as exc:
+            if exc.response_code == 404:
+                raise NotFound(error_message(exc)) from None
+            raise GitLabApiError(f"GitLab answered {error_message(exc)}",
+                                 exc.response_code) from None
+        except requests.RequestException as exc:
+            raise GitLabApiError(f"GitLab could not be reached: {type(exc).__name__}") from None
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.gl.session.close()

@@ -1,0 +1,132 @@
+"""The in-process job runner: bounded concurrency over the persistent queue in the store.
+
+- ``workers`` tasks take due jobs (`QueueStore.claim`): one job per change at a time, jobs of
+  different changes in parallel; an enqueue wakes them at once, a poll catches other writers.
+- A failing job is retried with backoff up to ``max_attempts``; after the last attempt, the
+  report it started is closed as an error (`give_up`), so no check run keeps spinning.
+- Start-up recovery: jobs a killed process left running go back to the queue with the report
+  they started, and resume it: that check run is completed exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import traceback
+
+from mergegate.logging_setup import log_context
+from mergegate.service.context import RetryLater, Service
+from mergegate.service.runner import give_up, run_job
+from mergegate.store.queue import Job, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+RETRY_DELAYS = (2.0, 10.0, 30.0)
+WAIT_DELAY = 0.5  # a job waiting for its change's scan looks again this often
+
+
+class JobRunner:
+    def __init__(
+        self, service: Service, workers: int | None = None, poll_interval: float = 1.0,
+        max_attempts: int = MAX_ATTEMPTS, retry_delays: tuple[float, ...] = RETRY_DELAYS,
+    ) -> None:
+        self.service = service
+        self.workers = max(1, workers or service.settings.workers)
+        self.poll_interval = poll_interval
+        self.max_attempts = max_attempts
+        self.retry_delays = retry_delays
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self.completed = 0
+        self.failed = 0
+        service.on_enqueue = self.notify
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        recovered = self.service.store.queue.recover()
+        for job in recovered:
+            log.warning("resuming job %s (%s %s) left running by a stopped process",
+                        job.id, job.kind, job.key)
+        self._stopping = False
+        self._tasks = [
+            asyncio.create_task(self._loop(i), name=f"mergegate-worker-{i}")
+            for i in range(self.workers)
+        ]
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def _loop(self, index: int) -> None:
+        queue = self.service.store.queue
+        while not self._stopping:
+            job = queue.claim()
+            if job is None:
+                self._wake.clear()
+                wait = self.poll_interval
+                due = queue.next_due()
+                if due is not None:
+                    wait = min(wait, max(0.005, (due - utcnow()).total_seconds()))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                continue
+            self._wake.set()  # there may be more: let another idle worker look too
+            await self.run(job)
+
+    async def run(self, job: Job) -> None:
+        with log_context(job_id=job.id, job_kind=job.kind, change=job.key):
+            await self._run(job)
+
+    async def _run(self, job: Job) -> None:
+        queue = self.service.store.queue
+        metrics = self.service.metrics
+        started = time.perf_counter()
+        try:
+            await run_job(self.service, job)
+        except asyncio.CancelledError:
+            raise  # stopping: the job stays running and is recovered at the next start
+        except RetryLater:
+            queue.retry_later(job.id, WAIT_DELAY, "waiting for the change's scan")
+            return
+        except Exception as exc:
+            metrics.record_error("job", exc)
+            metrics.observe_job(job.kind, time.perf_counter() - started, "failed")
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("job %s (%s) failed on attempt %s: %s\n%s", job.id, job.kind,
+                      job.attempts, error, traceback.format_exc())
+            if job.attempts < self.max_attempts:
+                delay = self.retry_delays[min(job.attempts - 1, len(self.retry_delays) - 1)]
+                queue.retry_later(job.id, delay, error)
+                return
+            self.failed += 1
+            fresh = queue.get(job.id) or job
+            try:
+                await give_up(self.service, fresh, error)  # before the job stops counting
+            except Exception:
+                log.exception("job %s: could not close its report", job.id)
+            queue.finish(job.id, "failed", error)
+            return
+        queue.finish(job.id, "done")
+        metrics.observe_job(job.kind, time.perf_counter() - started)
+        self.completed += 1
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until no job is queued or running (tests and benchmarks)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.service.store.queue.pending():
+            if loop.time() > deadline:
+                raise TimeoutError(f"jobs still pending after {timeout}s")
+            await asyncio.sleep(0.02)

@@ -1,0 +1,75 @@
+"""Leaked credentials in log lines, found by the secrets scanner's detectors.
+
+Running every detector on every line of a 100 MB log would take minutes, so a cheap prefilter
+picks the lines a detector could match (keywords, known token prefixes, key headers, URLs
+with a password) and only those go to the detectors, in batches. High-entropy hits alone are
+not reported for logs (digests and commit ids are everywhere in build output) but they are
+still redacted from any text shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mergegate.scanners.secrets import SecretHit, detect_in_lines
+
+REDACTED = "[REDACTED]"
+ENTROPY_TYPES = frozenset({"Base64 High Entropy String", "Hex High Entropy String"})
+CANDIDATE = re.compile(
+    # a secret-like name being given a value (what the keyword detector looks for)...
+    r"(?i:(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|"
+    r"private[_-]?key|auth|credentials?|session[_-]?id|signature)[\w.-]*[\"']?\s*"
+    r"(?:[:=]|=>|:=|\s--?\w*\s))"
+    r"|(?i:bearer|basic)\s+[A-Za-z0-9+/_.=-]{8,}"
+    # ...or the shape of a known token, a key header, a URL with a password
+    r"|AKIA|ASIA|AGPA|AIDA|AROA|ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|glptt-|gldt-|"
+    r"xox[abposr]-|xapp-|sk_live_|rk_live_|sk-[A-Za-z0-9]|eyJ[A-Za-z0-9_-]{8,}|SG\.|npm_|"
+    r"pypi-|AIza|shpat_|dop_v1_|sq0|(?i:PRIVATE KEY|AccountKey=)|"
+    r"://[^/\s:@]+:[^/\s@]+@|hooks\.slack\.com|discord(?:app)?\.com/api/webhooks"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A credential seen in a log: never its value."""
+
+    path: str
+    line: int
+    type: str
+    secret_hash: str
+    count: int = 1
+
+
+# A fast first pass on the lower-cased line (literal alternatives are scanned quickly); only
+# lines it lets through meet CANDIDATE.
+_QUICK = re.compile(
+    r"pass(?!ed\b)|pwd|secret|token|key|auth|cred|session|signature|bearer|basic|akia|asia|"
+    r"agpa|aida|aroa|gh[pousr]_|github_pat|glp|gld|xox|xapp|sk_live|rk_live|sk-|eyj|sg\.|"
+    r"npm_|pypi-|aiza|shpat|dop_v1|sq0|private|accountkey|://|discord"
+)
+
+
+def is_candidate(line: str) -> bool:
+    return _QUICK.search(line.lower()) is not None and CANDIDATE.search(line) is not None
+
+
+def detect(path: str, lines: Sequence[tuple[int, str]]) -> list[SecretHit]:
+    """Detector hits on candidate lines (the caller prefilters)."""
+    if not lines:
+        return []
+    return detect_in_lines(path, lines)
+
+
+def redact(lines: Sequence[str], path: str = "log.txt") -> list[str]:
+    """The lines with every value a detector recognises replaced by [REDACTED].
+
+    Every line goes to the detectors (no prefilter): this runs only on the few lines shown.
+    """
+    numbered = [(i + 1, text) for i, text in enumerate(lines)]
+    out = list(lines)
+    for hit in detect(path, numbered):
+        if hit.value:
+            out[hit.line - 1] = out[hit.line - 1].replace(hit.value, REDACTED)
+    return out

@@ -1,0 +1,78 @@
+"""One gate run: scanners over a workspace, release risk, then the verdict.
+
+The CLI and the forge workers both call `run_gate`; re-evaluating stored findings after a
+dismissal calls `judge` without scanning again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from mergegate.config import Settings
+from mergegate.core.findings import Finding, ScannerError, ScanNote
+from mergegate.core.policy import Policy
+from mergegate.core.risk import Risk
+from mergegate.core.verdict import Dismissal, Verdict, evaluate
+from mergegate.engine import default_scanners, run_scanners, without_ignored_paths
+from mergegate.scanners.base import Scanner
+from mergegate.workspace import Workspace
+
+
+@dataclass
+class GateResult:
+    verdict: Verdict
+    findings: list[Finding]
+    errors: list[ScannerError] = field(default_factory=list)
+    notes: list[ScanNote] = field(default_factory=list)
+    risk: Risk | None = None
+    durations: dict[str, float] = field(default_factory=dict)
+
+
+def assess(workspace: Workspace, findings: Sequence[Finding]) -> Risk | None:
+    """The change's release risk, when the risk model is installed."""
+    try:
+        from mergegate.core import risk as risk_module
+    except ImportError:  # pragma: no cover - the module is part of the package
+        return None
+    assess_fn = getattr(risk_module, "assess_workspace_risk", None)
+    if assess_fn is None:
+        return None
+    result: Risk = assess_fn(workspace, list(findings))
+    return result
+
+
+# Re-evaluating findings already found (a dismissal, a policy change) is `evaluate` itself:
+# no scanning. Kept under this name for the service's call sites.
+judge = evaluate
+
+
+def run_gate(
+    workspace: Workspace,
+    policy: Policy,
+    settings: Settings,
+    *,
+    dismissals: Iterable[Dismissal] = (),
+    now: dt.datetime | None = None,
+    policy_errors: Sequence[str] = (),
+    policy_source: str | None = None,
+    scanners: Sequence[Scanner] | None = None,
+) -> GateResult:
+    """Scan the workspace and judge the findings (blocking, synchronous: run it in a thread)."""
+    chosen = list(scanners) if scanners is not None else default_scanners(settings)
+    outcome = run_scanners(workspace, policy, chosen)
+    res = outcome.result
+    risk = assess(without_ignored_paths(workspace, policy), res.findings)
+    verdict = judge(
+        res.findings,
+        policy,
+        dismissals=dismissals,
+        now=now,
+        errors=res.errors,
+        notes=res.notes,
+        policy_errors=policy_errors,
+        policy_source=policy_source,
+        risk=risk,
+    )
+    return GateResult(verdict, res.findings, res.errors, res.notes, risk, outcome.durations)

@@ -1,0 +1,46 @@
+"""The `dependencies` scanner: known vulnerabilities (OSV) in the packages lockfiles pin.
+
+`create(settings)` chooses the advisory source: the offline database `settings.osv_db` when
+set, else the OSV.dev API at `settings.osv_url` with responses cached in the store.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from mergegate.config import Settings
+from mergegate.scanners.base import Scanner
+from mergegate.scanners.dependencies.scanner import DependencyScanner
+from mergegate.scanners.dependencies.sources import AdvisorySource
+
+_OFFLINE: dict[tuple[Path, Path], AdvisorySource] = {}
+_OFFLINE_LOCK = threading.Lock()
+
+
+def offline_source(db: Path) -> AdvisorySource:
+    """One OfflineOsv per database and index folder in a process, so that a worker keeps
+    the advisories it has read in memory from one scan to the next."""
+    from mergegate.scanners.dependencies.osv_offline import OfflineOsv, default_index_dir
+
+    key = (db.resolve(), default_index_dir())
+    with _OFFLINE_LOCK:
+        if key not in _OFFLINE:
+            _OFFLINE[key] = OfflineOsv(db, key[1])
+        return _OFFLINE[key]
+
+
+def advisory_source(settings: Settings) -> AdvisorySource:
+    if settings.osv_db is not None:
+        return offline_source(settings.osv_db)
+    from mergegate.scanners.dependencies.osv_api import OsvApi
+    from mergegate.store.cache import optional_cache
+
+    return OsvApi(settings.osv_url, cache=optional_cache(settings.database_url))
+
+
+def create(settings: Settings) -> Scanner:
+    return DependencyScanner(lambda: advisory_source(settings))
+
+
+__all__ = ["DependencyScanner", "advisory_source", "create"]

@@ -1,0 +1,92 @@
+"""The `dependencies` scanner: lockfiles at head and base, advisories, findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from mergegate.core.findings import Finding, ScannerError, ScanNote, ScanResult
+from mergegate.core.policy import Policy
+from mergegate.scanners.dependencies import osv_match
+from mergegate.scanners.dependencies.inventory import collect
+from mergegate.scanners.dependencies.model import GO, Dependency
+from mergegate.scanners.dependencies.osv_offline import gc_paused
+from mergegate.scanners.dependencies.sources import AdvisorySource, Query, SourceError
+from mergegate.scanners.dependencies.vulnerabilities import Match, build_findings
+from mergegate.workspace import Workspace
+
+NAME = "dependencies"
+
+
+class DependencyScanner:
+    name = NAME
+
+    def __init__(self, source: Callable[[], AdvisorySource]) -> None:
+        # A factory, so that a scan without lockfiles never opens (or contacts) a source.
+        self._source_factory = source
+        self._source: AdvisorySource | None = None
+
+    def source(self) -> AdvisorySource:
+        if self._source is None:
+            self._source = self._source_factory()
+        return self._source
+
+    def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
+        inv = collect(workspace, NAME)
+        result = ScanResult(errors=list(inv.errors), notes=list(inv.notes))
+        pinned = [d for d in inv.dependencies if d.version is not None]
+        if not pinned:
+            return result
+        try:
+            source = self.source()
+            result.findings.extend(find_vulnerabilities(source, pinned, inv.is_new))
+        except SourceError as exc:
+            result.errors.append(ScannerError(NAME, str(exc)))
+            return result
+        skipped = getattr(source, "skipped", None)
+        if skipped:
+            result.notes.append(ScanNote(f"{len(skipped)} advisory files unreadable, skipped"))
+        return result
+
+
+def find_vulnerabilities(
+    source: AdvisorySource, pinned: Sequence[Dependency], is_new: Callable[[Dependency], bool]
+) -> list[Finding]:
+    """Findings for the pinned dependencies that advisories affect; raises SourceError.
+
+    The cyclic GC is paused meanwhile: thousands of advisories are parsed and matched, none
+    of them holds a cycle, and collections would otherwise walk the cached ones repeatedly.
+    """
+    with gc_paused():
+        # in a function of its own, so that its temporaries are freed before the GC resumes
+        return _find(source, pinned, is_new)
+
+
+def _find(
+    source: AdvisorySource, pinned: Sequence[Dependency], is_new: Callable[[Dependency], bool]
+) -> list[Finding]:
+    queries = [(d, Query(d.ecosystem, d.key[1], _query_version(d))) for d in pinned]
+    candidates = source.advisories(sorted({q for _, q in queries}, key=_query_order))
+    matches: list[Match] = []
+    for dep, query in queries:
+        hits = []
+        fixes: dict[str, tuple[str, ...]] = {}
+        for adv in candidates.get(query, []):
+            if adv.get("withdrawn"):
+                continue
+            hit = osv_match.affects(adv, dep.ecosystem, dep.name, query.version)
+            if hit.affected or source.prematched:
+                hits.append(adv)
+                fixes[str(adv["id"])] = hit.fixed_versions
+        if hits:
+            matches.append(Match(dep, tuple(hits), fixes, is_new(dep)))
+    return build_findings(matches)
+
+
+def _query_version(dep: Dependency) -> str:
+    """OSV's Go advisories (and OSV.dev's API) write module versions without the "v"."""
+    version = str(dep.version)
+    return version[1:] if dep.ecosystem == GO and version.startswith("v") else version
+
+
+def _query_order(q: Query) -> tuple[str, str, str]:
+    return (q.ecosystem, q.name, q.version)

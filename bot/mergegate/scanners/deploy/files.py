@@ -1,0 +1,74 @@
+"""Which files the deploy checks read, and the violations of one file's content."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from mergegate.core.globs import matches_any
+from mergegate.core.policy import DeployPolicy
+from mergegate.scanners.deploy import yamlsafe
+from mergegate.scanners.deploy.compose import check_compose, is_compose, is_compose_name
+from mergegate.scanners.deploy.dockerfile import check_dockerfile, is_dockerfile_name
+from mergegate.scanners.deploy.kubernetes import check_kubernetes, is_manifest
+from mergegate.scanners.deploy.rules import Violation
+from mergegate.scanners.deploy.terraform import check_terraform, is_terraform_name
+
+FileKind = Literal["yaml", "dockerfile", "terraform"]
+_LOOKS_K8S = re.compile(r"^\s*[\"']?apiVersion[\"']?\s*:", re.MULTILINE)
+_LOOKS_KIND = re.compile(r"^\s*[\"']?kind[\"']?\s*:", re.MULTILINE)
+_LOOKS_COMPOSE = re.compile(r"^services\s*:", re.MULTILINE)
+
+
+def file_kind(path: str, manifests: tuple[str, ...] | None) -> FileKind | None:
+    """The kind of deploy file `path` is, or None when the deploy checks do not read it."""
+    if manifests is not None and not matches_any(path, manifests):
+        return None
+    lower = path.lower()
+    if is_dockerfile_name(lower):
+        return "dockerfile"
+    if is_terraform_name(lower):
+        return "terraform"
+    if lower.endswith((".yaml", ".yml")) or (manifests is not None and lower.endswith(".json")):
+        return "yaml"
+    return None
+
+
+def looks_like_manifest(path: str, text: str) -> bool:
+    """Cheap test before parsing, so auto-detection does not parse every YAML file."""
+    if is_compose_name(path):
+        return True
+    return bool(
+        (_LOOKS_K8S.search(text) and _LOOKS_KIND.search(text)) or _LOOKS_COMPOSE.search(text)
+    )
+
+
+def check_text(
+    kind: FileKind,
+    path: str,
+    text: str,
+    policy: DeployPolicy,
+    *,
+    explicit: bool,
+    max_bytes: int,
+) -> list[Violation]:
+    """Violations of one file. Raises YamlError for YAML that cannot be read safely.
+
+    `explicit` is True when the policy's `manifests` globs name the file: then any YAML error
+    is reported; under auto-detection only files that look like manifests are parsed.
+    """
+    if kind == "dockerfile":
+        return check_dockerfile(path, text, policy)
+    if kind == "terraform":
+        return check_terraform(path, text, policy)
+    if not explicit and not looks_like_manifest(path, text):
+        return []
+    docs = yamlsafe.load_documents(text, path, max_bytes=max_bytes)
+    out: list[Violation] = []
+    k8s = [d for d in docs if is_manifest(d.root)]
+    if k8s:
+        out.extend(check_kubernetes(path, k8s, policy))
+    compose = [d for d in docs if not is_manifest(d.root) and is_compose(d.root)]
+    if compose:
+        out.extend(check_compose(path, compose, policy))
+    return out

@@ -1,0 +1,49 @@
+"""What every service call needs: the store, the settings, the forges, the scanners."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mergegate.config import Settings
+from mergegate.forge.base import Forge, ForgeError
+from mergegate.metrics import Metrics
+from mergegate.scanners.base import Scanner
+from mergegate.service.scan_pool import GateRunner, ThreadRunner
+from mergegate.store.service_store import Store
+
+log = logging.getLogger(__name__)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class RetryLater(Exception):
+    """The job cannot run yet (its change is still being scanned): run it again soon."""
+
+
+@dataclass
+class Service:
+    store: Store
+    settings: Settings
+    forges: dict[str, Forge] = field(default_factory=dict)
+    scanners: Sequence[Scanner] | None = None  # None: the engine's default scanners
+    workdir: Path | None = None  # where changes are fetched (a temp folder when None)
+    clock: Callable[[], dt.datetime] = _utcnow
+    on_enqueue: Callable[[], None] | None = None  # wakes the job runner
+    metrics: Metrics = field(default_factory=Metrics)
+    gate_runner: GateRunner = field(default_factory=ThreadRunner)
+
+    def forge(self, name: str) -> Forge:
+        try:
+            return self.forges[name]
+        except KeyError:
+            raise ForgeError(f"no {name} forge is configured") from None
+
+    def notify(self) -> None:
+        if self.on_enqueue is not None:
+            self.on_enqueue()

@@ -1,0 +1,180 @@
+"""Running the gate for a change's head, and re-judging stored findings without a rescan.
+
+A scan job: report "in progress" at once (or reuse the report a crashed attempt started),
+read the policy at the base, fetch the change, run the scanners in a thread, store the
+findings, publish the verdict. Between stages it checks whether a newer head superseded it;
+then its report is closed as superseded instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mergegate.core.findings import ScannerError, ScanNote
+from mergegate.core.risk import Risk
+from mergegate.core.verdict import Verdict
+from mergegate.forge.base import ChangeRef, Forge, PolicyAnnotation, Report, ReportHandle
+from mergegate.pipeline import judge
+from mergegate.service.context import Service
+from mergegate.service.policy_load import LoadedPolicy, from_texts, load_policy, review_policy_edit
+from mergegate.store.queue import Job
+from mergegate.store.records import ScanRecord
+
+log = logging.getLogger(__name__)
+
+
+class Superseded(Exception):
+    """A newer job for the same change exists; ``kind`` says what it is."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+SUPERSEDED_MESSAGES = {
+    "scan": "A newer commit was pushed to the pull request; it is being scanned instead.",
+    "cancel": "The pull request was closed.",
+}
+
+
+@dataclass
+class GateOutcome:
+    verdict: Verdict
+    scan_id: int
+    handle: ReportHandle
+
+
+def context_to_dict(verdict: Verdict, loaded: LoadedPolicy, extra: dict[str, Any]) -> dict[str, Any]:
+    """What re-judging needs besides findings and policy (JSON-safe, no secret values)."""
+    risk = dataclasses.asdict(verdict.risk) if verdict.risk else None
+    return {
+        "errors": [dataclasses.asdict(e) for e in verdict.errors],
+        "notes": [dataclasses.asdict(n) for n in verdict.notes],
+        "policy_errors": list(verdict.policy_errors),
+        "risk": risk,
+        "org_source": loaded.org_source,
+        **extra,
+    }
+
+
+def _risk(d: dict[str, Any] | None) -> Risk | None:
+    if not d:
+        return None
+    return Risk(d["level"], int(d["score"]), tuple(d.get("reasons", ())),
+                tuple(d.get("new_hosts", ())))
+
+
+def stored_policy(scan: ScanRecord) -> LoadedPolicy:
+    return from_texts(scan.policy_text, scan.policy_source, scan.org_policy_text,
+                      scan.context.get("org_source"))
+
+
+def stored_report(service: Service, scan: ScanRecord) -> Report:
+    """The verdict of a stored scan under today's dismissals (no rescan)."""
+    ctx = scan.context
+    loaded = stored_policy(scan)
+    verdict = judge(
+        service.store.records.findings_of(scan.id),
+        loaded.policy,
+        dismissals=service.store.records.active_dismissals(scan.repo, service.clock()),
+        now=service.clock(),
+        errors=[ScannerError(**e) for e in ctx.get("errors", [])],
+        notes=[ScanNote(**n) for n in ctx.get("notes", [])],
+        policy_errors=ctx.get("policy_errors", []),
+        policy_source=scan.policy_source,
+        risk=_risk(ctx.get("risk")),
+    )
+    annotations = [PolicyAnnotation(**a) for a in ctx.get("policy_annotations", [])]
+    return Report(verdict, annotations, ctx.get("extra_notes", []))
+
+
+async def reevaluate(service: Service, forge: Forge, change: ChangeRef) -> Verdict | None:
+    """Re-judge the stored findings of the change's head and publish a fresh check."""
+    records = service.store.records
+    scan = records.scan_for(change.repo.key, change.head_sha)
+    if scan is None or scan.status != "completed":
+        return None
+    report = stored_report(service, scan)
+    handle = await forge.report_verdict(change, None, report)
+    records.set_conclusion(scan.id, report.verdict.conclusion)
+    records.set_report_id(scan.id, handle.id)
+    records.audit(change.repo.key, "verdict", "mergegate", change.head_sha,
+                  f"{report.verdict.conclusion}: {report.verdict.summary} (re-evaluated)",
+                  handle.url)
+    return report.verdict
+
+
+async def scan_change(
+    service: Service, forge: Forge, change: ChangeRef, job: Job | None = None,
+    policy_ref: str | None = None,
+) -> GateOutcome | None:
+    """The whole gate for one head; None when a newer job superseded it.
+
+    The policy comes from the change's base commit, or from ``policy_ref`` (the base branch)
+    when a policy change on that branch asked for the re-evaluation.
+    """
+    queue, records = service.store.queue, service.store.records
+    if job is not None and job.report_id:
+        handle = ReportHandle(job.report_id)  # resumed after a crash: finish that check run
+    else:
+        handle = await forge.report_in_progress(change)
+        if job is not None:
+            queue.set_report(job.id, handle.id)
+    scan_id = records.start_scan(change.repo.key, change.head_sha, change.number, handle.id)
+
+    def check_superseded() -> None:
+        if job is not None:
+            kind = queue.is_superseded(job)
+            if kind is not None:
+                raise Superseded(kind)
+
+    workdir = Path(tempfile.mkdtemp(prefix="mergegate-", dir=service.workdir))
+    try:
+        check_superseded()
+        loaded = await load_policy(forge, change.repo, policy_ref or change.base_sha)
+        fetched = await forge.fetch_change(
+            change, workdir / "head", full=not loaded.policy.new_findings_only
+        )
+        check_superseded()
+        result = await service.gate_runner.run(
+            fetched.workspace, loaded.policy, service.settings,
+            dismissals=records.active_dismissals(change.repo.key, service.clock()),
+            now=service.clock(), policy_errors=loaded.errors, policy_source=loaded.source,
+            scanners=service.scanners,
+        )
+        check_superseded()
+        annotations: list[PolicyAnnotation] = []
+        notes = list(loaded.notes) + list(fetched.notes)
+        if fetched.policy_edit is not None and fetched.policy_edit_path:
+            annotations, edit_notes = review_policy_edit(
+                loaded, fetched.policy_edit, fetched.policy_edit_path
+            )
+            notes += edit_notes
+        verdict = result.verdict
+        records.complete_scan(
+            scan_id, conclusion=verdict.conclusion, found=result.findings,
+            policy_text=loaded.repo_text, policy_source=loaded.source,
+            org_policy_text=loaded.org_text,
+            context=context_to_dict(verdict, loaded, {
+                "policy_annotations": [dataclasses.asdict(a) for a in annotations],
+                "extra_notes": notes,
+            }),
+            report_id=handle.id,
+        )
+        handle = await forge.report_verdict(change, handle, Report(verdict, annotations, notes))
+        records.audit(change.repo.key, "verdict", "mergegate", change.head_sha,
+                      f"{verdict.conclusion}: {verdict.summary}", handle.url)
+        return GateOutcome(verdict, scan_id, handle)
+    except Superseded as exc:
+        records.set_scan_status(scan_id, "superseded")
+        await forge.report_closed(change, handle, "superseded",
+                                  SUPERSEDED_MESSAGES.get(exc.kind, "Superseded."))
+        return None
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
