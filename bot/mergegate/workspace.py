@@ -20,6 +20,12 @@ from mergegate.core.findings import ScanNote
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024
 FileStatus = Literal["added", "modified", "renamed", "unchanged"]
 BaseReader = Callable[[str], "bytes | None"]
+# The start of a note about content that was not (fully) scanned: it blocks unless the policy
+# says `on_unscanned: warn`.
+UNSCANNED = "not fully scanned"
+# Reads a file that configures judgement (extra rule files, the secrets baseline) from the
+# protected revision: for a pull request its base commit, never its head.
+TrustedReader = Callable[[str], "bytes | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,11 @@ class Workspace:
     deleted: list[str] = field(default_factory=list)
     base_reader: BaseReader | None = None
     base_label: str | None = None
+    # Files over the size limit: on disk under `root`, too large for the parsing scanners;
+    # the secrets scanner still reads them, streamed.
+    oversized: list[WorkspaceFile] = field(default_factory=list)
+    # None: a local scan, whose own checkout is trusted (the developer's machine).
+    trusted_reader: TrustedReader | None = None
     _base_cache: dict[str, bytes | None] = field(default_factory=dict, repr=False)
 
     def file(self, path: str) -> WorkspaceFile | None:
@@ -96,6 +107,23 @@ class Workspace:
             self._base_cache[path] = self.base_reader(source)
         return self._base_cache[path]
 
+    def trusted_bytes(self, path: str) -> bytes | None:
+        """A judgement config file (rule file, secrets baseline) as the protected revision has it.
+
+        For a pull request this is the base commit, so a change cannot rewrite the rules that
+        judge it; for a local scan (no trusted reader) it is the checkout itself. None: absent,
+        or a path that leaves the repository.
+        """
+        if self.trusted_reader is not None:
+            return self.trusted_reader(path)
+        target = self.root / path
+        try:
+            if not target.resolve().is_relative_to(self.root.resolve()) or not target.is_file():
+                return None
+            return target.read_bytes()
+        except OSError:
+            return None
+
     def base_text(self, path: str) -> str | None:
         data = self.base_bytes(path)
         if data is None:
@@ -122,6 +150,7 @@ def build_workspace(
 ) -> Workspace:
     """Apply the skip rules (symlinks, submodules, binary, too large, outside root)."""
     files: list[WorkspaceFile] = []
+    oversized: list[WorkspaceFile] = []
     notes: list[ScanNote] = []
     real_root = root.resolve()
     for c in sorted(candidates, key=lambda c: c.path):
@@ -144,9 +173,10 @@ def build_workspace(
             notes.append(ScanNote("skipped: outside the repository", c.path))
             continue
         if st.st_size > max_file_bytes:
-            notes.append(
-                ScanNote(f"skipped: {st.st_size} bytes, over the {max_file_bytes}-byte limit", c.path)
-            )
+            notes.append(ScanNote(
+                f"{UNSCANNED}: {st.st_size} bytes, over the {max_file_bytes}-byte limit "
+                "(scanned for secrets only)", c.path))
+            oversized.append(WorkspaceFile(c.path, c.status, c.added_lines, c.old_path))
             continue
         with open(target, "rb") as fh:
             head = fh.read(8192)
@@ -159,6 +189,7 @@ def build_workspace(
         files=files,
         diff_aware=diff_aware,
         notes=notes,
+        oversized=oversized,
         deleted=sorted(deleted),
         base_reader=base_reader,
         base_label=base_label,

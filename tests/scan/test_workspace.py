@@ -62,7 +62,9 @@ def test_skips_binary_large_symlinks_and_submodules_with_a_note(repo: Repo, tmp_
     ws = workspace_from_git(repo.root, "main", max_file_bytes=1024)
     notes = {n.path: n.message for n in ws.notes}
     assert notes["image.bin"] == "skipped: binary file"
-    assert notes["big.txt"] == "skipped: 2048 bytes, over the 1024-byte limit"
+    assert notes["big.txt"] == ("not fully scanned: 2048 bytes, over the 1024-byte limit "
+                                "(scanned for secrets only)")
+    assert [f.path for f in ws.oversized] == ["big.txt"]
     assert notes["link.txt"] == "skipped: symbolic link"
     assert notes["vendored"] == "skipped: submodule"
     assert {f.path for f in ws.files} == {".gitmodules"}
