@@ -28,7 +28,7 @@ public class UserController {
     @GetMapping("/users")
     public Object find(@RequestParam String sort, @RequestParam("id") long id) {
         String jpql = "SELECT u FROM User u ORDER BY " + sort;
-        // ruleid: mergegate.java.sql-injection
+        // ruleid: mergegate.java.sql-injection, mergegate.java.sql-string-building
         Object sorted = em.createQuery(jpql).getResultList();
         // ok: mergegate.java.sql-injection
         Object one = em.createQuery("SELECT u FROM User u WHERE u.id = :id").setParameter("id", id);
@@ -45,5 +45,31 @@ public class UserController {
         PreparedStatement ps = c.prepareStatement("SELECT * FROM users WHERE id = ?");
         ps.setString(1, id);
         return ps.executeQuery();
+    }
+
+    private static final java.util.Set<String> SORTABLE = java.util.Set.of("name", "created");
+
+    @GetMapping("/search")
+    public Object search(String q, String sort, String page) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        sb.append("SELECT * FROM items WHERE title LIKE '%");
+        sb.append(q);
+        sb.append("%'");
+        // ruleid: mergegate.java.sql-injection, mergegate.java.sql-string-building
+        conn.createStatement().executeQuery(sb.toString());
+        if (SORTABLE.contains(sort)) {
+            String ordered = "SELECT * FROM items ORDER BY " + sort;
+            // ruleid: mergegate.java.sql-string-building
+            conn.createStatement().executeQuery(ordered);
+        }
+        // ok: mergegate.java.sql-injection
+        return conn.createStatement().executeQuery("SELECT * FROM items LIMIT 10 OFFSET " + Integer.parseInt(page));
+    }
+
+    public static void main(String[] args) throws Exception {
+        String user = args[0];
+        String q = "DELETE FROM sessions WHERE user_name = '" + user + "'";
+        // ruleid: mergegate.java.sql-injection, mergegate.java.sql-string-building
+        java.sql.DriverManager.getConnection("jdbc:h2:mem:").createStatement().executeUpdate(q);
     }
 }
