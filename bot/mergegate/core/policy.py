@@ -17,6 +17,9 @@ ORG_POLICY_PATH = "mergegate/policy.yml"
 
 ScannerErrorMode = Literal["fail", "neutral", "pass"]
 UnknownLicenseMode = Literal["block", "warn", "allow"]
+# Kubernetes Pod Security Standards level the deploy scanner enforces.
+PodSecurityLevel = Literal["privileged", "baseline", "restricted"]
+POD_SECURITY_LEVELS: tuple[PodSecurityLevel, ...] = ("privileged", "baseline", "restricted")
 DISMISS_REASONS: tuple[str, ...] = ("false-positive", "wont-fix", "test-code", "accepted-risk")
 ROLES: tuple[str, ...] = ("read", "triage", "write", "maintain", "admin")
 
@@ -84,6 +87,7 @@ class DeployPolicy:
     forbidden_regions: tuple[str, ...] = ()
     allow_latest: bool = False
     allow_mutable_tags: bool = True
+    pod_security: PodSecurityLevel = "baseline"
     environments: Mapping[str, EnvironmentPolicy] = field(default_factory=dict)
     block_on: Threshold | Literal["inherit"] = "inherit"
 

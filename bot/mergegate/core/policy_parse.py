@@ -17,6 +17,7 @@ from mergegate.core.findings import SCANNERS, Severity
 from mergegate.core.globs import GlobError, compile_glob
 from mergegate.core.policy import (
     DEFAULT_POLICY,
+    POD_SECURITY_LEVELS,
     DependenciesPolicy,
     DeployPolicy,
     DismissPolicy,
@@ -326,6 +327,7 @@ def _read_policy(p: _Parser, root: yaml.Node) -> Policy:
             "allowed_ports": lambda n2, k2: p.items(n2, lambda i: p.integer(i, 1, 65535), k2),
             "allowed_registries": strings, "forbidden_regions": strings,
             "allow_latest": enabled, "allow_mutable_tags": enabled,
+            "pod_security": lambda n2, k2: p.choice(n2, POD_SECURITY_LEVELS),
             "environments": environments,
         }),
         "dismiss": lambda n, k: sub(n, k, {
