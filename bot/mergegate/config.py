@@ -56,6 +56,7 @@ class Settings:
     semgrep_jobs: int = 2
     semgrep_experimental: bool = True
     max_file_bytes: int = 1024 * 1024
+    log_max_bytes: int = 200_000_000  # CI logs: decompressed bytes read in all, then truncated
     public_url: str | None = None
 
     @classmethod
@@ -95,5 +96,6 @@ class Settings:
             semgrep_jobs=_int(env, "MERGEGATE_SEMGREP_JOBS", min(4, os.cpu_count() or 1), 1),
             semgrep_experimental=experimental not in ("0", "false", "no"),
             max_file_bytes=_int(env, "MERGEGATE_MAX_FILE_BYTES", 1024 * 1024, minimum=1),
+            log_max_bytes=_int(env, "MERGEGATE_LOG_MAX_BYTES", cls.log_max_bytes, minimum=1),
             public_url=env.get("MERGEGATE_PUBLIC_URL") or None,
         )
