@@ -62,3 +62,43 @@ def test_other_commands() -> None:
 )
 def test_errors_are_exact(line: str, message: str) -> None:
     assert parse_line(line, 3) == CommandError(3, line, message)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("    /mergegate dismiss mg-0123abcd false-positive x", id="indented-4"),
+        pytest.param("\t/mergegate rescan", id="indented-tab"),
+        pytest.param("text\n\n    /mergegate rescan\n", id="indented-after-paragraph"),
+        pytest.param("```\n/mergegate rescan\n~~~\n/mergegate rescan\n", id="backticks-closed-by-tildes"),
+        pytest.param("~~~~\n/mergegate rescan\n~~~\n/mergegate rescan", id="shorter-closing-fence"),
+        pytest.param("```\n/mergegate rescan\n``` not a close\n/mergegate rescan", id="info-after-close"),
+        pytest.param("  ```python\n/mergegate rescan", id="unclosed-fence-runs-to-the-end"),
+        pytest.param("<!--\n/mergegate rescan\n-->", id="html-comment"),
+        pytest.param("<!-- /mergegate rescan -->", id="one-line-html-comment"),
+        pytest.param("<pre>\n/mergegate rescan\n</pre>", id="pre-block"),
+        pytest.param("> /mergegate rescan", id="quoted"),
+    ],
+)
+def test_commands_inside_code_or_hidden_markup_do_not_act(body: str) -> None:
+    assert parse_comment(body) == []
+
+
+def test_commands_after_a_closed_fence_act() -> None:
+    body = "```\n/mergegate rescan\n```\n   /mergegate help\n~~~~~\n~~~\n~~~~~\n/mergegate rescan"
+    assert parse_comment(body) == [Help(4), Rescan(8)]
+
+
+def test_a_backtick_line_with_backticks_in_its_info_is_not_a_fence() -> None:
+    assert parse_comment("``` a ` b\n/mergegate rescan") == [Rescan(2)]
+
+
+def test_dismissal_explanations_are_capped_at_1000_characters() -> None:
+    ok = "x" * 1000
+    [cmd] = parse_comment(f"/mergegate dismiss mg-0123abcd wont-fix {ok}")
+    assert isinstance(cmd, Dismiss) and cmd.text == ok
+    [err] = parse_comment(f"/mergegate dismiss mg-0123abcd wont-fix {'y' * 70_000}")
+    assert isinstance(err, CommandError)
+    assert err.message == ("the explanation is 70,000 characters long; keep it to 1,000 or "
+                           "fewer (nothing was dismissed)")
+    assert len(err.source) < 100

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mergegate.core.policy import ROLES, DismissPolicy
+from mergegate.core.verdict import Dismissal
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,27 @@ def refuse_self_dismissal(
         f"@{actor.login} opened this pull request and cannot dismiss its blocking findings "
         f"(dismiss.self_dismiss is false): {', '.join(ids)}"
     )
+
+
+def applicable_dismissals(
+    dismissals: Iterable[Dismissal], policy: DismissPolicy, change_author: str
+) -> list[Dismissal]:
+    """The dismissals that count for one change.
+
+    Dismissals are stored per repository, by fingerprint; one made on another change (perhaps
+    into a branch whose policy lets anyone dismiss) counts here only when its author, with the
+    role and groups recorded at the time, would be allowed by this change's `dismiss` policy,
+    and never for a change its author opened when `self_dismiss` is false.
+    """
+    kept: list[Dismissal] = []
+    for d in dismissals:
+        actor = Actor(d.by, d.role, frozenset(d.groups))
+        if not may_dismiss(actor, policy.allowed):
+            continue
+        if not policy.self_dismiss and d.by.lower() == change_author.lower():
+            continue
+        kept.append(d)
+    return kept
 
 
 def dismissal_expiry(

@@ -8,9 +8,10 @@
 /mergegate explain <id>
 /mergegate help
 ```
-One command per line, keywords case-insensitive; lines inside fenced code blocks and quoted
-lines (``> …``) are not commands. Each bad line becomes a `CommandError` whose message says
-exactly what was wrong.
+One command per line, keywords case-insensitive. Only text a reader sees as a command acts:
+lines in code blocks (fenced or indented, as CommonMark delimits them), quoted lines
+(``> …``), HTML comments and ``<pre>`` blocks are not commands. Each bad line becomes a
+`CommandError` whose message says exactly what was wrong.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ PREFIX = "/mergegate"
 VERBS: tuple[str, ...] = ("dismiss", "undismiss", "rescan", "explain", "help")
 ID_PATTERN = re.compile(r"^mg-[0-9a-f]{8}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_REASON_CHARS = 1000
+# A fence opens with 3+ backticks or tildes after at most 3 spaces; it closes only with the
+# same character, at least as many, and nothing else on the line (CommonMark 4.5).
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
 HELP_TEXT = "\n".join(
     (
@@ -92,17 +97,63 @@ def is_finding_id(token: str) -> bool:
     return bool(ID_PATTERN.match(token.lower()))
 
 
+def _indent(raw: str) -> int:
+    """Leading columns of whitespace, a tab advancing to the next multiple of 4."""
+    width = 0
+    for ch in raw:
+        if ch == " ":
+            width += 1
+        elif ch == "\t":
+            width += 4 - width % 4
+        else:
+            break
+    return width
+
+
+def prose_lines(body: str) -> list[tuple[int, str]]:
+    """(line number, line) of the lines a reader sees as text, not as code or hidden markup.
+
+    Left out: fenced code blocks (an unclosed fence runs to the end), lines indented 4 or more
+    columns (an indented code block, or text the bot should not read as a command), HTML
+    comments and ``<pre>`` blocks. Erring towards "not a command" is the safe side.
+    """
+    out: list[tuple[int, str]] = []
+    fence: str | None = None
+    in_comment = in_pre = False
+    for number, raw in enumerate(body.splitlines(), start=1):
+        if fence is not None:
+            m = _FENCE.match(raw)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
+                    and not m.group(2).strip():
+                fence = None
+            continue
+        if in_comment:
+            in_comment = "-->" not in raw
+            continue
+        if in_pre:
+            in_pre = "</pre>" not in raw.lower()
+            continue
+        m = _FENCE.match(raw)
+        if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+            fence = m.group(1)
+            continue
+        stripped = raw.strip()
+        if stripped.startswith("<!--"):
+            in_comment = "-->" not in stripped[4:]
+            continue
+        if stripped.lower().startswith("<pre"):
+            in_pre = "</pre>" not in stripped.lower()
+            continue
+        if _indent(raw) >= 4:
+            continue
+        out.append((number, stripped))
+    return out
+
+
 def parse_comment(body: str | None) -> list[Parsed]:
     """Every command line of a comment, in order (an empty list when there is none)."""
     results: list[Parsed] = []
-    in_fence = False
-    for number, raw in enumerate((body or "").splitlines(), start=1):
-        line = raw.strip()
-        if line.startswith("```") or line.startswith("~~~"):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
+    for number, line in prose_lines(body or ""):
         head = line.split(maxsplit=1)
         if not head or head[0].lower() != PREFIX:
             continue
@@ -181,6 +232,12 @@ def _dismiss(args: list[str], line: str, number: int) -> Parsed:
             return CommandError(number, line, f"until needs a date as YYYY-MM-DD, got {raw!r}")
         i += 2
     text = " ".join(args[i:])
+    if len(text) > MAX_REASON_CHARS:
+        return CommandError(
+            number, line[:80] + "…",
+            f"the explanation is {len(text):,} characters long; keep it to "
+            f"{MAX_REASON_CHARS:,} or fewer (nothing was dismissed)",
+        )
     return Dismiss(_unique(ids), reason, until, text, number)
 
 

@@ -27,6 +27,8 @@ class Dismissal:
     expires: dt.datetime | None = None
     comment: str = ""
     link: str | None = None
+    role: str | None = None  # the dismisser's forge role when they dismissed
+    groups: tuple[str, ...] = ()  # the `@group` entries of dismiss.allowed they belonged to
 
     def __post_init__(self) -> None:
         if self.reason not in DISMISS_REASONS and not self.reason.startswith("policy:"):

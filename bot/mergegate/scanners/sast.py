@@ -239,13 +239,7 @@ class SemgrepScanner:
 
     def config_for(self, workspace: Workspace, policy: Policy) -> tuple[Path | None, frozenset[str]]:
         """The merged rules for the workspace's languages (None: no rule applies to any file)."""
-        paths = rule_files(bundled_rules_dir())
-        root = workspace.root.resolve()
-        for extra in policy.sast.rules:
-            p = (workspace.root / extra).resolve()
-            if not p.is_relative_to(root) or not p.exists():
-                raise RulesError(f"sast.rules: {extra}: no such rule file in the repository")
-            paths += rule_files(p) if p.is_dir() else [p]
+        paths = rule_files(bundled_rules_dir()) + self._extra_rule_files(workspace, policy)
         langs = languages_of(workspace.paths)
         key = _selection_key(paths, policy.sast.exclude_rules, langs)
         cached = self._selections.get(key) or self._load_selection(key)
@@ -261,6 +255,38 @@ class SemgrepScanner:
             selection = (merged_config(rules, self.cache_dir), ids)
         self._save_selection(key, selection)
         return selection
+
+    def _extra_rule_files(self, workspace: Workspace, policy: Policy) -> list[Path]:
+        """The repository's own rule files (`sast.rules`), as the trusted revision has them.
+
+        For a pull request that is its base: a change that edits or empties a rule file is
+        still judged by the rules it is about to change. A local scan reads its checkout
+        (files or folders); the bot reads files only.
+        """
+        paths: list[Path] = []
+        root = workspace.root.resolve()
+        for extra in policy.sast.rules:
+            if workspace.trusted_reader is None:
+                p = (workspace.root / extra).resolve()
+                if not p.is_relative_to(root) or not p.exists():
+                    raise RulesError(f"sast.rules: {extra}: no such rule file in the repository")
+                paths += rule_files(p) if p.is_dir() else [p]
+                continue
+            data = workspace.trusted_bytes(extra)
+            if data is None:
+                raise RulesError(
+                    f"sast.rules: {extra}: no such rule file on the protected base branch "
+                    "(rule files are read from the base, never from the change)"
+                )
+            digest = hashlib.sha256(data).hexdigest()[:24]
+            target = self.cache_dir / f"repository-rules-{digest}.yml"
+            if not target.is_file():
+                self.cache_dir.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+                tmp.write_bytes(data)
+                tmp.replace(target)
+            paths.append(target)
+        return paths
 
     def _load_selection(self, key: str) -> tuple[Path | None, frozenset[str]] | None:
         """A selection an earlier process wrote (the CLI is a new process every time)."""

@@ -51,13 +51,28 @@ def _ids_list(verdict: Verdict) -> str:
     return f"the findings of this pull request are {shown}{more}"
 
 
+class PermissionUnknown(Exception):
+    """The forge could not tell a person's role or group memberships."""
+
+
 async def _actor(forge: Forge, change: ChangeRef, login: str, policy: Policy) -> Actor:
-    role = await forge.user_role(change.repo, login)
-    groups: set[str] = set()
-    for g in group_entries(policy.dismiss.allowed):
-        if await forge.in_group(change.repo, g, login):
-            groups.add(g)
+    """The commenter as the forge describes them; PermissionUnknown when it cannot say."""
+    try:
+        role = await forge.user_role(change.repo, login)
+        groups: set[str] = set()
+        for g in group_entries(policy.dismiss.allowed):
+            if await forge.in_group(change.repo, g, login):
+                groups.add(g)
+    except Exception as exc:  # any API or network failure: refuse, and say so
+        log.warning("permission look-up for %s failed: %s", login, type(exc).__name__)
+        raise PermissionUnknown(login) from exc
     return Actor(login, role, frozenset(groups), is_change_author=login.lower() == change.author.lower())
+
+
+def permission_unknown(where: str, login: str) -> str:
+    return (f"{where}: MergeGate could not check @{login}'s permission on this repository "
+            "(the forge's API did not answer); nothing was changed, please try again in a "
+            "few minutes")
 
 
 MAX_WAITS = 120  # attempts of a command waiting for its change's scan (a minute at 0.5 s)
@@ -100,7 +115,7 @@ async def handle_comment(
                 "try again when the mergegate check has finished"
             )
             continue
-        report = stored_report(service, scan)
+        report = stored_report(service, scan, change.author)
         policy = stored_policy(scan).policy
         if isinstance(cmd, grammar.Explain):
             _explain(report.verdict, cmd, out)
@@ -134,7 +149,12 @@ async def _answer(forge: Forge, comment: CommentRef, out: Outcome) -> None:
 
 async def _rescan(service: Service, forge: Forge, comment: CommentRef, out: Outcome) -> None:
     change = comment.change
-    role = await forge.user_role(change.repo, comment.author)
+    try:
+        role = await forge.user_role(change.repo, comment.author)
+    except Exception as exc:  # any API or network failure: refuse, and say so
+        log.warning("permission look-up for %s failed: %s", comment.author, type(exc).__name__)
+        out.errors.append(permission_unknown("`/mergegate rescan`", comment.author))
+        return
     if role is None and comment.author.lower() != change.author.lower():
         out.errors.append(
             f"`/mergegate rescan`: @{comment.author} has no access to this repository"
@@ -178,7 +198,11 @@ async def _dismiss(
     if unknown:
         out.errors.append(f"{where}: unknown finding id {', '.join(unknown)}; {_ids_list(verdict)}")
         return
-    actor = await _actor(forge, change, comment.author, policy)
+    try:
+        actor = await _actor(forge, change, comment.author, policy)
+    except PermissionUnknown:
+        out.errors.append(permission_unknown(where, comment.author))
+        return
     refusal = refuse_actor(actor, policy.dismiss)
     if refusal is None:
         blocking = [i for i in cmd.ids if (j := verdict.find(i)) is not None and j.blocking]
@@ -196,7 +220,8 @@ async def _dismiss(
         judged = verdict.find(finding_id)
         assert judged is not None
         d = Dismissal(judged.finding.fingerprint, cmd.reason, comment.author, now, expires,
-                      cmd.text, comment.html_url)
+                      cmd.text, comment.html_url, role=actor.role,
+                      groups=tuple(sorted(actor.groups)))
         service.store.records.add_dismissal(change.repo.key, d)
         until = expiry.isoformat() if expiry else "never"
         service.store.records.audit(
@@ -218,7 +243,11 @@ async def _undismiss(
     if unknown:
         out.errors.append(f"{where}: unknown finding id {', '.join(unknown)}; {_ids_list(verdict)}")
         return
-    actor = await _actor(forge, change, comment.author, policy)
+    try:
+        actor = await _actor(forge, change, comment.author, policy)
+    except PermissionUnknown:
+        out.errors.append(permission_unknown(where, comment.author))
+        return
     refusal = refuse_actor(actor, policy.dismiss, "undismiss")
     if refusal is not None:
         out.errors.append(f"{where}: {refusal}")

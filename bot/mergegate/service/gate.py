@@ -16,13 +16,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mergegate.core.authorization import applicable_dismissals
 from mergegate.core.findings import ScannerError, ScanNote
+from mergegate.core.policy import Policy
 from mergegate.core.risk import Risk
 from mergegate.core.verdict import Verdict
 from mergegate.forge.base import ChangeRef, Forge, PolicyAnnotation, Report, ReportHandle
 from mergegate.pipeline import judge
 from mergegate.service.context import Service
-from mergegate.service.policy_load import LoadedPolicy, from_texts, load_policy, review_policy_edit
+from mergegate.service.policy_load import (
+    LoadedPolicy,
+    from_texts,
+    load_authority,
+    load_policy,
+    review_policy_edit,
+    with_authority,
+)
 from mergegate.store.queue import Job
 from mergegate.store.records import ScanRecord
 
@@ -71,18 +80,51 @@ def _risk(d: dict[str, Any] | None) -> Risk | None:
 
 
 def stored_policy(scan: ScanRecord) -> LoadedPolicy:
-    return from_texts(scan.policy_text, scan.policy_source, scan.org_policy_text,
-                      scan.context.get("org_source"))
+    """The policy a stored scan was judged by, its `dismiss` section from the default branch
+    (recorded with the scan; the built-in defaults when a scan recorded none)."""
+    loaded = from_texts(scan.policy_text, scan.policy_source, scan.org_policy_text,
+                        scan.context.get("org_source"))
+    recorded = scan.context.get("authority") or {}
+    authority = from_texts(recorded.get("text"), recorded.get("source"), scan.org_policy_text,
+                           scan.context.get("org_source"))
+    loaded.policy = with_authority(loaded.policy, authority.policy)
+    return loaded
 
 
-def stored_report(service: Service, scan: ScanRecord) -> Report:
-    """The verdict of a stored scan under today's dismissals (no rescan)."""
+def trusted_config_paths(policy: Policy) -> list[str]:
+    """Files that configure judgement besides the policy: read from the base, never the head."""
+    paths = list(policy.sast.rules)
+    if policy.secrets.baseline:
+        paths.append(policy.secrets.baseline)
+    return paths
+
+
+def edited_config_notes(policy: Policy, changed: list[str]) -> list[str]:
+    """A note for each judgement config file the change edits: previewed, never applied."""
+    changed_set = set(changed)
+    return [
+        f"This pull request edits {path}, which configures how changes are judged; "
+        "the base branch's version judges this pull request, and the edit applies once merged."
+        for path in trusted_config_paths(policy) if path in changed_set
+    ]
+
+
+def stored_report(service: Service, scan: ScanRecord, author: str | None = None) -> Report:
+    """The verdict of a stored scan under today's dismissals (no rescan).
+
+    ``author`` is the change's author (dismissals they made themselves do not count when
+    `self_dismiss` is false); by default the author of the change the scan was made for.
+    """
     ctx = scan.context
     loaded = stored_policy(scan)
+    dismissals = applicable_dismissals(
+        service.store.records.active_dismissals(scan.repo, service.clock()),
+        loaded.policy.dismiss, author if author is not None else ctx.get("author", ""),
+    )
     verdict = judge(
         service.store.records.findings_of(scan.id),
         loaded.policy,
-        dismissals=service.store.records.active_dismissals(scan.repo, service.clock()),
+        dismissals=dismissals,
         now=service.clock(),
         errors=[ScannerError(**e) for e in ctx.get("errors", [])],
         notes=[ScanNote(**n) for n in ctx.get("notes", [])],
@@ -100,7 +142,7 @@ async def reevaluate(service: Service, forge: Forge, change: ChangeRef) -> Verdi
     scan = records.scan_for(change.repo.key, change.head_sha)
     if scan is None or scan.status != "completed":
         return None
-    report = stored_report(service, scan)
+    report = stored_report(service, scan, change.author)
     handle = await forge.report_verdict(change, None, report)
     records.set_conclusion(scan.id, report.verdict.conclusion)
     records.set_report_id(scan.id, handle.id)
@@ -138,19 +180,29 @@ async def scan_change(
     try:
         check_superseded()
         loaded = await load_policy(forge, change.repo, policy_ref or change.base_sha)
+        authority = await load_authority(forge, change.repo, change.base_ref, loaded)
+        policy = with_authority(loaded.policy, authority.policy)
+        trusted = {path: await forge.read_file(change.repo, path, policy_ref or change.base_sha)
+                   for path in trusted_config_paths(policy)}
         fetched = await forge.fetch_change(
-            change, workdir / "head", full=not loaded.policy.new_findings_only
+            change, workdir / "head", full=not policy.new_findings_only
         )
+        fetched.workspace.trusted_reader = trusted.get
         check_superseded()
+        dismissals = applicable_dismissals(
+            records.active_dismissals(change.repo.key, service.clock()),
+            policy.dismiss, change.author,
+        )
         result = await service.gate_runner.run(
-            fetched.workspace, loaded.policy, service.settings,
-            dismissals=records.active_dismissals(change.repo.key, service.clock()),
+            fetched.workspace, policy, service.settings,
+            dismissals=dismissals,
             now=service.clock(), policy_errors=loaded.errors, policy_source=loaded.source,
             scanners=service.scanners,
         )
         check_superseded()
         annotations: list[PolicyAnnotation] = []
         notes = list(loaded.notes) + list(fetched.notes)
+        notes += edited_config_notes(policy, fetched.changed_paths)
         if fetched.policy_edit is not None and fetched.policy_edit_path:
             annotations, edit_notes = review_policy_edit(
                 loaded, fetched.policy_edit, fetched.policy_edit_path
@@ -164,6 +216,8 @@ async def scan_change(
             context=context_to_dict(verdict, loaded, {
                 "policy_annotations": [dataclasses.asdict(a) for a in annotations],
                 "extra_notes": notes,
+                "author": change.author,
+                "authority": {"text": authority.repo_text, "source": authority.source},
             }),
             report_id=handle.id,
         )

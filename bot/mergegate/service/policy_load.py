@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from mergegate.core.policy import POLICY_PATHS, Policy
@@ -52,6 +53,28 @@ async def load_policy(forge: Forge, repo: RepoRef, ref: str) -> LoadedPolicy:
             break
     org = await forge.read_org_policy(repo)
     return from_texts(repo_text, repo_source, org[0] if org else None, org[1] if org else None)
+
+
+async def load_authority(
+    forge: Forge, repo: RepoRef, base_ref: str, at_base: LoadedPolicy
+) -> LoadedPolicy:
+    """The policy that decides who may dismiss: the default branch's, merged with the org's.
+
+    A pull request into any other branch is judged by that branch's policy, but a branch is
+    something a contributor with write access can create with a `.mergegate.yml` of their
+    choosing; who may dismiss must not be theirs to say. With no known default branch, the
+    built-in defaults (merged with the organization policy) decide.
+    """
+    if repo.default_branch and repo.default_branch == base_ref:
+        return at_base
+    if not repo.default_branch:
+        return from_texts(None, None, at_base.org_text, at_base.org_source)
+    return await load_policy(forge, repo, repo.default_branch)
+
+
+def with_authority(policy: Policy, authority: Policy) -> Policy:
+    """``policy`` with its `dismiss` section taken from ``authority``."""
+    return dataclasses.replace(policy, dismiss=authority.dismiss)
 
 
 def review_policy_edit(

@@ -157,6 +157,7 @@ class RecordStore:
             conn.execute(
                 insert(dismissals).values(
                     repo=repo, fingerprint=d.fingerprint, reason=d.reason, actor=d.by,
+                    actor_role=d.role, actor_groups=json.dumps(sorted(d.groups)),
                     comment=d.comment, link=d.link, created_at=d.at, expires_at=d.expires,
                 )
             )
@@ -195,7 +196,8 @@ class RecordStore:
             Dismissal(
                 fingerprint=r.fingerprint, reason=r.reason, by=r.actor,
                 at=_aware(r.created_at), expires=_aware(r.expires_at) if r.expires_at else None,
-                comment=r.comment, link=r.link,
+                comment=r.comment, link=r.link, role=r.actor_role,
+                groups=tuple(json.loads(r.actor_groups or "[]")),
             )
             for r in rows
         ]

@@ -86,6 +86,9 @@ dismissals = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("reason", String(32), nullable=False),
     Column("actor", String(255), nullable=False),
+    # the actor's forge role and matching `@group` entries when they dismissed (authority)
+    Column("actor_role", String(32), nullable=True),
+    Column("actor_groups", Text, nullable=True),  # JSON list
     Column("comment", Text, nullable=False, default=""),
     Column("link", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
