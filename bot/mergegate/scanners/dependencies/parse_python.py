@@ -27,6 +27,10 @@ IncludeReader = Callable[[str], "str | None"]
 
 _OPTION = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s+|=)(\S+)")
 _HASH = re.compile(r"\s--hash[= ]\S+")
+# A URL needs its "scheme://" (https://, git+ssh://, ...): a name like httpx or httplib2 is
+# a package. pip also takes `file:` URLs, paths, and archive file names.
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://|file:)")
+_ARCHIVE = re.compile(r"\.(whl|zip|tar|tgz|tbz|txz|tar\.gz|tar\.bz2|tar\.xz)$", re.IGNORECASE)
 _MAX_INCLUDE_DEPTH = 10
 
 
@@ -82,7 +86,7 @@ def parse_requirements(
         if line.startswith("-"):
             continue  # --index-url and other pip options
         line = _HASH.sub("", " " + line).strip()
-        if re.match(r"^(https?|git\+|file:|\.{0,2}/)", line):
+        if _is_url_or_path(line):
             result.notes.append(f"{path}:{line_no}: unpinned: URL or path {line}")
             continue
         try:
@@ -102,6 +106,15 @@ def parse_requirements(
             result.dependencies.append(Dependency(PYPI, req.name, None, path, line_no, True, spec))
     result.dependencies = [_constrained(d, constraints, result) for d in result.dependencies]
     return result
+
+
+def _is_url_or_path(line: str) -> bool:
+    """What pip reads as a URL, a local path or an archive rather than a PEP 508 requirement
+    (`name @ url` is PEP 508: the part before any `@`, `;` or space decides)."""
+    if _URL.match(line):
+        return True
+    head = re.split(r"[\s@;]", line, maxsplit=1)[0]
+    return head.startswith((".", "~")) or "/" in head or "\\" in head or bool(_ARCHIVE.search(head))
 
 
 def _include(
