@@ -85,9 +85,13 @@ def test_each_pod_check_at_its_line(tmp_path: Path) -> None:
 
 def test_missing_run_as_non_root_points_at_the_container(tmp_path: Path) -> None:
     manifest = HARDENED.replace("      securityContext:\n        runAsNonRoot: true\n", "")
-    result = scan_files(tmp_path, {"d.yaml": manifest})
-    assert triples(result) == {("deploy.run-as-root", "d.yaml", 9)}
-    assert "does not set runAsNonRoot" in result.findings[0].message
+    # The baseline Pod Security Standard allows an unset runAsNonRoot; restricted does not.
+    assert scan_files(tmp_path, {"d.yaml": manifest}).findings == []
+    result = scan_files(tmp_path, {"d.yaml": manifest}, DeployPolicy(pod_security="restricted"))
+    found = [f for f in result.findings if f.rule == "deploy.run-as-non-root"]
+    assert [(f.line, f.severity.label) for f in found] == [(9, "medium")]
+    assert "does not set runAsNonRoot" in found[0].message
+    assert "restricted Pod Security Standard" in found[0].message
 
 
 def test_non_zero_run_as_user_is_enough(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ def findings_from(
         Finding(
             scanner=SCANNER,
             rule=v.rule.id,
-            severity=v.rule.severity,
+            severity=v.severity if v.severity is not None else v.rule.severity,
             title=v.title or v.rule.title,
             message=v.message,
             path=path,

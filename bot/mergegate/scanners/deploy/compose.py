@@ -7,10 +7,12 @@ from pathlib import PurePosixPath
 
 from yaml.nodes import Node
 
+from mergegate.core.findings import Severity
 from mergegate.core.policy import DeployPolicy
 from mergegate.scanners.deploy import yamlsafe as y
 from mergegate.scanners.deploy.envsecrets import EnvVar, secret_env_violations
 from mergegate.scanners.deploy.images import check_image
+from mergegate.scanners.deploy.podsecurity import sensitive_host_path
 from mergegate.scanners.deploy.podspec import DANGEROUS_CAPABILITIES
 from mergegate.scanners.deploy.rules import (
     DANGEROUS_CAPABILITY,
@@ -24,10 +26,6 @@ from mergegate.scanners.deploy.rules import (
 
 _COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
 _LOCAL_IPS = frozenset({"127.0.0.1", "::1", "localhost"})
-SENSITIVE_HOST_PATHS = (
-    "/", "/var/run/docker.sock", "/run/docker.sock", "/var/lib/docker", "/proc", "/sys",
-    "/etc", "/root", "/dev", "/boot",
-)
 
 
 def is_compose_name(path: str) -> bool:
@@ -146,12 +144,13 @@ def _check_service(path: str, name: str, service: Node, policy: DeployPolicy) ->
         )
     for vol in y.seq(y.get(service, "volumes")):
         source = y.string(vol, "source") if y.is_map(vol) else (y.text(vol) or "").split(":")[0]
-        if source and (source.rstrip("/") or "/") in SENSITIVE_HOST_PATHS:
+        if source and sensitive_host_path(source):
             out.append(
                 Violation(
                     HOST_PATH, y.line_of(vol), f"{here} bind {source}",
-                    f"{here} mounts the host's {source}. Mount a named volume or a narrower "
-                    "path instead.",
+                    f"{here} mounts the host's {source}, a sensitive host path. Mount a named "
+                    "volume or a narrower path instead.",
+                    severity=Severity.CRITICAL,
                 )
             )
     out.extend(secret_env_violations(path, _environment(y.get(service, "environment")), here))

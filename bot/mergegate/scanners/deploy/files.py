@@ -10,7 +10,7 @@ from mergegate.core.policy import DeployPolicy
 from mergegate.scanners.deploy import yamlsafe
 from mergegate.scanners.deploy.compose import check_compose, is_compose, is_compose_name
 from mergegate.scanners.deploy.dockerfile import check_dockerfile, is_dockerfile_name
-from mergegate.scanners.deploy.kubernetes import check_kubernetes, is_manifest
+from mergegate.scanners.deploy.kubernetes import check_kubernetes, is_kubernetes
 from mergegate.scanners.deploy.rules import Violation
 from mergegate.scanners.deploy.terraform import check_terraform, is_terraform_name
 
@@ -65,10 +65,10 @@ def check_text(
         return []
     docs = yamlsafe.load_documents(text, path, max_bytes=max_bytes)
     out: list[Violation] = []
-    k8s = [d for d in docs if is_manifest(d.root)]
+    k8s = [d for d in docs if is_kubernetes(d.root)]
     if k8s:
         out.extend(check_kubernetes(path, k8s, policy))
-    compose = [d for d in docs if not is_manifest(d.root) and is_compose(d.root)]
+    compose = [d for d in docs if not is_kubernetes(d.root) and is_compose(d.root)]
     if compose:
         out.extend(check_compose(path, compose, policy))
     return out

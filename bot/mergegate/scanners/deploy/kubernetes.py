@@ -15,6 +15,7 @@ from mergegate.scanners.deploy import yamlsafe as y
 from mergegate.scanners.deploy.images import check_image
 from mergegate.scanners.deploy.podspec import check_pod
 from mergegate.scanners.deploy.ports import port_violation
+from mergegate.scanners.deploy.psp import check_psp
 from mergegate.scanners.deploy.rules import Violation
 
 _TEMPLATE_KINDS = frozenset(
@@ -27,29 +28,41 @@ def is_manifest(root: Node) -> bool:
     return y.string(root, "apiVersion") is not None and y.string(root, "kind") is not None
 
 
+def is_kubernetes(root: Node) -> bool:
+    """A manifest, a `List` (with or without its own kind), or a YAML/JSON list of manifests."""
+    if is_manifest(root):
+        return True
+    items = y.seq(y.get(root, "items")) if y.is_map(root) else y.seq(root)
+    return bool(items) and any(is_manifest(i) for i in items)
+
+
 def _objects(root: Node) -> Iterator[Node]:
-    if not is_manifest(root):
-        return
-    if y.string(root, "kind") == "List" or (y.string(root, "kind") or "").endswith("List"):
-        for item in y.seq(y.get(root, "items")):
-            yield from _objects(item)
-    else:
+    if is_manifest(root) and not (y.string(root, "kind") or "").endswith("List"):
         yield root
+        return
+    items = y.seq(y.get(root, "items")) if y.is_map(root) else y.seq(root)
+    for item in items:
+        if is_kubernetes(item):
+            yield from _objects(item)
 
 
-def pod_spec(obj: Node) -> Node | None:
+def pod_template(obj: Node) -> tuple[Node | None, Node] | None:
+    """The pod metadata and pod spec of a workload object, or None for other kinds."""
     kind = y.string(obj, "kind")
     spec = y.get(obj, "spec")
+    template: Node | None = None
     if kind == "Pod":
-        return spec
+        return (y.get(obj, "metadata"), spec) if spec is not None and y.is_map(spec) else None
     if kind in _TEMPLATE_KINDS:
-        return y.get(y.get(spec, "template"), "spec")
-    if kind == "CronJob":
-        job = y.get(y.get(spec, "jobTemplate"), "spec")
-        return y.get(y.get(job, "template"), "spec")
-    if kind == "PodTemplate":
-        return y.get(y.get(obj, "template"), "spec")
-    return None
+        template = y.get(spec, "template")
+    elif kind == "CronJob":
+        template = y.get(y.get(y.get(spec, "jobTemplate"), "spec"), "template")
+    elif kind == "PodTemplate":
+        template = y.get(obj, "template")
+    pod_spec = y.get(template, "spec")
+    if pod_spec is None or not y.is_map(pod_spec):
+        return None
+    return y.get(template, "metadata"), pod_spec
 
 
 def check_kubernetes(path: str, docs: list[y.Document], policy: DeployPolicy) -> list[Violation]:
@@ -65,9 +78,9 @@ def _check_object(path: str, obj: Node, policy: DeployPolicy) -> list[Violation]
     name = y.string(y.get(obj, "metadata"), "name") or "(unnamed)"
     where = f"{kind}/{name}"
     out: list[Violation] = []
-    spec = pod_spec(obj)
-    if spec is not None:
-        out.extend(check_pod(path, spec, policy, where))
+    template = pod_template(obj)
+    if template is not None:
+        out.extend(check_pod(path, template[1], template[0], policy, where))
     if kind == "Service":
         out.extend(_check_service(obj, policy, where))
     elif kind == "Ingress":
@@ -76,6 +89,8 @@ def _check_object(path: str, obj: Node, policy: DeployPolicy) -> list[Violation]
         out.extend(_check_gateway(obj, policy, where))
     elif kind == "Kustomization":
         out.extend(_check_kustomization(obj, policy, where))
+    elif kind == "PodSecurityPolicy":
+        out.extend(check_psp(obj, policy, where))
     return out
 
 

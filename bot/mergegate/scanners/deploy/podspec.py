@@ -1,5 +1,5 @@
-"""Pod specs and their containers: host access, privileges, users, ports, limits, regions,
-images and secrets in the environment."""
+"""Pod specs and their containers: Pod Security Standards (in `podsecurity`), exposed ports,
+limits, regions, images and secrets in the environment."""
 
 from __future__ import annotations
 
@@ -9,24 +9,20 @@ from mergegate.core.policy import DeployPolicy
 from mergegate.scanners.deploy import yamlsafe as y
 from mergegate.scanners.deploy.envsecrets import EnvVar, secret_env_violations
 from mergegate.scanners.deploy.images import check_image
+from mergegate.scanners.deploy.podsecurity import (
+    CONTAINER_GROUPS,
+    check_pod_security,
+    host_port_violation,
+)
 from mergegate.scanners.deploy.ports import port_violation
 from mergegate.scanners.deploy.regions import forbidden_region
-from mergegate.scanners.deploy.rules import (
-    DANGEROUS_CAPABILITY,
-    FORBIDDEN_REGION,
-    HOST_NAMESPACE,
-    HOST_PATH,
-    MISSING_LIMITS,
-    PRIVILEGE_ESCALATION,
-    PRIVILEGED,
-    RUN_AS_ROOT,
-    Violation,
-)
+from mergegate.scanners.deploy.rules import FORBIDDEN_REGION, MISSING_LIMITS, Violation
 
 REGION_LABELS = (
     "topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region",
     "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone",
 )
+# Capabilities close to root on the host (Compose `cap_add`; Kubernetes uses the PSS sets).
 DANGEROUS_CAPABILITIES = frozenset(
     {
         "ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO", "SYS_BOOT",
@@ -35,34 +31,16 @@ DANGEROUS_CAPABILITIES = frozenset(
 )
 
 
-def check_pod(path: str, spec: Node, policy: DeployPolicy, where: str) -> list[Violation]:
-    out: list[Violation] = []
-    for field in ("hostNetwork", "hostPID", "hostIPC"):
-        item = y.get_item(spec, field)
-        if item and y.boolean(item[1]):
-            out.append(
-                Violation(
-                    HOST_NAMESPACE, y.line_of(item[0]), f"{where} {field}",
-                    f"{where} sets {field}: true, sharing the node's namespace with the pod. "
-                    f"Remove {field} (or set it to false).",
-                )
-            )
-    for volume in y.seq(y.get(spec, "volumes")):
-        item = y.get_item(volume, "hostPath")
-        if item:
-            host = y.string(item[1], "path") or "?"
-            out.append(
-                Violation(
-                    HOST_PATH, y.line_of(item[0]), f"{where} hostPath {host}",
-                    f"{where} mounts the node's {host} (hostPath). Use a PersistentVolumeClaim, "
-                    "emptyDir, ConfigMap or Secret volume instead.",
-                )
-            )
+def check_pod(
+    path: str, spec: Node, meta: Node | None, policy: DeployPolicy, where: str
+) -> list[Violation]:
+    """Every check of one pod spec; `meta` is the pod's (template's) metadata."""
+    out = check_pod_security(spec, meta, policy, where)
     out.extend(_check_regions(spec, policy, where))
-    pod_ctx = y.get(spec, "securityContext")
-    for group in ("containers", "initContainers", "ephemeralContainers"):
+    host_network = bool(y.boolean(y.get(spec, "hostNetwork")))
+    for group in CONTAINER_GROUPS:
         for container in y.seq(y.get(spec, group)):
-            out.extend(_check_container(path, container, pod_ctx, policy, where, group))
+            out.extend(_check_container(path, container, policy, where, group, host_network))
     return out
 
 
@@ -106,7 +84,7 @@ def _check_regions(spec: Node, policy: DeployPolicy, where: str) -> list[Violati
 
 
 def _check_container(
-    path: str, c: Node, pod_ctx: Node | None, policy: DeployPolicy, where: str, group: str
+    path: str, c: Node, policy: DeployPolicy, where: str, group: str, host_network: bool
 ) -> list[Violation]:
     cname = y.string(c, "name") or "(unnamed)"
     here = f"{where} container {cname}"
@@ -114,44 +92,7 @@ def _check_container(
     image = y.get_item(c, "image")
     if image and y.text(image[1]):
         out.extend(check_image(y.text(image[1]) or "", y.line_of(image[0]), policy, here))
-    ctx = y.get(c, "securityContext")
-    priv = y.get_item(ctx, "privileged")
-    if priv and y.boolean(priv[1]):
-        out.append(
-            Violation(
-                PRIVILEGED, y.line_of(priv[0]), f"{here} privileged",
-                f"{here} runs privileged, with every capability of the node. Remove "
-                "`privileged: true` and add only the capabilities it needs.",
-            )
-        )
-    esc = y.get_item(ctx, "allowPrivilegeEscalation")
-    if esc and y.boolean(esc[1]):
-        out.append(
-            Violation(
-                PRIVILEGE_ESCALATION, y.line_of(esc[0]), f"{here} allowPrivilegeEscalation",
-                f"{here} sets allowPrivilegeEscalation: true. Set it to false.",
-            )
-        )
-    for cap in y.seq(y.get(y.get(ctx, "capabilities"), "add")):
-        name = (y.text(cap) or "").upper().removeprefix("CAP_")
-        if name in DANGEROUS_CAPABILITIES:
-            out.append(
-                Violation(
-                    DANGEROUS_CAPABILITY, y.line_of(cap), f"{here} cap_add {name}",
-                    f"{here} adds the {name} capability, close to root on the node. Drop it, "
-                    "or grant a narrower capability.",
-                )
-            )
-    out.extend(_check_root(c, ctx, pod_ctx, here))
-    for port in y.seq(y.get(c, "ports")):
-        item = y.get_item(port, "hostPort")
-        if item:
-            out.extend(
-                port_violation(
-                    policy, y.line_of(item[0]), y.integer(item[1]), here,
-                    f"{here} hostPort", "Remove hostPort and expose it through a Service.",
-                )
-            )
+    out.extend(_check_ports(c, policy, here, host_network))
     if group != "ephemeralContainers":
         out.extend(_check_limits(c, here))
     env = [
@@ -163,39 +104,26 @@ def _check_container(
     return out
 
 
-def _check_root(c: Node, ctx: Node | None, pod_ctx: Node | None, here: str) -> list[Violation]:
-    user = y.get_item(ctx, "runAsUser") or y.get_item(pod_ctx, "runAsUser")  # container wins
-    uid = y.integer(user[1]) if user else None
-    if user and uid == 0:
-        return [
-            Violation(
-                RUN_AS_ROOT, y.line_of(user[0]), f"{here} runAsUser 0",
-                f"{here} runs as user 0 (root). Run as a non-zero UID and set "
-                "runAsNonRoot: true.",
-            )
-        ]
-    if uid is not None and uid > 0:
-        return []
-    for scope in (ctx, pod_ctx):
-        nonroot = y.get_item(scope, "runAsNonRoot")
-        if nonroot is None:
+def _check_ports(c: Node, policy: DeployPolicy, here: str, host_network: bool) -> list[Violation]:
+    """hostPorts, and every container port of a hostNetwork pod (it listens on the node)."""
+    out: list[Violation] = []
+    for port in y.seq(y.get(c, "ports")):
+        host_item = y.get_item(port, "hostPort")
+        host_port = y.integer(host_item[1]) if host_item else None
+        if host_item and host_port:
+            out.extend(host_port_violation(policy, y.line_of(host_item[0]), host_port, here))
             continue
-        if y.boolean(nonroot[1]):
-            return []
-        return [
-            Violation(
-                RUN_AS_ROOT, y.line_of(nonroot[0]), f"{here} runAsNonRoot false",
-                f"{here} sets runAsNonRoot: false. Set runAsNonRoot: true and run as a "
-                "non-zero UID.",
+        item = y.get_item(port, "containerPort")
+        if host_network and item:
+            out.extend(
+                port_violation(
+                    policy, y.line_of(item[0]), y.integer(item[1]), f"{here} (hostNetwork)",
+                    f"{here} hostNetwork port",
+                    "A hostNetwork pod listens on the node's own interfaces: drop hostNetwork "
+                    "and expose the port through a Service.",
+                )
             )
-        ]
-    return [
-        Violation(
-            RUN_AS_ROOT, y.line_of(c), f"{here} runAsNonRoot missing",
-            f"{here} does not set runAsNonRoot, so its image may run it as root. Set "
-            "securityContext.runAsNonRoot: true (on the pod or the container).",
-        )
-    ]
+    return out
 
 
 def _check_limits(c: Node, here: str) -> list[Violation]:

@@ -33,23 +33,63 @@ IMAGE_LATEST_TAG = _rule(
 IMAGE_MUTABLE_TAG = _rule(
     "image-mutable-tag", Severity.MEDIUM, "Image referenced by a mutable tag", "CWE-1357"
 )
-PRIVILEGED = _rule("privileged", Severity.HIGH, "Privileged container", "CWE-250")
+# Pod Security Standards controls: one rule per control (see `podsecurity`).
+PRIVILEGED = _rule("privileged", Severity.CRITICAL, "Privileged container", "CWE-250")
+HOST_NAMESPACE = _rule(
+    "host-namespace", Severity.CRITICAL, "Pod shares a host namespace", "CWE-653"
+)
+HOST_PROCESS = _rule(
+    "host-process", Severity.CRITICAL, "Windows HostProcess container", "CWE-250"
+)
+HOST_PATH = _rule("host-path", Severity.HIGH, "hostPath volume", "CWE-668")
+DANGEROUS_CAPABILITY = _rule(
+    "dangerous-capability", Severity.HIGH, "Capability added beyond the Pod Security level",
+    "CWE-250",
+)
+HOST_PORT = _rule("host-port", Severity.HIGH, "hostPort opened on the node", "CWE-284")
+APPARMOR = _rule(
+    "apparmor", Severity.HIGH, "AppArmor profile disabled or overridden", "CWE-693"
+)
+SELINUX = _rule("selinux", Severity.HIGH, "Custom SELinux type, user or role", "CWE-693")
+PROC_MOUNT = _rule("proc-mount", Severity.HIGH, "Unmasked /proc mount", "CWE-200")
+SECCOMP = _rule("seccomp", Severity.HIGH, "Seccomp profile unconfined", "CWE-693")
+UNSAFE_SYSCTL = _rule("unsafe-sysctl", Severity.HIGH, "Unsafe sysctl", "CWE-653")
+PROBE_HOST = _rule(
+    "probe-host", Severity.MEDIUM, "Probe or lifecycle hook aimed at another host", "CWE-918"
+)
+VOLUME_TYPE = _rule(
+    "volume-type", Severity.MEDIUM, "Volume type not allowed by the restricted level", "CWE-668"
+)
 PRIVILEGE_ESCALATION = _rule(
     "privilege-escalation", Severity.MEDIUM, "Container allows privilege escalation", "CWE-250"
 )
-RUN_AS_ROOT = _rule("run-as-root", Severity.MEDIUM, "Container may run as root", "CWE-250")
-HOST_NAMESPACE = _rule(
-    "host-namespace", Severity.HIGH, "Pod shares a host namespace", "CWE-653"
+RUN_AS_NON_ROOT = _rule(
+    "run-as-non-root", Severity.MEDIUM, "Container may run as root", "CWE-250"
 )
-HOST_PATH = _rule("host-path", Severity.MEDIUM, "hostPath volume", "CWE-668")
-DANGEROUS_CAPABILITY = _rule(
-    "dangerous-capability", Severity.HIGH, "Dangerous Linux capability added", "CWE-250"
+RUN_AS_ROOT = _rule("run-as-root", Severity.MEDIUM, "Container runs as root", "CWE-250")
+SECCOMP_NOT_SET = _rule(
+    "seccomp-not-set", Severity.MEDIUM, "No seccomp profile", "CWE-693"
+)
+CAPABILITIES_NOT_DROPPED = _rule(
+    "capabilities-not-dropped", Severity.MEDIUM, "Capabilities not dropped", "CWE-250"
+)
+PERMISSIVE_PSP = _rule(
+    "permissive-psp", Severity.HIGH, "PodSecurityPolicy allows what the level forbids", "CWE-284"
 )
 MISSING_LIMITS = _rule(
     "missing-resource-limits", Severity.LOW, "Container without resource limits", "CWE-770"
 )
 FORBIDDEN_REGION = _rule(
     "forbidden-region", Severity.HIGH, "Deployment to a forbidden region", "CWE-284"
+)
+PUBLIC_STORAGE = _rule(
+    "public-storage", Severity.HIGH, "Storage readable or writable by anyone", "CWE-732"
+)
+UNENCRYPTED_STORAGE = _rule(
+    "unencrypted-storage", Severity.MEDIUM, "Storage without encryption at rest", "CWE-311"
+)
+OPEN_SECURITY_GROUP = _rule(
+    "open-firewall", Severity.HIGH, "Firewall rule open to the internet", "CWE-284"
 )
 SECRET_IN_ENV = _rule(
     "secret-in-env", Severity.HIGH, "Plain secret value in container environment", "CWE-798"
@@ -71,13 +111,29 @@ ALL_RULES: tuple[Rule, ...] = (
     IMAGE_LATEST_TAG,
     IMAGE_MUTABLE_TAG,
     PRIVILEGED,
-    PRIVILEGE_ESCALATION,
-    RUN_AS_ROOT,
     HOST_NAMESPACE,
+    HOST_PROCESS,
     HOST_PATH,
     DANGEROUS_CAPABILITY,
+    HOST_PORT,
+    APPARMOR,
+    SELINUX,
+    PROC_MOUNT,
+    SECCOMP,
+    UNSAFE_SYSCTL,
+    PROBE_HOST,
+    VOLUME_TYPE,
+    PRIVILEGE_ESCALATION,
+    RUN_AS_NON_ROOT,
+    RUN_AS_ROOT,
+    SECCOMP_NOT_SET,
+    CAPABILITIES_NOT_DROPPED,
+    PERMISSIVE_PSP,
     MISSING_LIMITS,
     FORBIDDEN_REGION,
+    PUBLIC_STORAGE,
+    UNENCRYPTED_STORAGE,
+    OPEN_SECURITY_GROUP,
     SECRET_IN_ENV,
     HTTPS_DOWNGRADE,
     PLAINTEXT_HTTP,
@@ -91,7 +147,7 @@ class Violation:
     """One rule broken at one place.
 
     `content` is the normalised offending content the fingerprint is built from (never a line
-    number); `message` says how to comply; `title` overrides the rule's title when set.
+    number); `message` says how to comply; `title` and `severity` override the rule's when set.
     """
 
     rule: Rule
@@ -100,3 +156,4 @@ class Violation:
     message: str
     end_line: int | None = None
     title: str | None = None
+    severity: Severity | None = None  # overrides the rule's default (a sensitive hostPath...)
