@@ -1,0 +1,150 @@
+"""Which names hold secrets, and which assigned values are literals worth reporting.
+
+A name holds a secret when its last word (after splitting `snake_case`, `kebab-case`,
+`dot.names` and `camelCase`) is one like `password`, `secret`, `token`, or `key` after `api`,
+`secret`, `private`... A name that ends in a word saying what it *is about* (`password_field`,
+`token_type`, `secretName`, `secretKeyRef`, `adminSecretNamespace`) does not hold a value.
+
+A value is reported only when it is a literal: not empty, not a placeholder (`changeme`,
+`<password>`, `${VAR}`, `{{ .Values.x }}`, `****`), not a reference to a variable, a file or a
+secret store (Vault paths, cloud secret-manager ARNs and URLs, `op://`, `ref+vault://`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+SECRET_WORDS = frozenset({
+    "password", "passwd", "passphrase", "pwd", "pass", "pword", "secret", "token", "apikey",
+    "credential", "credentials", "creds", "pat", "passcode",
+})
+# One-word names that end in a secret word: PGPASSWORD, githubtoken, ACCESSTOKEN.
+_GLUED = ("password", "passwd", "passphrase", "secret", "token", "apikey", "secretkey",
+          "accesskey", "privatekey")
+# `key` holds a value after one of these: api_key, secretKey, PRIVATE_KEY, accessKey...
+KEY_QUALIFIERS = frozenset({
+    "api", "secret", "private", "access", "auth", "master", "encryption", "signing", "client",
+    "app", "account", "storage", "service", "shared", "license", "consumer", "subscription",
+    "sas", "hmac", "jwt", "session", "crypt", "cipher", "aes", "encrypt", "sign",
+})
+# Words after the secret word that still name the value itself (`password_plain`, `token2`).
+VALUE_SUFFIXES = frozenset({
+    "value", "str", "string", "text", "plain", "plaintext", "raw", "b64", "base64", "hex",
+    "bytes", "literal", "prod", "production", "dev", "staging", "test", "local", "old", "new",
+    "default", "admin", "root", "user", "key",
+})
+# Words that, leading a name, make it a flag or a count rather than the secret.
+NOT_VALUE_PREFIXES = frozenset({
+    "is", "has", "show", "hide", "require", "requires", "use", "uses", "enable", "disable",
+    "allow", "no", "num", "max", "min", "forgot", "reset", "validate", "check", "verify",
+    "get", "set", "read", "load", "fetch", "generate", "gen", "create", "rotate", "refresh",
+})
+
+
+def words(name: str) -> list[str]:
+    """`adminSecretName` -> [admin, secret, name]; `DB_PASSWORD` -> [db, password]."""
+    return [w.lower() for w in _WORD.findall(name)]
+
+
+@lru_cache(maxsize=4096)
+def holds_secret(name: str) -> bool:
+    """Whether a variable, key or element of this name is meant to hold a secret value.
+
+    Only the last word decides: `password_field`, `token_type` or `secretName` end in a word
+    that is not a secret, so they name something about a secret, not the secret itself.
+    """
+    parts = words(name)
+    if not parts or (len(parts) > 1 and parts[0] in NOT_VALUE_PREFIXES):
+        return False
+    while len(parts) > 1 and (parts[-1] in VALUE_SUFFIXES or parts[-1].isdigit()):
+        if parts[-1] == "key" and parts[-2] in KEY_QUALIFIERS:
+            break
+        parts.pop()
+    last = parts[-1]
+    if last in SECRET_WORDS:
+        return last != "pat" or len(parts) > 1
+    if last == "key":
+        return len(parts) > 1 and parts[-2] in KEY_QUALIFIERS
+    return last.endswith(_GLUED)
+
+
+_PLACEHOLDER_WORDS = frozenset({
+    "changeme", "change_me", "changeit", "change-me", "password", "passwd", "pass", "secret",
+    "token", "none", "null", "nil", "true", "false", "undefined", "todo", "tbd", "fixme",
+    "example", "dummy", "required", "optional", "string", "str", "text", "value", "redacted",
+    "hidden", "sample", "default", "xxx", "empty", "notset", "not_set", "unset", "n/a", "na",
+    "mypassword", "yourpassword", "your_password", "your-password", "my_password",
+    "secretpassword", "api_key", "apikey", "your_api_key", "your-api-key", "yourapikey",
+    "your_token", "your-token", "mytoken", "my_token", "your_secret", "mysecret", "my_secret",
+    "test", "testing", "foo", "bar", "foobar", "abc", "abc123", "bearer", "basic", "token_here",
+    "password_here", "secret_here", "key", "private", "public", "env", "replace_me", "replaceme",
+    "set_me", "setme", "insert", "your", "here", "placeholder", "omitted", "masked", "secure",
+    "encrypted", "generated", "random", "auto", "unknown", "off", "on", "yes", "no", "disabled",
+    "enabled", "user", "username", "admin", "root", "guest", "demo", "prompt", "ask", "stdin",
+    "file", "keyring", "keychain", "vault", "aws", "gcp", "azure", "k8s", "kubernetes", "external",
+})
+_PLACEHOLDER = re.compile(
+    r"""(?ix)^(?:
+        [*x#.?_\-•●]+                           # ****, xxxx, ...., ____
+      | .*(?:x{4,}|\*{3,}|\.{3}|•{3,})          # partly masked
+      | <[^>]*>.*|.*<[^<>]+>                    # <password>, <YOUR_TOKEN>
+      | .*\$\{[^}]*\}.* | \$\(.*\) | \$[A-Za-z_]\w* | \$\d | %[A-Za-z_]\w*%
+      | .*\{\{.*\}\}.* | .*\{%.*%\}.*           # Helm, Jinja, Liquid, CloudFormation resolve
+      | .*\#\{.*\}.* | %\(\w+\)[sd] | %[sd] | \{\w*\} | @\w+@ | __\w+__
+      | (?:your|my|the|enter|insert|put|replace|add|paste)[\s_-]?.*
+      | .*(?:_here|-here|here$)
+      | !\w+.*                                  # YAML tags: !vault, !Ref, !Sub
+      | [|>][-+]?\d*                            # YAML block scalar indicators
+    )$"""
+)
+# Where a value points to a secret kept elsewhere.
+_REFERENCE = re.compile(
+    r"""(?ix)^(?:
+        arn:aws[\w-]*:(?:secretsmanager|ssm|kms):.*
+      | projects/[^/\s]+/secrets/.*
+      | https?://[\w.-]+\.vault\.azure\.net/.*
+      | @Microsoft\.KeyVault\(.*
+      | (?:ref\+)?(?:vault|awssm|awsssm|gcpsm|azkv|sops|op|sm|secret|secrets|k8s|doppler|
+           bw|keyvault|file|env|sops|akv|ssm)(?:\+\w+)?://.*
+      | (?:vault:)?(?:secret|kv|kv-v2|secrets)/(?:data/)?[\w.-]+(?:/[\w.${}-]+)+(?:\#\w+)?
+      | vault:[\w/.-]+(?:\#\w+)?
+      | [/~]?(?:\.{0,2}/)?(?:[\w.@-]+/)+[\w.@-]+\.(?:pem|key|crt|txt|json|p12|pfx|jks|der|env|
+           pub|asc|gpg|secret|token|conf|cfg|yaml|yml)
+      | /(?:run|var|etc|home|tmp|opt|usr|secrets|mnt|srv|data)/[\w./@-]*
+      | (?:env|ENV|process\.env|os\.environ|os\.getenv|System\.getenv|getenv|secrets|vars|
+           Environment|config|settings|params)[.\[(].*
+    )$"""
+)
+_ALL_CAPS_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:[_.-][A-Z0-9]+)+$")
+
+
+def is_literal_secret(value: str, name: str = "") -> bool:
+    """Whether a value assigned to a secret-like name is a real, literal secret."""
+    value = value.strip()
+    if len(value) < 4 or len(value) > 1000:
+        return False
+    low = value.lower()
+    if low in _PLACEHOLDER_WORDS or low.strip("'\"") in _PLACEHOLDER_WORDS:
+        return False
+    if len(set(low)) < 3:
+        return False
+    if _PLACEHOLDER.match(value) or _REFERENCE.match(value):
+        return False
+    if _ALL_CAPS_NAME.match(value):  # the name of an environment variable or a constant
+        return False
+    if value.isdigit() and len(value) < 6:
+        return False
+    if len(value.split()) >= 3:  # prose: "Enter your password", "the token to use"
+        return False
+    if name and _same_words(value, name):
+        return False
+    return not (value.startswith(("http://", "https://")) and "@" not in value)
+
+
+def _same_words(value: str, name: str) -> bool:
+    """`password = "password"`, `token: TOKEN`, `DB_PASSWORD: db-password`."""
+    vw = words(value)
+    return bool(vw) and set(vw) <= set(words(name)) | {"my", "your", "the", "new", "old", "here"}

@@ -1,0 +1,79 @@
+# ruff: noqa: S105 (a secret_type names a kind of secret)
+"""Google, Azure and AWS credentials beyond detect-secrets' access key id and storage key."""
+
+from __future__ import annotations
+
+import re
+
+from mergegate.core.findings import Severity
+
+from .base import END, TokenDetector
+
+
+class GoogleApiKeyDetector(TokenDetector):
+    secret_type = "Google API Key"
+    severity = Severity.HIGH
+    keywords = ("aiza",)
+    patterns = (re.compile(r"\b(?P<secret>AIza[\w-]{35})" + END),)
+    min_variety = 3
+
+    def is_secret(self, value: str) -> bool:
+        body = value[4:]
+        return super().is_secret(value) and not re.search(
+            r"(?i)abcdefgh|test|aaaa|1234", body)
+
+
+class GoogleOAuthClientSecretDetector(TokenDetector):
+    secret_type = "Google OAuth Client Secret"
+    keywords = ("gocspx-",)
+    patterns = (re.compile(r"\bGOCSPX-[\w-]{28}" + END),)
+
+
+class GoogleServiceAccountKeyDetector(TokenDetector):
+    """The `private_key_id` of a service-account JSON key file (its key block is a Private Key)."""
+
+    secret_type = "Google Service Account Key"
+    keywords = ("private_key_id",)
+    patterns = (re.compile(r"\"private_key_id\"\s*:\s*\"(?P<secret>[0-9a-f]{40})\""),)
+
+
+class AzureConnectionStringDetector(TokenDetector):
+    """Storage and Service Bus/Event Hubs connection strings, SAS signatures in URLs."""
+
+    secret_type = "Azure Connection String"
+    keywords = ("accountkey=", "sharedaccesskey=", "sig=", "sharedaccesssignature=")
+    patterns = (
+        re.compile(r"(?i)(?:AccountKey|SharedAccessKey)\s*=\s*(?P<secret>[A-Za-z0-9+/]{30,100}"
+                   r"={0,2})"),
+        re.compile(r"[?&;]sig=(?P<secret>[A-Za-z0-9%+/]{30,100}(?:%3D|=){0,2})"),
+    )
+
+    def is_secret(self, value: str) -> bool:
+        return super().is_secret(value) and not value.lower().startswith(("x", "your"))
+
+
+class AzureEntraClientSecretDetector(TokenDetector):
+    secret_type = "Azure Entra Client Secret"
+    keywords = ("q~",)
+    patterns = (
+        re.compile(r"(?:^|[\\'\"\x60\s>=:(,)])(?P<secret>[a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34})"
+                   r"(?:$|[\\'\"\x60\s<),])"),
+    )
+
+    def is_secret(self, value: str) -> bool:
+        return super().is_secret(value) and "~~" not in value and ".." not in value
+
+
+class AwsSecretKeyDetector(TokenDetector):
+    """An AWS secret access key or session token named as one (`aws_secret_access_key = ...`)."""
+
+    secret_type = "AWS Secret Access Key"
+    keywords = ("secret_access_key", "secretaccesskey", "secret-access-key", "session_token",
+                "sessiontoken", "security_token", "aws_secret", "secretkey", "secret_key")
+    patterns = (
+        re.compile(r"(?i)(?:aws_?|amazon_?)?(?:secret_?access_?key|secret-access-key|secret_?key)"
+                   r"[\"']?\s*(?:[:=]|:=|=>|,)\s*[\"'\x60]?(?P<secret>[A-Za-z0-9/+]{40})" + END),
+        re.compile(r"(?i)(?:aws_?)?(?:session|security)_?token[\"']?\s*(?:[:=]|:=|=>|,)\s*"
+                   r"[\"'\x60]?(?P<secret>[A-Za-z0-9/+=]{100,1200})" + END),
+    )
+    min_variety = 2
