@@ -3,8 +3,9 @@ endpoints (``/api/v4/...``) python-gitlab calls for MergeGate, with GitLab-shape
 
 It keeps state (projects, commits, branches, merge requests, commit statuses with GitLab's
 state machine, notes, award emoji, members, groups, status check responses, deployments and
-their approvals) and can inject failures (``fail``: a 502 then 200) or hold a path until an
-event is set (a crash mid-scan). Any request it does not know, with an unknown parameter or a
+their approvals) and can inject failures (``fail``: a 502 then 200; with ``after=True`` the
+request takes effect before the error is answered, as when a proxy times out behind a GitLab
+that did the work) or hold a path until an event is set (a crash mid-scan). Any request it does not know, with an unknown parameter or a
 body GitLab would refuse, is recorded in ``violations``; ``assert_clean()`` fails the test.
 Requests must carry the token in ``PRIVATE-TOKEN`` (401 otherwise).
 """
@@ -101,6 +102,8 @@ ROUTES: list[tuple[str, str, re.Pattern[str], set[str]]] = [
         ("PUT", "note_edit", r"/projects/([^/]+)/merge_requests/(\d+)/notes/(\d+)", set()),
         ("POST", "emoji", r"/projects/([^/]+)/merge_requests/(\d+)/notes/(\d+)/award_emoji",
          set()),
+        ("GET", "emojis", r"/projects/([^/]+)/merge_requests/(\d+)/notes/(\d+)/award_emoji",
+         PAGING),
         ("GET", "members", r"/projects/([^/]+)/members/all", PAGING | {"query", "user_ids"}),
         ("GET", "group_members", r"/groups/([^/]+)/members/all", PAGING | {"query", "user_ids"}),
         ("POST", "check_response",
@@ -122,7 +125,7 @@ class FakeGitLab:
         self.groups: dict[str, dict[str, int]] = {}
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
-        self.faults: list[tuple[str, re.Pattern[str], int, list[int], dict[str, str]]] = []
+        self.faults: list[tuple[str, re.Pattern[str], int, list[int], dict[str, str], bool]] = []
         self.hold: dict[str, asyncio.Event] = {}
         self.ids = itertools.count(1000)
         self.server: TestServer | None = None
@@ -176,9 +179,11 @@ class FakeGitLab:
         return sha
 
     def fail(self, method: str, path_regex: str, status: int, times: int = 1,
-             headers: dict[str, str] | None = None) -> None:
-        """The next ``times`` matching requests get ``status`` (then the real answer)."""
-        self.faults.append((method, re.compile(path_regex), status, [times], headers or {}))
+             headers: dict[str, str] | None = None, *, after: bool = False) -> None:
+        """The next ``times`` matching requests get ``status`` (then the real answer). With
+        ``after``, each of them is carried out first (the note is created) and answered with
+        ``status`` all the same; a request GitLab refuses keeps its own answer."""
+        self.faults.append((method, re.compile(path_regex), status, [times], headers or {}, after))
 
     def calls(self, method: str | None = None, route: str | None = None) -> list[Recorded]:
         return [r for r in self.requests if (method is None or r.method == method)
@@ -209,12 +214,16 @@ class FakeGitLab:
         for pattern, event in self.hold.items():
             if re.search(pattern, raw):
                 await event.wait()
-        for f_method, rx, status, left, headers in self.faults:
+        injected: web.Response | None = None
+        for f_method, rx, status, left, headers, after in self.faults:
             if left[0] > 0 and f_method == method and rx.search(raw):
                 left[0] -= 1
-                rec.status = status
-                return web.json_response({"message": f"{status} injected"}, status=status,
-                                         headers=headers)
+                injected = web.json_response({"message": f"{status} injected"}, status=status,
+                                             headers=headers)
+                if not after:
+                    rec.status = status
+                    return injected
+                break
         if request.headers.get("PRIVATE-TOKEN") != self.token:
             rec.status = 401
             return web.json_response({"message": "401 Unauthorized"}, status=401)
@@ -227,6 +236,8 @@ class FakeGitLab:
         except ValueError as exc:
             self.violations.append(f"{method} {raw}: {exc}")
             response = web.json_response({"error": str(exc)}, status=400)
+        if injected is not None and response.status < 300:
+            response = injected  # done, yet answered with an error
         rec.status = response.status
         return response
 
@@ -274,7 +285,7 @@ class FakeGitLab:
                                    f"/api/v4/projects/{p.id}/repository/commits/{a[1]}/statuses")
         if name in ("discussions", "discussion", "discussion_edit"):
             return self._discussions(name, p, p.mrs[int(a[1])], a, q, body)
-        if name in ("notes", "note", "note_edit", "emoji", "check_response"):
+        if name in ("notes", "note", "note_edit", "emoji", "emojis", "check_response"):
             return self._mr_children(name, p, p.mrs[int(a[1])], a, q, body)
         if name == "members":
             return self._members(p.members, q)
@@ -313,6 +324,10 @@ class FakeGitLab:
                 raise ValueError("403 Forbidden: the note belongs to someone else")
             note["body"], note["edits"] = body["body"], note["edits"] + 1
             return web.json_response(note)
+        if name == "emojis":
+            awards = [e for e in p.emoji if e["note_id"] == int(a[2])]
+            return self._paginated(awards, q, f"/api/v4/projects/{p.id}/merge_requests/"
+                                   f"{mr.iid}/notes/{a[2]}/award_emoji")
         if name == "emoji":
             if not body.get("name"):
                 raise ValueError("name is missing")

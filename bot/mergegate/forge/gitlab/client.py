@@ -6,6 +6,12 @@ scans use), at most ``max_threads`` at a time. Transient answers (500, 502, 503,
 are retried by python-gitlab itself with exponential backoff (0.1 s, 0.2 s, 0.4 s, ...),
 honouring ``Retry-After``; errors that remain become `ForgeError` / `NotFound`.
 
+A POST is not repeated blindly: GitLab (or a proxy in front of it) may answer 502 or time out
+after it has created the note, and repeating it would post the note twice. Only 429 (nothing
+was done) is retried for a POST, plus the few POSTs whose repetition changes nothing
+(`_REPEATABLE_POST`). Notes and discussions go through `create_once`, which looks for the
+object (by its hidden marker) before posting again.
+
 The token travels only in the ``PRIVATE-TOKEN`` header; it is never logged or formatted into
 an error message.
 """
@@ -16,10 +22,12 @@ import asyncio
 import concurrent.futures
 import functools
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import gitlab
+import gitlab.const
 import gitlab.exceptions
 import requests
 
@@ -31,6 +39,12 @@ T = TypeVar("T")
 MAX_RETRIES = 5  # 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s of backoff at most, plus Retry-After
 DEFAULT_THREADS = 8
 USER_AGENT = "mergegate"
+# POSTs that set a state rather than add something: posting them twice leaves one status,
+# one status check answer, one approval (GitLab refuses or ignores the repeat).
+_REPEATABLE_POST = re.compile(
+    r"/statuses/[0-9a-f]{40}$|/status_check_responses$|/deployments/\d+/approval$"
+)
+TRANSIENT = frozenset(gitlab.const.RETRYABLE_TRANSIENT_ERROR_CODES)
 
 
 class GitLabApiError(ForgeError):
@@ -46,9 +60,16 @@ class _Gitlab(gitlab.Gitlab):
 
     max_retries = MAX_RETRIES
 
-    def http_request(self, *args: Any, **kwargs: Any) -> requests.Response:
+    def http_request(self, verb: str, path: str, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("max_retries", self.max_retries)
-        return super().http_request(*args, **kwargs)
+        if verb.lower() == "post" and not _REPEATABLE_POST.search(path.split("?", 1)[0]):
+            kwargs["retry_transient_errors"] = False
+        return super().http_request(verb, path, *args, **kwargs)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure after which a POST may or may not have been applied: a 5xx, or no answer."""
+    return isinstance(exc, GitLabApiError) and (exc.status is None or exc.status in TRANSIENT)
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -79,6 +100,7 @@ class GitLabClient:
             user_agent=USER_AGENT, per_page=100,
         )
         self.gl.max_retries = max_retries
+        self.max_retries = max_retries
         self.pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=max_threads, thread_name_prefix="mergegate-gitlab"
         )
@@ -88,6 +110,30 @@ class GitLabClient:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, functools.partial(self.sync, fn, *args,
                                                                        **kwargs))
+
+    async def create_once(self, create: Callable[[], T], find: Callable[[], T | None]) -> T:
+        """POST something that must exist once (a note, a discussion, an award).
+
+        `create` posts it; `find` looks for it (by its marker) and returns it, or None. After
+        a transient failure the POST may have been applied all the same, so it is posted again
+        only when `find` does not see it, with the client's backoff between attempts. Any
+        other error, or a `find` that fails, is raised: a missing note is retried later by
+        the job, a duplicate could never be taken back.
+        """
+        attempt = 0
+        while True:
+            try:
+                return await self.call(create)
+            except GitLabApiError as exc:
+                if not is_transient(exc) or attempt >= self.max_retries:
+                    raise
+                log.info("GitLab answered %s to a POST: looking for its result before posting "
+                         "again", exc.status or "nothing")
+            found = await self.call(find)
+            if found is not None:
+                return found
+            await asyncio.sleep(0.1 * 2**attempt)
+            attempt += 1
 
     @staticmethod
     def sync(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -105,12 +105,28 @@ class InlineDiscussions:
                 position = {"position_type": "text", "base_sha": refs.get("base_sha"),
                             "start_sha": refs.get("start_sha"), "head_sha": change.head_sha,
                             "new_path": j.finding.path, "new_line": j.finding.line}
-                await self._try(gl.http_post, f"{mr_path}/discussions",
-                                post_data={"body": body_for(j), "position": position})
+                await self._create(mr_path, {"body": body_for(j), "position": position},
+                                   j.finding.fingerprint, bot)
         for did, resolved in [(d, True) for d in todo.resolve] + [(d, False) for d in todo.reopen]:
             await self._try(gl.http_put, f"{mr_path}/discussions/{did}",
                             post_data={"resolved": resolved})
         return todo
+
+    async def _create(self, mr_path: str, data: dict[str, Any], fingerprint: str, bot: str) -> None:
+        """Open one discussion, never two: after a 502 it is looked for by its marker first."""
+        gl = self.client.gl
+
+        def find() -> Any | None:
+            threads = gl.http_list(f"{mr_path}/discussions", iterator=True, per_page=100)
+            mine = existing_from((dict(t) for t in threads), bot)
+            return next((e for e in mine if e.fingerprint == fingerprint), None)
+
+        try:
+            await self.client.create_once(
+                lambda: gl.http_post(f"{mr_path}/discussions", post_data=data), find
+            )
+        except ForgeError as exc:
+            log.warning("inline discussion not opened: %s", exc)
 
     async def _try(self, fn: Any, path: str, **kwargs: Any) -> None:
         try:

@@ -7,6 +7,7 @@ Reports are a commit status named `mergegate` on the MR head plus one summary no
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,21 @@ class GitLabForge:
             self.bot_username = str(_get(user, "username", ""))
         return self.bot_username
 
+    def _find_note(self, mr: Any, marker: str) -> Any | None:
+        """The newest note of ours on the MR carrying `marker`, or None. Blocking: it runs in
+        the client's pool, as `create_once` looks for a note a failed POST may have made."""
+        me = self._me_blocking()
+        for n in mr.notes.list(sort="desc", order_by="created_at", iterator=True):
+            author = str((_get(n, "author") or {}).get("username", ""))
+            if marker in str(_get(n, "body", "")) and author == me:
+                return n
+        return None
+
+    def _me_blocking(self) -> str:
+        if self.bot_username is None:
+            self.bot_username = str(_get(self.client.gl.http_get("/user"), "username", ""))
+        return self.bot_username
+
     def _change(self, repo: RepoRef, mr: Any) -> ChangeRef:
         target = str(_get(mr, "target_branch"))
         return ChangeRef(
@@ -93,7 +109,8 @@ class GitLabForge:
 
     async def fetch_change(self, change: ChangeRef, dest: Path, *, full: bool) -> FetchedChange:
         await self._status(change, "running", "MergeGate is scanning this commit.", change.html_url)
-        fetcher = ChangeFetcher(self.client, change, self.settings.max_file_bytes)
+        fetcher = ChangeFetcher(self.client, change, self.settings.max_file_bytes,
+                                self.settings.max_fetch_bytes)
         return await fetcher.fetch(dest, full=full)
 
     async def get_change(self, repo: RepoRef, number: int) -> ChangeRef:
@@ -227,7 +244,10 @@ class GitLabForge:
             except NotFound:
                 note_id = None
         if note_id is None:
-            note = await self.client.call(mr.notes.create, {"body": body})
+            note = await self.client.create_once(
+                functools.partial(mr.notes.create, {"body": body}),
+                functools.partial(self._find_note, mr, rep.SUMMARY_MARKER),
+            )
             note_id = int(_get(note, "id"))
         self._summary_notes[key] = note_id
         return f"{change.html_url}#note_{note_id}" if change.html_url else None
@@ -277,13 +297,27 @@ class GitLabForge:
 
     async def reply(self, comment: CommentRef, text: str) -> None:
         mr = self._mr(comment.change.repo, comment.change.number)
-        await self.client.call(mr.notes.create, {"body": rep.reply_note(comment.author, text)})
+        body = rep.reply_note(comment.author, text, comment.comment_id)
+        await self.client.create_once(
+            functools.partial(mr.notes.create, {"body": body}),
+            functools.partial(self._find_note, mr, rep.reply_marker(comment.comment_id)),
+        )
 
     async def react(self, comment: CommentRef, reaction: Reaction) -> None:
         note = self._mr(comment.change.repo, comment.change.number).notes.get(
             int(comment.comment_id), lazy=True
         )
-        await self.client.call(note.awardemojis.create, {"name": rep.emoji_for(reaction)})
+        name = rep.emoji_for(reaction)
+
+        def ours() -> Any | None:
+            me = self._me_blocking()
+            return next(
+                (a for a in note.awardemojis.list(iterator=True)
+                 if _get(a, "name") == name and (_get(a, "user") or {}).get("username") == me),
+                None,
+            )
+
+        await self.client.create_once(functools.partial(note.awardemojis.create, {"name": name}), ours)
 
     async def decide_deployment(
         self, request: DeploymentRequest, state: DeploymentState, comment: str

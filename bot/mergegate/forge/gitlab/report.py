@@ -8,6 +8,7 @@ annotations either: policy file errors and notes are listed in the note.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Literal
 
@@ -86,8 +87,14 @@ def summary_note(report: Report, file_link: FileLink | None, head_sha: str) -> s
     return cut(f"{SUMMARY_MARKER}\n{text}", NOTE_LIMIT)
 
 
-def reply_note(author: str, text: str) -> str:
-    return cut(f"{REPLY_MARKER}\n@{author} {for_merge_requests(text)}", NOTE_LIMIT)
+def reply_marker(comment_id: str) -> str:
+    """Names the note a reply answers, so that the reply can be found again (after a 502)."""
+    return f"<!-- mergegate:reply-to:{re.sub(r'[^0-9A-Za-z_-]', '', comment_id)} -->"
+
+
+def reply_note(author: str, text: str, comment_id: str | None = None) -> str:
+    tail = f"\n{reply_marker(comment_id)}" if comment_id is not None else ""
+    return cut(f"{REPLY_MARKER}\n@{author} {for_merge_requests(text)}", NOTE_LIMIT - len(tail)) + tail
 
 
 def closed_description(outcome: ReportOutcome, message: str) -> str:
