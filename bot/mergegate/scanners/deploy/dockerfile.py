@@ -7,6 +7,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from mergegate.core.findings import Severity
 from mergegate.core.policy import DeployPolicy
 from mergegate.scanners.deploy.envsecrets import EnvVar, secret_env_violations
 from mergegate.scanners.deploy.images import check_image
@@ -175,7 +176,8 @@ def _check_expose(ins: Instruction, policy: DeployPolicy) -> list[Violation]:
             Violation(
                 PORT_NOT_ALLOWED, ins.line, f"Dockerfile EXPOSE {number}",
                 f"The image exposes port {number}, which is not in allowed_ports ({listed}). "
-                "Listen on an allowed port.",
+                "EXPOSE only documents the port; publish or listen on an allowed port.",
+                severity=Severity.LOW,
             )
         )
     return out

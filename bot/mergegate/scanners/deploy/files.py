@@ -15,13 +15,20 @@ from mergegate.scanners.deploy.rules import Violation
 from mergegate.scanners.deploy.terraform import check_terraform, is_terraform_name
 
 FileKind = Literal["yaml", "dockerfile", "terraform"]
-_LOOKS_K8S = re.compile(r"^\s*[\"']?apiVersion[\"']?\s*:", re.MULTILINE)
-_LOOKS_KIND = re.compile(r"^\s*[\"']?kind[\"']?\s*:", re.MULTILINE)
+# A key at the start of a line, after a YAML list dash, or after `{` / `,` (JSON, flow YAML).
+_LOOKS_K8S = re.compile(r"(?:^[\s-]*|[{,]\s*)[\"']?apiVersion[\"']?\s*:", re.MULTILINE)
+_LOOKS_KIND = re.compile(r"(?:^[\s-]*|[{,]\s*)[\"']?kind[\"']?\s*:", re.MULTILINE)
+_MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 _LOOKS_COMPOSE = re.compile(r"^services\s*:", re.MULTILINE)
 
 
 def file_kind(path: str, manifests: tuple[str, ...] | None) -> FileKind | None:
-    """The kind of deploy file `path` is, or None when the deploy checks do not read it."""
+    """The kind of deploy file `path` is, or None when the deploy checks do not read it.
+
+    YAML and JSON files are candidates whatever their name; under auto-detection their content
+    decides (`looks_like_manifest`): Kubernetes objects, `List`s and lists of objects, and
+    Compose files, in one document or many.
+    """
     if manifests is not None and not matches_any(path, manifests):
         return None
     lower = path.lower()
@@ -29,8 +36,8 @@ def file_kind(path: str, manifests: tuple[str, ...] | None) -> FileKind | None:
         return "dockerfile"
     if is_terraform_name(lower):
         return "terraform"
-    if lower.endswith((".yaml", ".yml")) or (manifests is not None and lower.endswith(".json")):
-        return "yaml"
+    if lower.endswith(_MANIFEST_SUFFIXES):
+        return "yaml"  # YAML or JSON (JSON is read as YAML, keeping lines); content decides
     return None
 
 
