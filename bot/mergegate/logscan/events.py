@@ -29,6 +29,30 @@ _CONTINUATION = re.compile(
 _QUICK = re.compile(r"err|fail|fatal|exception|panic|segmentation|traceback|critical|^e\s\s")
 
 
+_NEEDLES = ("err", "fail", "fatal", "exception", "panic", "segmentation", "traceback", "critical")
+
+
+def error_starts(low: str) -> set[int]:
+    """Offsets of the lines of a lower-cased block that `_QUICK` would let through."""
+    starts: set[int] = set()
+    for needle in _NEEDLES:
+        at = low.find(needle)
+        while at >= 0:
+            starts.add(low.rfind("\n", 0, at) + 1)
+            end = low.find("\n", at)
+            if end < 0:
+                break
+            at = low.find(needle, end)
+    for head in ("\ne ", "\ne\t"):  # pytest's `E   ` lines
+        at = low.find(head)
+        while at >= 0:
+            starts.add(at + 1)
+            at = low.find(head, at + 1)
+    if low.startswith(("e ", "e\t")):
+        starts.add(0)
+    return starts
+
+
 def is_error(line: str) -> bool:
     return (
         _QUICK.search(line.lower()) is not None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\n]*\x07")
 _CI_PREFIX = re.compile(
     r"^\ufeff?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\s?)"
 )
@@ -34,6 +34,22 @@ def clean(line: str) -> str:
     if "\x1b" in line:
         line = _ANSI.sub("", line)
     return _CI_PREFIX.sub("", line, count=1)
+
+
+_CI_PREFIXES = re.compile(
+    r"(?m)^\ufeff?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"[^\S\n]?)"
+)
+_LINE_ENDS = re.compile(r"\r+(?=\n)|\r+\Z")
+
+
+def clean_block(text: str) -> str:
+    """`clean` on every line of a block of lines at once (its newlines kept)."""
+    if "\r" in text:
+        text = _LINE_ENDS.sub("", text)
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    return _CI_PREFIXES.sub("", text)
 
 
 def normalise(line: str) -> str:

@@ -5,15 +5,39 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mergegate.logscan.scan import LogReport
+from mergegate.logscan.reader import MAX_LINE_BYTES
+from mergegate.logscan.scan import LogReport, Truncation
 
 MAX_TEXT_CLUSTERS = 50
 
 
+def truncation_note(t: Truncation) -> str:
+    """What was read of logs over the limit, and that the rest was not."""
+    unread = ""
+    if t.unread:
+        more = f" and {len(t.unread) - 1} more" if len(t.unread) > 1 else ""
+        unread = f"; {t.unread[0]}{more} not read at all"
+    return (
+        f"truncated: the logs go past the {t.max_bytes:,}-byte limit; read up to line "
+        f"{t.line:,} of {t.path}, the rest was not scanned{unread}"
+    )
+
+
 def report_to_dict(report: LogReport) -> dict[str, Any]:
+    t = report.truncated
     return {
         "files": list(report.files),
         "lines": report.lines,
+        "bytes": report.bytes_read,
+        "long_lines": report.long_lines,
+        "truncated": None if t is None else {
+            "max_bytes": t.max_bytes,
+            "path": t.path,
+            "line": t.line,
+            "unread": list(t.unread),
+            "message": truncation_note(t),
+        },
+        "credential_detection_stopped": report.detection_stopped,
         "credentials": [
             {
                 "path": c.path,
@@ -52,8 +76,15 @@ def render_text(report: LogReport) -> str:
     out.append(
         f"mergegate logs: {n_files} file{'' if n_files == 1 else 's'}, {report.lines:,} lines"
     )
+    if report.truncated is not None:
+        out.append(truncation_note(report.truncated))
     for e in report.errors:
         out.append(f"error: {e.path}: {e.message}")
+    if report.long_lines:
+        out.append(
+            f"{report.long_lines:,} line{'' if report.long_lines == 1 else 's'} over "
+            f"{MAX_LINE_BYTES:,} bytes: cut there for failures, searched whole for credentials"
+        )
     if report.credentials:
         out.append("")
         out.append(f"Leaked credentials ({len(report.credentials)}), values redacted:")
@@ -63,8 +94,12 @@ def render_text(report: LogReport) -> str:
                 f"  {c.path}:{c.line}: {c.type} (sha1 {c.secret_hash[:12]}){times}"
             )
         out.append("  Revoke and rotate them, then stop printing them (mask the variables).")
+        if report.detection_stopped:
+            out.append(f"  Not all: {report.detection_stopped}; the rest was not searched.")
     else:
         out.append("No leaked credentials found.")
+        if report.detection_stopped:
+            out.append(f"  Not all was searched: {report.detection_stopped}.")
     clusters = report.sorted_clusters()
     out.append("")
     if not clusters:

@@ -1,7 +1,11 @@
-"""Scanning log files: streamed, with bounded memory, into a `LogReport`.
+"""Scanning log files: streamed, with bounded memory and time, into a `LogReport`.
 
-Each file is read line by line (gzip too); only counters, the first occurrence of each
-distinct failure and the credentials found are kept, so memory does not grow with the log.
+Each file is read in chunks (gzip and zip members too) under one byte budget for the whole
+report: past `max_bytes` decompressed bytes nothing more is read and the report says where it
+stopped (`Truncation`). Only counters, the first occurrence of each distinct failure and the
+credentials found are kept, so memory does not grow with the log. Lines are handed on in
+blocks; cheap substring searches pick the lines that could hold a failure or a credential,
+and only those (and the lines continuing an open failure) get per-line work.
 """
 
 from __future__ import annotations
@@ -9,21 +13,33 @@ from __future__ import annotations
 import gzip
 import hashlib
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from mergegate.logscan.credentials import ENTROPY_TYPES, Credential, detect, is_candidate, redact
-from mergegate.logscan.events import Event, EventGrouper
-from mergegate.logscan.normalise import clean, normalise
+from mergegate.config import Settings
+from mergegate.logscan.credentials import (
+    ENTROPY_TYPES,
+    Credential,
+    candidate_starts,
+    candidate_windows,
+    detect,
+    is_candidate,
+    redact,
+)
+from mergegate.logscan.events import Event, EventGrouper, error_starts
+from mergegate.logscan.normalise import clean_block, normalise
+from mergegate.logscan.reader import MAX_LINE_BYTES, ByteBudget, LineReader, Lines, Overflow
 
 BATCH = 500
 MAX_CLUSTERS = 2000
-MAX_LINE_CHARS = 4000
+MAX_CREDENTIALS = 1000  # distinct ones; past this the detectors stop
+MAX_DETECTOR_LINES = 100_000  # lines given to the detectors; past this they stop
+SEEN_LINES = 10_000  # candidate lines whose detector results are remembered
+OVERLAP = 256  # of an overlong line's pieces, so a credential cut in two is still whole
 SAMPLE_CHARS = 300
 SAMPLE_LINES = 20
-MAX_MEMBER_BYTES = 4 * 1024**3
 
 
 @dataclass(slots=True)
@@ -51,6 +67,16 @@ class FileError:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Truncation:
+    """Where reading stopped when the logs went past `max_bytes` decompressed bytes."""
+
+    max_bytes: int
+    path: str  # the file being read then
+    line: int  # how many of its lines were read (a last partial one included)
+    unread: tuple[str, ...] = ()  # files (or archive members) not opened at all
+
+
 @dataclass(slots=True)
 class LogReport:
     files: list[str] = field(default_factory=list)
@@ -60,16 +86,27 @@ class LogReport:
     errors: list[FileError] = field(default_factory=list)
     events: int = 0
     unclustered: int = 0  # failures past MAX_CLUSTERS distinct ones, counted only
+    bytes_read: int = 0  # decompressed
+    long_lines: int = 0  # over MAX_LINE_BYTES: cut for grouping, searched whole for credentials
+    truncated: Truncation | None = None
+    detection_stopped: str | None = None  # why the credential detectors stopped early
 
     def sorted_clusters(self) -> list[Cluster]:
         return sorted(self.clusters, key=lambda c: (-c.count, c.path, c.line))
 
 
 class _Accumulator:
-    def __init__(self, report: LogReport) -> None:
+    def __init__(self, report: LogReport, budget: ByteBudget) -> None:
         self.report = report
+        self.budget = budget
         self.clusters: dict[str, Cluster] = {}
         self.credentials: dict[tuple[str, str], Credential] = {}
+        self.detector_lines = 0
+        self.seen: dict[str, list[tuple[str, str]]] = {}  # line -> its (type, hash) hits
+
+    @property
+    def detecting(self) -> bool:
+        return self.report.detection_stopped is None
 
     def add_event(self, path: str, event: Event) -> None:
         self.report.events += 1
@@ -86,69 +123,152 @@ class _Accumulator:
         sample = [text[:SAMPLE_CHARS] for text in redact(shown, path)]
         self.clusters[key] = Cluster(key, 1, path, event.line, sample, event.python)
 
-    def add_hits(self, path: str, batch: list[tuple[int, str]]) -> None:
+    def check(self, path: str, batch: list[tuple[int, str]], number: int, text: str) -> None:
+        """Queue a candidate line for the detectors (or count what it held before)."""
+        known = self.seen.get(text)
+        if known is not None:
+            for kind, secret_hash in known:
+                self._count(path, number, kind, secret_hash)
+            return
+        batch.append((number, text))
+        if len(batch) >= BATCH:
+            self.add_hits(path, batch)
+            batch.clear()
+
+    def add_hits(self, path: str, batch: list[tuple[int, str]],
+                 skip: frozenset[tuple[str, str]] = frozenset()) -> set[tuple[str, str]]:
+        """Run the detectors on candidate lines; the (type, hash) pairs found."""
+        if not batch or not self.detecting:
+            return set()
+        self.detector_lines += len(batch)
+        found: dict[int, list[tuple[str, str]]] = {number: [] for number, _ in batch}
         for hit in detect(path, batch):
-            if hit.type in ENTROPY_TYPES:
+            if hit.type in ENTROPY_TYPES or (hit.type, hit.secret_hash) in skip:
                 continue
-            ident = (hit.type, hit.secret_hash)
-            seen = self.credentials.get(ident)
-            if seen is None:
-                self.credentials[ident] = Credential(path, hit.line, hit.type, hit.secret_hash)
-            else:
-                self.credentials[ident] = Credential(
-                    seen.path, seen.line, seen.type, seen.secret_hash, seen.count + 1
-                )
+            found.setdefault(hit.line, []).append((hit.type, hit.secret_hash))
+            self._count(path, hit.line, hit.type, hit.secret_hash)
+        if len(self.seen) + len(batch) > SEEN_LINES:
+            self.seen.clear()
+        for number, text in batch:
+            self.seen[text] = found.get(number, [])
+        if len(self.credentials) >= MAX_CREDENTIALS:
+            self.report.detection_stopped = (
+                f"credential detection stopped after {MAX_CREDENTIALS:,} distinct credentials"
+            )
+        elif self.detector_lines >= MAX_DETECTOR_LINES:
+            self.report.detection_stopped = (
+                f"credential detection stopped after {MAX_DETECTOR_LINES:,} lines that could "
+                "hold one"
+            )
+        return {pair for pairs in found.values() for pair in pairs}
+
+    def _count(self, path: str, line: int, kind: str, secret_hash: str) -> None:
+        ident = (kind, secret_hash)
+        seen = self.credentials.get(ident)
+        if seen is None:
+            self.credentials[ident] = Credential(path, line, kind, secret_hash)
+        else:
+            self.credentials[ident] = Credential(
+                seen.path, seen.line, seen.type, seen.secret_hash, seen.count + 1
+            )
 
     def finish(self) -> LogReport:
         self.report.clusters = list(self.clusters.values())
         self.report.credentials = sorted(
             self.credentials.values(), key=lambda c: (c.path, c.line, c.type)
         )
+        self.report.bytes_read = self.budget.used
         return self.report
 
 
-def _open(path: Path) -> BinaryIO:
-    fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - returned to the caller's `with`
-    magic = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
-    if magic == b"\x1f\x8b":
-        fh.close()
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return fh
+class _StreamScan:
+    """One stream's lines through the failure grouper and the credential prefilter."""
 
+    def __init__(self, shown: str, acc: _Accumulator) -> None:
+        self.shown = shown
+        self.acc = acc
+        self.grouper = EventGrouper()
+        self.batch: list[tuple[int, str]] = []
+        self.tail = ""  # the end of the last text read, for an overlong line's next piece
+        self.long_line = 0  # the overlong line being read, and what was found in it so far
+        self.long_found: set[tuple[str, str]] = set()
 
-def _lines(fh: BinaryIO) -> Iterator[str]:
-    """Lines cut to MAX_LINE_CHARS bytes; the rest of an overlong line is skipped unread."""
-    while True:
-        raw = fh.readline(MAX_LINE_CHARS)
-        if not raw:
-            return
-        if len(raw) == MAX_LINE_CHARS and not raw.endswith(b"\n"):
-            while True:
-                rest = fh.readline(1 << 16)
-                if not rest or rest.endswith(b"\n"):
+    def lines(self, text: str, first: int) -> None:
+        text = clean_block(text)
+        low = text.lower()
+        if len(low) != len(text):  # a few characters lower-case to two: offsets would drift
+            low = "".join(c if len(c) == 1 else "?" for c in map(str.lower, text))
+        creds = candidate_starts(low) if self.acc.detecting else set()
+        starts = sorted(creds | error_starts(low))
+        grouper, acc, shown = self.grouper, self.acc, self.shown
+        pos, number, size, i = 0, first, len(text), 0
+        while pos <= size:
+            if grouper.current is None:  # nothing open: jump to the next interesting line
+                while i < len(starts) and starts[i] < pos:
+                    i += 1
+                if i == len(starts):
                     break
-        yield raw.decode("utf-8", "replace")
+                number += text.count("\n", pos, starts[i])
+                pos = starts[i]
+            end = text.find("\n", pos)
+            if end < 0:
+                end = size
+            line = text[pos:end]
+            if pos in creds and is_candidate(line):
+                acc.check(shown, self.batch, number, line)
+            event = grouper.feed(number, line)
+            if event is not None:
+                acc.add_event(shown, event)
+            pos, number = end + 1, number + 1
+        self.tail = text[text.rfind("\n") + 1 :][-OVERLAP:]
+
+    def overflow(self, line: int, text: str) -> None:
+        """More of an overlong line: searched for credentials only, piece by piece."""
+        if line != self.long_line:
+            self.long_line, self.long_found = line, set()
+        if not self.acc.detecting:
+            return
+        text = clean_block(self.tail + text)
+        tail, self.tail = self.tail, text[-OVERLAP:]
+        low = text.lower()
+        if len(low) != len(text):
+            low = "".join(c if len(c) == 1 else "?" for c in map(str.lower, text))
+        windows = [(line, w) for w in candidate_windows(text, low) if is_candidate(w)]
+        if windows:
+            found = self.acc.add_hits(self.shown, windows, frozenset(self.long_found))
+            self.long_found |= found
+        del tail
+
+    def finish(self) -> None:
+        last = self.grouper.finish()
+        if last is not None:
+            self.acc.add_event(self.shown, last)
+        self.acc.add_hits(self.shown, self.batch)
+        self.batch = []
 
 
 def _scan_stream(fh: BinaryIO, shown: str, acc: _Accumulator) -> None:
-    grouper = EventGrouper()
-    batch: list[tuple[int, str]] = []
-    number = 0
-    for number, raw in enumerate(_lines(fh), start=1):
-        text = clean(raw)
-        if is_candidate(text):
-            batch.append((number, text))
-            if len(batch) >= BATCH:
-                acc.add_hits(shown, batch)
-                batch = []
-        event = grouper.feed(number, text)
-        if event is not None:
-            acc.add_event(shown, event)
-    last = grouper.finish()
-    if last is not None:
-        acc.add_event(shown, last)
-    acc.add_hits(shown, batch)
-    acc.report.lines += number
+    reader = LineReader(fh, acc.budget, MAX_LINE_BYTES)
+    scan = _StreamScan(shown, acc)
+    try:
+        for segment in reader:
+            if isinstance(segment, Lines):
+                scan.lines(segment.text, segment.first)
+            elif isinstance(segment, Overflow):
+                scan.overflow(segment.line, segment.text)
+        scan.finish()
+    finally:
+        acc.report.lines += reader.lines
+        acc.report.long_lines += reader.long_lines
+    if acc.budget.exhausted and acc.report.truncated is None:
+        acc.report.truncated = Truncation(acc.budget.limit, shown, reader.lines)
+
+
+def _not_read(acc: _Accumulator, name: str) -> None:
+    """A file reached after the budget ran out: listed as not read."""
+    t = acc.report.truncated
+    if t is not None:
+        acc.report.truncated = Truncation(t.max_bytes, t.path, t.line, (*t.unread, name))
 
 
 def _scan_zip(path: Path, shown: str, acc: _Accumulator) -> None:
@@ -158,13 +278,10 @@ def _scan_zip(path: Path, shown: str, acc: _Accumulator) -> None:
             if info.is_dir():
                 continue
             name = f"{shown}!{info.filename}"
-            acc.report.files.append(name)
-            if info.file_size > MAX_MEMBER_BYTES:
-                acc.report.errors.append(
-                    FileError(name, f"{info.file_size} bytes uncompressed, over the "
-                              f"{MAX_MEMBER_BYTES}-byte limit: not read")
-                )
+            if acc.budget.exhausted:
+                _not_read(acc, name)
                 continue
+            acc.report.files.append(name)
             with archive.open(info) as fh:
                 _scan_stream(fh, name, acc)  # type: ignore[arg-type]
 
@@ -178,19 +295,28 @@ def _scan_path(path: Path, shown: str, acc: _Accumulator) -> None:
         _scan_stream(fh, shown, acc)
 
 
-def scan_streams(streams: Iterable[tuple[str, BinaryIO]]) -> LogReport:
-    """Scan already-open binary streams (a forge's downloaded logs), each named for the report."""
-    acc = _Accumulator(LogReport())
+def scan_streams(streams: Iterable[tuple[str, BinaryIO]],
+                 max_bytes: int = Settings.log_max_bytes) -> LogReport:
+    """Scan already-open binary streams (a forge's downloaded logs), each named for the report;
+    ``max_bytes`` decompressed bytes at most, over all of them."""
+    acc = _Accumulator(LogReport(), ByteBudget(max_bytes))
     for name, fh in streams:
+        if acc.budget.exhausted:
+            _not_read(acc, name)
+            continue
         acc.report.files.append(name)
         _scan_stream(fh, name, acc)
     return acc.finish()
 
 
-def scan_logs(paths: Iterable[str]) -> LogReport:
-    """Scan log files (plain, gzip or zip) in order; unreadable ones become `FileError`s."""
-    acc = _Accumulator(LogReport())
+def scan_logs(paths: Iterable[str], max_bytes: int = Settings.log_max_bytes) -> LogReport:
+    """Scan log files (plain, gzip or zip) in order, ``max_bytes`` decompressed bytes at most
+    over all of them; unreadable ones become `FileError`s."""
+    acc = _Accumulator(LogReport(), ByteBudget(max_bytes))
     for shown in paths:
+        if acc.budget.exhausted:
+            _not_read(acc, shown)
+            continue
         try:
             _scan_path(Path(shown), shown, acc)
         except FileNotFoundError:
@@ -201,3 +327,12 @@ def scan_logs(paths: Iterable[str]) -> LogReport:
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             acc.report.errors.append(FileError(shown, f"cannot read: {reason}"))
     return acc.finish()
+
+
+def _open(path: Path) -> BinaryIO:
+    fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - returned to the caller's `with`
+    magic = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
+    if magic == b"\x1f\x8b":
+        fh.close()
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return fh
