@@ -55,7 +55,8 @@ class Settings:
     semgrep_timeout: float = 300.0
     semgrep_jobs: int = 2
     semgrep_experimental: bool = True
-    max_file_bytes: int = 1024 * 1024
+    max_file_bytes: int = 1024 * 1024  # larger files are scanned for secrets only
+    max_fetch_bytes: int = 32 * 1024 * 1024  # larger files are not fetched: not scanned, blocks
     log_max_bytes: int = 200_000_000  # CI logs: decompressed bytes read in all, then truncated
     public_url: str | None = None
 
@@ -96,6 +97,49 @@ class Settings:
             semgrep_jobs=_int(env, "MERGEGATE_SEMGREP_JOBS", min(4, os.cpu_count() or 1), 1),
             semgrep_experimental=experimental not in ("0", "false", "no"),
             max_file_bytes=_int(env, "MERGEGATE_MAX_FILE_BYTES", 1024 * 1024, minimum=1),
+            max_fetch_bytes=_int(env, "MERGEGATE_MAX_FETCH_BYTES", 32 * 1024 * 1024, minimum=1),
             log_max_bytes=_int(env, "MERGEGATE_LOG_MAX_BYTES", cls.log_max_bytes, minimum=1),
             public_url=env.get("MERGEGATE_PUBLIC_URL") or None,
         )
+
+
+def check_github_app(settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    """Raise ConfigError unless the GitHub App settings that are set can be used:
+    GITHUB_APP_ID is a number and the private key is an RSA private key in PEM that parses.
+    `serve` and `worker` call it before they listen. The message names the setting (and the
+    file for GITHUB_PRIVATE_KEY_FILE), never anything of the key."""
+    app_id = settings.github_app_id
+    if app_id is not None and not (app_id.isascii() and app_id.isdigit()):
+        raise ConfigError("GITHUB_APP_ID must be the App's numeric ID (see the App's settings page)")
+    key = settings.github_private_key
+    if key is None:
+        return
+    env = os.environ if env is None else env
+    name = "GITHUB_PRIVATE_KEY"
+    if not env.get("GITHUB_PRIVATE_KEY") and env.get("GITHUB_PRIVATE_KEY_FILE"):
+        name = f"GITHUB_PRIVATE_KEY_FILE ({env['GITHUB_PRIVATE_KEY_FILE']})"
+    problem = _private_key_problem(key)
+    if problem is not None:
+        raise ConfigError(f"{name} {problem}")
+
+
+def _private_key_problem(key: str) -> str | None:
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    if "-----BEGIN" not in key:
+        return "is not a PEM private key: use the .pem file GitHub generated for the App"
+    if "PUBLIC KEY-----" in key or "CERTIFICATE-----" in key:
+        return "is a public key or a certificate: use the App's private key (.pem)"
+    if "\\n" in key and "\n" not in key.strip():
+        return "has \\n escapes instead of line breaks: give the .pem file's text as it is"
+    try:
+        parsed = load_pem_private_key(key.strip().encode(), password=None)
+    except TypeError:
+        return "is encrypted with a passphrase: use the key GitHub generated, unencrypted"
+    except (ValueError, UnsupportedAlgorithm):
+        return "does not parse as a PEM private key: it is damaged or incomplete"
+    if not isinstance(parsed, RSAPrivateKey):
+        return "is not an RSA key: GitHub Apps sign with RSA (RS256)"
+    return None

@@ -16,8 +16,8 @@ from mergegate.forge.base import PolicyAnnotation, Report
 from mergegate.forge.github import checks
 from mergegate.forge.github.auth import AppAuth, parse_expiry
 from mergegate.forge.github.client import RetryPolicy
-from mergegate.forge.github.fetch import added_lines, safe_relpath
-from mergegate.forge.github.tarball import UnsafeArchive, extract_tarball
+from mergegate.forge.fetching import added_lines, safe_relpath
+from mergegate.forge.archive import UnsafeArchive, extract_tarball
 
 
 def test_added_lines_from_a_patch() -> None:
@@ -29,8 +29,11 @@ def test_added_lines_from_a_patch() -> None:
 
 def test_safe_relpath() -> None:
     assert safe_relpath("app/db.py") == "app/db.py"
-    assert safe_relpath("a/./b/../c.py") == "a/c.py"
-    for bad in ("/etc/passwd", "../x", "a/../../x", "", "a\\b", "x\x00y"):
+    assert safe_relpath("a/./b//c.py") == "a/b/c.py"
+    # Names are data: a backslash, a newline or odd bytes are part of a file's name.
+    for odd in ("cfg\\prod.py", "new\nline.py", "sp ace/é\u202e.py", "..hidden", "a..b"):
+        assert safe_relpath(odd) == odd
+    for bad in ("/etc/passwd", "../x", "a/../../x", "a/b/../c.py", "", ".", "x\x00y"):
         assert safe_relpath(bad) is None
 
 

@@ -33,5 +33,11 @@ def test_collapsed_diff_counts_every_line_and_modes_are_kept() -> None:
 
 
 def test_unsafe_paths_are_refused() -> None:
-    for bad in ("../etc/passwd", "/abs/path", "a\\b.py", ""):
+    for bad in ("../etc/passwd", "/abs/path", "a/../../b.py", ""):
         assert candidate(entry(new_path=bad)) == (None, None, bad)
+
+
+def test_backslashes_and_odd_bytes_are_part_of_a_name() -> None:
+    for odd in ("cfg\\prod.py", "new\nline.py", "é\u202egnp.py"):
+        cand, gone, unsafe = candidate(entry(new_path=odd))
+        assert cand is not None and cand.path == odd and (gone, unsafe) == (None, None)

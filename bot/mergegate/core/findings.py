@@ -112,10 +112,16 @@ class ScannerError:
 
 @dataclass(frozen=True, slots=True)
 class ScanNote:
-    """Something a user should know that is not a finding (a skipped file, say)."""
+    """Something a user should know that is not a finding (a skipped file, say).
+
+    ``unscanned`` marks content that could not be (fully) scanned: it blocks the change unless
+    the policy says `on_unscanned: warn`, since padding a file or naming it oddly must not be a
+    way past the gate.
+    """
 
     message: str
     path: str | None = None
+    unscanned: bool = False
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ POLICY_PATHS: tuple[str, ...] = (".mergegate.yml", ".github/mergegate.yml")
 ORG_POLICY_PATH = "mergegate/policy.yml"
 
 ScannerErrorMode = Literal["fail", "neutral", "pass"]
+UnscannedMode = Literal["fail", "warn"]
 UnknownLicenseMode = Literal["block", "warn", "allow"]
 # Kubernetes Pod Security Standards level the deploy scanner enforces.
 PodSecurityLevel = Literal["privileged", "baseline", "restricted"]
@@ -115,6 +116,8 @@ class Policy:
     block_on: Threshold = Severity.HIGH
     new_findings_only: bool = True
     on_scanner_error: ScannerErrorMode = "fail"
+    # content that could not be (fully) scanned: a blocking note, or only a warning
+    on_unscanned: UnscannedMode = "fail"
     paths_ignore: tuple[str, ...] = ()
     sast: SastPolicy = field(default_factory=SastPolicy)
     secrets: SecretsPolicy = field(default_factory=SecretsPolicy)

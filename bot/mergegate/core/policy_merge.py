@@ -17,6 +17,7 @@ from mergegate.core.findings import Severity
 from mergegate.core.policy import DismissPolicy, EnvironmentPolicy, Policy, Threshold, threshold_label
 
 _ERROR_MODES = ("pass", "neutral", "fail")  # weakest first
+_UNSCANNED_MODES = ("warn", "fail")
 _UNKNOWN_MODES = ("allow", "warn", "block")
 _RISK = (None, "high", "medium", "low")  # weakest first: block_at low blocks the most
 
@@ -107,6 +108,8 @@ def _stricter(key: str) -> Callable[[Any, Any], Any]:
         return lambda org, repo: bool(org and repo)
     if key == "on_scanner_error":
         return _ordered(_ERROR_MODES)
+    if key == "on_unscanned":
+        return _ordered(_UNSCANNED_MODES)
     if key == "licenses.unknown":
         return _ordered(_UNKNOWN_MODES)
     if key == "risk.block_at":

@@ -306,6 +306,7 @@ def _read_policy(p: _Parser, root: yaml.Node) -> Policy:
         "block_on": block_on,
         "new_findings_only": enabled,
         "on_scanner_error": lambda n, k: p.choice(n, ("fail", "neutral", "pass")),
+        "on_unscanned": lambda n, k: p.choice(n, ("fail", "warn")),
         "paths": lambda n, k: sub(n, k, {"ignore": globs}),
         "sast": lambda n, k: sub(n, k, {
             "enabled": enabled, "rules": strings, "exclude_rules": strings, "block_on": block_on,
@@ -344,7 +345,8 @@ def _read_policy(p: _Parser, root: yaml.Node) -> Policy:
     if risk.get("block_at") == "never":
         risk = {}
     kwargs: dict[str, Any] = {
-        k: top[k] for k in ("version", "block_on", "new_findings_only", "on_scanner_error")
+        k: top[k]
+        for k in ("version", "block_on", "new_findings_only", "on_scanner_error", "on_unscanned")
         if k in top
     }
     return Policy(
@@ -362,8 +364,8 @@ def _read_policy(p: _Parser, root: yaml.Node) -> Policy:
 
 
 ENFORCEABLE_KEYS: tuple[str, ...] = (
-    "block_on", "new_findings_only", "on_scanner_error", "paths.ignore", "dismiss",
-    *(f"{s}.enabled" for s in SCANNERS),
+    "block_on", "new_findings_only", "on_scanner_error", "on_unscanned", "paths.ignore",
+    "dismiss", *(f"{s}.enabled" for s in SCANNERS),
     *(f"{s}.block_on" for s in SCANNERS),
     "dependencies.ignore", "licenses.allow", "licenses.deny", "licenses.unknown",
     "licenses.packages", "deploy.allowed_ports", "deploy.allowed_registries",

@@ -55,6 +55,8 @@ def render_text(verdict: Verdict, *, colour: bool = False) -> str:
     for err in verdict.errors:
         where = f" ({err.path})" if err.path else ""
         lines.append(f"error: {err.scanner}{where}: {err.message}")
+    for n in verdict.unscanned:
+        lines.append(f"not scanned: {n.path or '(change)'}: {n.message}")
     skipped = [n for n in verdict.notes if n.message.startswith("skipped")]
     if skipped:
         lines.append(f"{len(skipped)} file(s) skipped (binary, too large, symlink or submodule)")
@@ -116,6 +118,15 @@ def render_markdown(
     if verdict.errors:
         head.append("### Scanner errors")
         head += [f"- **{e.scanner}**: {_escape(e.message)}" for e in verdict.errors]
+        head.append("")
+    if verdict.unscanned:
+        blocks = ("these block the merge (`on_unscanned: fail`)" if verdict.unscanned_blocks
+                  else "`on_unscanned: warn`: they do not block")
+        head.append(f"### Not fully scanned: {blocks}")
+        head += [f"- `{_escape(n.path or '(change)')}`: {_escape(n.message)}"
+                 for n in verdict.unscanned[:50]]
+        if len(verdict.unscanned) > 50:
+            head.append(f"- …and {len(verdict.unscanned) - 50} more")
         head.append("")
     if verdict.risk is not None:
         reasons = "; ".join(verdict.risk.reasons) or "nothing notable"

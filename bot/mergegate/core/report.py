@@ -114,7 +114,8 @@ def verdict_to_dict(verdict: Verdict) -> dict[str, Any]:
             {"scanner": e.scanner, "message": e.message, **({"path": e.path} if e.path else {})}
             for e in verdict.errors
         ],
-        "notes": [{"message": n.message, "path": n.path} for n in verdict.notes],
+        "notes": [{"message": n.message, "path": n.path, "unscanned": n.unscanned}
+                  for n in verdict.notes],
     }
     if verdict.risk is not None:
         report["risk"] = {

@@ -62,6 +62,12 @@ class Verdict:
     risk: Risk | None = None
     risk_blocks: bool = False
     block_on: str = "high"
+    unscanned_blocks: bool = False
+
+    @property
+    def unscanned(self) -> tuple[ScanNote, ...]:
+        """Notes about content that could not be (fully) scanned."""
+        return tuple(n for n in self.notes if n.unscanned)
 
     @property
     def blocking(self) -> tuple[JudgedFinding, ...]:
@@ -80,6 +86,9 @@ class Verdict:
             return f"{n} blocking finding" + ("" if n == 1 else "s")
         if self.risk_blocks and self.risk is not None:
             return f"Release risk {self.risk.level}"
+        if self.unscanned_blocks:
+            k = len(self.unscanned)
+            return f"{k} file{'' if k == 1 else 's'} could not be fully scanned"
         if self.errors and self.conclusion != "success":
             return "Scanner error" + ("" if len(self.errors) == 1 else "s")
         return "No blocking findings"
@@ -94,6 +103,8 @@ class Verdict:
             parts.append(f"{len(self.dismissed)} dismissed")
         if self.errors:
             parts.append(f"{len(self.errors)} scanner error{'' if len(self.errors) == 1 else 's'}")
+        if self.unscanned and not self.unscanned_blocks:
+            parts.append(f"{len(self.unscanned)} not fully scanned (on_unscanned: warn)")
         return "; ".join(parts)
 
     def counts_by_severity(self) -> dict[Severity, int]:
@@ -146,7 +157,8 @@ def evaluate(
     A finding blocks when its scanner is enabled, its path is not ignored, its severity reaches
     the scanner's threshold, it is new (or `new_findings_only` is off), and no active dismissal
     or dependency ignore covers it. Scanner errors fail, neutralise or pass by
-    `on_scanner_error`; policy errors always fail.
+    `on_scanner_error`; content that could not be scanned fails unless `on_unscanned: warn`;
+    policy errors always fail.
     """
     now = now or dt.datetime.now(dt.UTC)
     active: dict[str, Dismissal] = {}
@@ -179,7 +191,8 @@ def evaluate(
         and RISK_LEVELS.index(risk.level) >= RISK_LEVELS.index(policy.risk.block_at)
     )
     conclusion: Conclusion = "success"
-    blocked = policy_errors or any(j.blocking for j in judged) or risk_blocks
+    unscanned_blocks = policy.on_unscanned == "fail" and any(n.unscanned for n in notes)
+    blocked = policy_errors or any(j.blocking for j in judged) or risk_blocks or unscanned_blocks
     if blocked or (errors and policy.on_scanner_error == "fail"):
         conclusion = "failure"
     elif errors and policy.on_scanner_error == "neutral":
@@ -195,4 +208,5 @@ def evaluate(
         risk=risk,
         risk_blocks=risk_blocks,
         block_on=threshold_label(policy.block_on),
+        unscanned_blocks=unscanned_blocks,
     )

@@ -227,6 +227,21 @@ def _rule_id(check_id: str, rule_ids: frozenset[str]) -> str:
     return check_id
 
 
+# Files Semgrep reads as instructions to skip targets, in any folder: never staged.
+IGNORE_FILE_NAMES = frozenset({".semgrepignore", ".gitignore"})
+# The languages our own rules cover: a file in one of them that could not be analysed is a
+# blind spot, not a detail.
+ANALYSED_LANGUAGES = frozenset({"python", "javascript", "typescript", "java", "go"})
+# Semgrep error types that mean a target was not analysed (a partial parse still was).
+_UNANALYSED_TYPES = ("Syntax error", "Lexical error", "Timeout", "Out of memory", "Fatal error")
+
+
+def _unanalysed(err: dict[str, Any]) -> bool:
+    kind = err.get("type")
+    name = kind[0] if isinstance(kind, list) and kind else kind
+    return isinstance(name, str) and name in _UNANALYSED_TYPES
+
+
 class SemgrepScanner:
     name = "sast"
 
@@ -355,7 +370,7 @@ class SemgrepScanner:
         return data
 
     def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
-        result = ScanResult()
+        result = ScanResult(notes=self._oversized_notes(workspace))
         if not workspace.files:
             return result
         try:
@@ -376,6 +391,14 @@ class SemgrepScanner:
         result.findings = collapse_overlaps(findings)
         return result
 
+    def _oversized_notes(self, workspace: Workspace) -> list[ScanNote]:
+        """Source files too large to analyse: not scanned, which blocks by default."""
+        return [
+            ScanNote(f"sast: over the {self.settings.max_file_bytes}-byte limit, not analysed",
+                     f.path, unscanned=True)
+            for f in workspace.oversized if languages_of([f.path]) & ANALYSED_LANGUAGES
+        ]
+
     def _stage(self, workspace: Workspace, tree: Path) -> dict[str, _Target]:
         """Lay the files to scan out in one folder: `head/` and, when diff-aware, `base/`.
 
@@ -385,7 +408,9 @@ class SemgrepScanner:
         """
         (tree / ".semgrepignore").write_text("# MergeGate chooses the targets\n")
         targets: dict[str, _Target] = {}
-        for f in workspace.files:
+        # A change's own ignore file would hide its folder from Semgrep.
+        staged = [f for f in workspace.files if f.path.rsplit("/", 1)[-1] not in IGNORE_FILE_NAMES]
+        for f in staged:
             dest = tree / "head" / f.path
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -394,7 +419,7 @@ class SemgrepScanner:
                 shutil.copyfile(workspace.abspath(f.path), dest)
             targets[f"head/{f.path}"] = _Target(f.path, "head")
         if workspace.diff_aware:
-            for f in workspace.files:
+            for f in staged:
                 if f.status == "added":
                     continue
                 base = workspace.base_bytes(f.path)
@@ -420,7 +445,8 @@ class SemgrepScanner:
             if err.get("level") == "error" and rel is None:
                 result.errors.append(ScannerError(self.name, message))
             else:
-                result.notes.append(ScanNote(f"semgrep: {message}", rel))
+                result.notes.append(ScanNote(f"semgrep: {message}", rel,
+                                             unscanned=rel is not None and _unanalysed(err)))
 
     def _findings(
         self,

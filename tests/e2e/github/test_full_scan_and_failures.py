@@ -67,9 +67,10 @@ async def test_pull_request_files_are_paginated(harness: Harness) -> None:
     assert h.fake.check_runs(h.repo)[0]["conclusion"] == "success"
 
 
-async def test_files_over_the_size_limit_are_not_fetched_but_noted(
+async def test_padded_files_are_still_scanned_for_secrets_and_unscanned_content_blocks(
     fake: object, fixtures: object, app_private_key: str, tmp_path: object,
 ) -> None:
+    """Padding a file past the size limit used to hide a key and pass the check."""
     from pathlib import Path
 
     from mergegate.store.service_store import Store
@@ -79,12 +80,33 @@ async def test_files_over_the_size_limit_are_not_fetched_but_noted(
     tmp = Path(str(tmp_path))
     store = Store.open(f"sqlite:///{tmp / 'mergegate.db'}")
     async with running_bot(fake, fixtures, app_private_key, tmp, store,  # type: ignore[arg-type]
-                           max_file_bytes=1000) as h:
-        big = sc.DB_PY + "#" * 2000 + "\n"
+                           max_file_bytes=1000, max_fetch_bytes=20_000) as h:
+        big = "#" * 2000 + "\n" + sc.DB_PY
+        huge = "x = 1\n" * 5000
         pull = h.fake.open_pull(h.repo, 2, sc.BASE, {**sc.BASE, "app/big.py": big,
+                                                      "app/huge.py": huge,
                                                       "app/ok.py": sc.CLEAN_PY})
         await h.deliver("pull_request", h.payloads.pull_request("opened", h.repo, pull))
         await h.settle()
         [run] = h.fake.check_runs(h.repo)
-        assert run["conclusion"] == "success" and run["annotations"] == []
-        assert "app/big.py: over the 1000-byte limit, not scanned" in run["output"]["text"]
+        assert run["conclusion"] == "failure"
+        summary = run["output"]["summary"]
+        assert "### Not fully scanned: these block the merge (`on_unscanned: fail`)" in summary
+        assert ("- `app/huge.py`: not scanned: over the 20000-byte limit for fetching"
+                in summary)
+        assert "- `app/big.py`: sast: over the 1000-byte limit, not analysed" in summary
+        # The key in the padded file is still found (secrets are scanned streamed).
+        keys = [a for a in run["annotations"] if a["path"] == "app/big.py"
+                and "AWS" in a["message"] + a["title"]]
+        assert keys and keys[0]["start_line"] == sc.KEY_LINE + 1
+        assert not any(v in str(run) for v in sc.SECRET_VALUES)
+
+        # With `on_unscanned: warn` on the base, the same blind spots are shown, not blocking.
+        base = {**sc.BASE, ".mergegate.yml": "version: 1\non_unscanned: warn\n"}
+        pull = h.fake.open_pull(h.repo, 3, base, {**base, "app/huge.py": huge})
+        await h.deliver("pull_request", h.payloads.pull_request("opened", h.repo, pull))
+        await h.settle()
+        run = h.fake.check_runs(h.repo, pull.head_sha)[-1]
+        assert run["conclusion"] == "success"
+        assert "`on_unscanned: warn`: they do not block" in run["output"]["summary"]
+        assert "- `app/huge.py`: not scanned: over the 20000-byte limit" in run["output"]["summary"]

@@ -12,16 +12,25 @@ import asyncio
 import base64
 import concurrent.futures
 import logging
-import posixpath
-import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import gidgethub
+
+from mergegate.core.findings import ScanNote
 from mergegate.core.policy import POLICY_PATHS
-from mergegate.forge.base import ChangeRef, FetchedChange, ForgeError
+from mergegate.forge.archive import extract_into_workspace
+from mergegate.forge.base import ChangeRef, FetchedChange
+from mergegate.forge.fetching import (
+    PREFETCH_NAMES,
+    added_lines,
+    safe_relpath,
+    too_large_note,
+    unfetched_note,
+    write_inside,
+)
 from mergegate.forge.github.api import Api
-from mergegate.forge.github.tarball import extract_into_workspace
 from mergegate.workspace import CandidateFile, FileStatus, build_workspace
 
 log = logging.getLogger(__name__)
@@ -30,49 +39,12 @@ MAX_PR_FILES = 3000  # GitHub lists at most 3000 files of a pull request
 FETCH_CONCURRENCY = 8
 MAX_TARBALL_BYTES = 200 * 1024 * 1024
 BASE_READ_TIMEOUT = 60.0
-PREFETCH_NAMES = re.compile(
-    r"(^|/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|Pipfile(\.lock)?|poetry\.lock|"
-    r"pyproject\.toml|uv\.lock|package(-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|go\.(mod|sum)|"
-    r"Cargo\.(toml|lock)|Gemfile(\.lock)?|composer\.(json|lock)|pom\.xml|[^/]*\.gradle)$"
-)
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _STATUS: dict[str, FileStatus] = {
     "added": "added", "modified": "modified", "renamed": "renamed", "copied": "added",
     "changed": "modified",
 }
 
 ReadFile = Callable[[str, str], Coroutine[Any, Any, bytes | None]]  # (path, ref)
-
-
-def added_lines(patch: str | None) -> frozenset[int] | None:
-    """The head line numbers a unified-diff patch adds; None when there is no patch."""
-    if patch is None:
-        return None
-    lines: set[int] = set()
-    current = 0
-    for row in patch.splitlines():
-        m = _HUNK.match(row)
-        if m:
-            current = int(m.group(1))
-            continue
-        if row.startswith("+"):
-            lines.add(current)
-            current += 1
-        elif row.startswith("-") or row.startswith("\\"):
-            continue
-        else:
-            current += 1
-    return frozenset(lines)
-
-
-def safe_relpath(path: str) -> str | None:
-    """A repository path that stays inside the folder, or None."""
-    if not path or path.startswith("/") or "\\" in path or "\x00" in path:
-        return None
-    norm = posixpath.normpath(path)
-    if norm in (".", "..") or norm.startswith("../"):
-        return None
-    return norm
 
 
 def _in_event_loop() -> bool:
@@ -83,23 +55,18 @@ def _in_event_loop() -> bool:
     return True
 
 
-def _write(dest: Path, rel: str, content: bytes) -> None:
-    target = dest / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.parent.resolve().is_relative_to(dest.resolve()):
-        raise ForgeError(f"refusing to write {rel!r} outside the work folder")
-    target.write_bytes(content)
-
-
 class ChangeFetcher:
-    def __init__(self, api: Api, change: ChangeRef, read_file: ReadFile, max_file_bytes: int):
+    def __init__(self, api: Api, change: ChangeRef, read_file: ReadFile, max_file_bytes: int,
+                 max_fetch_bytes: int):
         self.api = api
         self.change = change
         self.inst = change.repo.installation_id
         self.read_file = read_file
-        self.max_file_bytes = max_file_bytes
+        self.max_file_bytes = max_file_bytes  # larger files are scanned for secrets only
+        self.max_fetch_bytes = max_fetch_bytes  # larger files are not fetched at all
         self.owner, self.repo = change.repo.owner, change.repo.name
         self.notes: list[str] = []
+        self.scan_notes: list[ScanNote] = []  # per file, added to the workspace's notes
 
     async def files(self) -> list[dict[str, Any]]:
         url = "/repos/{owner}/{repo}/pulls/{pull_number}/files{?per_page}"
@@ -117,7 +84,7 @@ class ChangeFetcher:
             self.inst, "GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}",
             {"owner": self.owner, "repo": self.repo, "file_sha": sha},
         )
-        if int(data.get("size") or 0) > self.max_file_bytes:
+        if int(data.get("size") or 0) > self.max_fetch_bytes:
             return None
         if data.get("encoding") != "base64":
             return str(data.get("content", "")).encode()
@@ -135,7 +102,8 @@ class ChangeFetcher:
         for f in files:
             rel = safe_relpath(str(f.get("filename", "")))
             if rel is None:
-                self.notes.append(f"skipped an unsafe path: {f.get('filename')!r}")
+                self.scan_notes.append(unfetched_note(repr(f.get("filename")),
+                                                      "a path outside the repository"))
                 continue
             status = str(f.get("status", "modified"))
             if status == "removed":
@@ -178,6 +146,7 @@ class ChangeFetcher:
             base_label=self.change.base_sha[:12], deleted=deleted,
             max_file_bytes=self.max_file_bytes,
         )
+        workspace.notes.extend(self.scan_notes)
         if policy_edit is None:
             for path in POLICY_PATHS:
                 if path in deleted:
@@ -193,11 +162,15 @@ class ChangeFetcher:
 
         async def one(rel: str, sha: str) -> None:
             async with gate:
-                content = await self.blob(sha)
+                try:
+                    content = await self.blob(sha)
+                except gidgethub.BadRequest as exc:  # 4xx (a blob GitHub will not serve)
+                    self.scan_notes.append(unfetched_note(rel, f"HTTP {exc.status_code}"))
+                    return
             if content is None:
-                self.notes.append(f"{rel}: over the {self.max_file_bytes}-byte limit, not scanned")
+                self.scan_notes.append(too_large_note(rel, None, self.max_fetch_bytes))
                 return
-            _write(dest, rel, content)
+            write_inside(dest, rel, content)
 
         await asyncio.gather(*(one(rel, sha) for rel, sha in wanted))
 
@@ -206,8 +179,8 @@ class ChangeFetcher:
             self.inst, f"/repos/{self.owner}/{self.repo}/tarball/{self.change.head_sha}",
             MAX_TARBALL_BYTES,
         )
-        await extract_into_workspace(
-            data, dest, candidates, self.notes, max_file_bytes=self.max_file_bytes
+        self.scan_notes += await extract_into_workspace(
+            data, dest, candidates, max_file_bytes=self.max_fetch_bytes
         )
 
     async def _prefetch_base(self, candidates: dict[str, CandidateFile]) -> dict[str, bytes | None]:

@@ -100,7 +100,8 @@ class GitHubForge:
         async def read(path: str, ref: str) -> bytes | None:
             return await self.read_file(change.repo, path, ref)
 
-        fetcher = ChangeFetcher(self.api, change, read, self.settings.max_file_bytes)
+        fetcher = ChangeFetcher(self.api, change, read, self.settings.max_file_bytes,
+                                self.settings.max_fetch_bytes)
         return await fetcher.fetch(dest, full=full)
 
     async def get_change(self, repo: RepoRef, number: int) -> ChangeRef:

@@ -14,10 +14,18 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from mergegate.core.findings import ScanNote
 from mergegate.core.policy import POLICY_PATHS
+from mergegate.forge.archive import extract_into_workspace
 from mergegate.forge.base import ChangeRef, FetchedChange, ForgeError, NotFound
-from mergegate.forge.github.fetch import PREFETCH_NAMES, added_lines, safe_relpath
-from mergegate.forge.github.tarball import extract_into_workspace
+from mergegate.forge.fetching import (
+    PREFETCH_NAMES,
+    added_lines,
+    safe_relpath,
+    too_large_note,
+    unfetched_note,
+    write_inside,
+)
 from mergegate.forge.gitlab.client import GitLabClient
 from mergegate.workspace import CandidateFile, FileStatus, build_workspace
 
@@ -76,12 +84,15 @@ def candidate(entry: dict[str, Any]) -> tuple[CandidateFile | None, str | None, 
 
 
 class ChangeFetcher:
-    def __init__(self, client: GitLabClient, change: ChangeRef, max_file_bytes: int) -> None:
+    def __init__(self, client: GitLabClient, change: ChangeRef, max_file_bytes: int,
+                 max_fetch_bytes: int) -> None:
         self.client = client
         self.change = change
         self.project_id = change.repo.project_id or change.repo.full_name
-        self.max_file_bytes = max_file_bytes
+        self.max_file_bytes = max_file_bytes  # larger files are scanned for secrets only
+        self.max_fetch_bytes = max_fetch_bytes  # larger files are not fetched at all
         self.notes: list[str] = []
+        self.scan_notes: list[ScanNote] = []  # per file, added to the workspace's notes
 
     def _project(self) -> Any:
         return self.client.gl.projects.get(self.project_id, lazy=True)
@@ -110,7 +121,7 @@ class ChangeFetcher:
         for entry in diffs:
             cand, gone, unsafe = candidate(entry)
             if unsafe is not None:
-                self.notes.append(f"skipped an unsafe path: {unsafe!r}")
+                self.scan_notes.append(unfetched_note(repr(unsafe), "a path outside the repository"))
             if gone is not None:
                 deleted.append(gone)
             if cand is not None:
@@ -147,6 +158,7 @@ class ChangeFetcher:
             dest, candidates.values(), diff_aware=True, base_reader=base_reader,
             base_label=base_sha[:12], deleted=deleted, max_file_bytes=self.max_file_bytes,
         )
+        workspace.notes.extend(self.scan_notes)
         return FetchedChange(
             workspace=workspace, changed_paths=sorted(candidates), policy_edit=policy_edit,
             policy_edit_path=policy_path, full_scan=full, notes=self.notes,
@@ -154,26 +166,21 @@ class ChangeFetcher:
 
     async def _changed(self, dest: Path, wanted: list[CandidateFile]) -> None:
         gate = asyncio.Semaphore(FETCH_CONCURRENCY)
-        root = dest.resolve()
 
         async def one(c: CandidateFile) -> None:
             async with gate:
                 try:
                     content = await self.client.call(
                         read_raw, self.client, self.project_id, c.path, self.change.head_sha,
-                        self.max_file_bytes,
+                        self.max_fetch_bytes,
                     )
                 except TooLarge:
-                    self.notes.append(f"{c.path}: over the {self.max_file_bytes}-byte limit, "
-                                      "not scanned")
+                    self.scan_notes.append(too_large_note(c.path, None, self.max_fetch_bytes))
                     return
             if content is None:
+                self.scan_notes.append(unfetched_note(c.path, "not found at the head commit"))
                 return
-            target = dest / c.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not target.parent.resolve().is_relative_to(root):
-                raise ForgeError(f"refusing to write {c.path!r} outside the work folder")
-            target.write_bytes(content)
+            write_inside(dest, c.path, content)
 
         await asyncio.gather(*(one(c) for c in wanted))
 
@@ -198,8 +205,8 @@ class ChangeFetcher:
 
     async def _full(self, dest: Path, candidates: dict[str, CandidateFile]) -> None:
         data = await self.client.call(self._archive)
-        await extract_into_workspace(
-            data, dest, candidates, self.notes, max_file_bytes=self.max_file_bytes
+        self.scan_notes += await extract_into_workspace(
+            data, dest, candidates, max_file_bytes=self.max_fetch_bytes
         )
 
     async def _prefetch_base(self, candidates: dict[str, CandidateFile],

@@ -1,9 +1,10 @@
-"""Safe extraction of a repository tarball (GitHub's ``/tarball/{ref}``).
+"""Safe extraction of a repository tarball (GitHub's ``/tarball/{ref}``, GitLab's archive).
 
-Only regular files are written; every path must stay inside the destination (no absolute
-paths, no ``..``, no links of any kind); the archive's first folder (``owner-repo-sha/``) is
-stripped; member count, each file's size and the total size are capped, so a decompression
-bomb stops early instead of filling the disk.
+Only regular files are written; every path must resolve inside the destination (no absolute
+paths, no ``..``, no links of any kind), while any other character in a name is data (a
+backslash is part of a file name, not a separator); the archive's first folder
+(``owner-repo-sha/``) is stripped; member count, each file's size and the total size are
+capped, so a decompression bomb stops early instead of filling the disk.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mergegate.core.findings import ScanNote
 from mergegate.forge.base import ForgeError
+from mergegate.forge.fetching import too_large_note
 from mergegate.workspace import CandidateFile
 
 MAX_MEMBERS = 20_000
@@ -31,6 +34,7 @@ class UnsafeArchive(ValueError):
 class Extracted:
     files: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    too_large: list[tuple[str, int | None]] = field(default_factory=list)  # (path, size)
 
 
 def _relative(name: str) -> str | None:
@@ -38,7 +42,7 @@ def _relative(name: str) -> str | None:
     if len(parts) < 2 or not parts[1]:
         return None
     rel = posixpath.normpath(parts[1])
-    if rel.startswith("/") or rel == ".." or rel.startswith("../") or "\\" in rel:
+    if rel.startswith("/") or rel == ".." or rel.startswith("../") or "\x00" in rel:
         raise UnsafeArchive(f"archive member {name!r} points outside the folder")
     if rel == ".":
         return None
@@ -83,7 +87,7 @@ def _extract_member(
         out.skipped.append((rel, "not a regular file"))
         return 0
     if member.size > limit:
-        out.skipped.append((rel, f"{member.size} bytes, over {limit}"))
+        out.too_large.append((rel, member.size))
         return 0
     target = (root / rel).resolve()
     if not target.is_relative_to(root):
@@ -93,7 +97,7 @@ def _extract_member(
         return 0
     content = source.read(limit + 1)
     if len(content) > limit:
-        out.skipped.append((rel, f"over {limit} bytes"))
+        out.too_large.append((rel, None))
         return 0
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
@@ -105,18 +109,19 @@ async def extract_into_workspace(
     data: bytes,
     dest: Path,
     candidates: dict[str, CandidateFile],
-    notes: list[str],
     *,
     max_file_bytes: int,
-) -> None:
+) -> list[ScanNote]:
     """Extract a repository archive for a full scan (in a thread) and list its files as
-    unchanged candidates; what the extraction skipped becomes (at most 20) notes."""
+    unchanged candidates. Returns notes: links and special files skipped, and files too large
+    to extract, which nothing scanned (those block by default)."""
     try:
         extracted = await asyncio.to_thread(extract_tarball, data, dest, max_file_bytes=max_file_bytes)
     except UnsafeArchive as exc:
         raise ForgeError(f"the repository archive cannot be used: {exc}") from None
-    for rel, why in extracted.skipped[:20]:
-        notes.append(f"{rel}: skipped ({why})")
+    notes = [ScanNote(f"skipped: {why}", rel) for rel, why in extracted.skipped]
+    notes += [too_large_note(rel, size, max_file_bytes) for rel, size in extracted.too_large]
     for rel in extracted.files:
         if rel not in candidates:
             candidates[rel] = CandidateFile(rel, "unchanged", frozenset())
+    return notes
