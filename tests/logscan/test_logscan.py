@@ -12,7 +12,7 @@ from mergegate.commands.logs import run
 from mergegate.logscan.normalise import clean, normalise
 from mergegate.logscan.scan import scan_logs
 
-AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
+AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLQ"  # not the documented example, which is skipped
 GH_TOKEN = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -124,8 +124,8 @@ def test_normalisation_makes_near_identical_lines_equal() -> None:
     assert normalise("ERROR disk full") != normalise("ERROR network down")
 
 
-def _args(files: list[str], fmt: str) -> argparse.Namespace:
-    return argparse.Namespace(files=files, format=fmt)
+def _args(files: list[str], fmt: str, max_bytes: int | None = None) -> argparse.Namespace:
+    return argparse.Namespace(files=files, format=fmt, max_bytes=max_bytes)
 
 
 def test_through_the_mergegate_command_line(
@@ -191,3 +191,128 @@ def test_samples_are_redacted_even_without_a_keyword(tmp_path: Path) -> None:
     report = scan_logs([str(log)])
     assert report.credentials == []  # entropy alone is not reported for logs...
     assert report.clusters[0].sample == ['ERROR upload rejected: "[REDACTED]"']  # ...but hidden
+
+
+# Decompression bombs and the size caps. A bomb is generated small on disk; the cap used is
+# small too, so each test reads a few megabytes whatever the bomb expands to.
+
+LINE = b"2026-11-26T10:00:00.0000000Z tests/test_apis.py::test_ok PASSED\n"  # 64 bytes
+BLOCK = LINE * (1 << 14)  # 1 MiB of log lines
+
+
+def gzip_bomb(path: Path) -> None:
+    """512 MiB of log lines in 1.5 MB: a gzip member of 16 MiB, repeated."""
+    member = gzip.compress(BLOCK * 16, compresslevel=9)
+    path.write_bytes(member * 32)
+
+
+def zip_bomb(path: Path, members: int = 4, mebibytes: int = 32) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for n in range(1, members + 1):
+            with zf.open(f"job/{n}_step.txt", "w", force_zip64=True) as fh:
+                for _ in range(mebibytes):
+                    fh.write(BLOCK)
+
+
+def test_gzip_bomb_is_read_up_to_the_cap_and_reported_truncated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bomb = tmp_path / "bomb.log.gz"
+    gzip_bomb(bomb)
+    assert len(LINE) == 64 and bomb.stat().st_size < 2_000_000
+    assert run(_args([str(bomb)], "text", max_bytes=5_000_000)) == 2
+    captured = capsys.readouterr()
+    note = (f"truncated: the logs go past the 5,000,000-byte limit; read up to line 78,125 of "
+            f"{bomb}, the rest was not scanned")
+    assert captured.out.splitlines()[:2] == [
+        "mergegate logs: 1 file, 78,125 lines", note]
+    assert captured.err == f"mergegate logs: {note}\n"
+
+
+def test_zip_bomb_is_truncated_across_members(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bomb = tmp_path / "logs.zip"
+    zip_bomb(bomb)
+    later = tmp_path / "later.log"
+    later.write_text(f"AWS_ACCESS_KEY_ID={AWS_KEY}\n")  # past the cap: not read, not found
+    assert bomb.stat().st_size < 2_000_000
+    code = run(_args([str(bomb), str(later)], "json", max_bytes=40 * 2**20))
+    data = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert data["files"] == [f"{bomb}!job/1_step.txt", f"{bomb}!job/2_step.txt"]
+    assert data["bytes"] == 40 * 2**20 and data["lines"] == 40 * 2**14
+    assert data["credentials"] == []
+    assert data["truncated"] == {
+        "max_bytes": 40 * 2**20,
+        "path": f"{bomb}!job/2_step.txt",
+        "line": 8 * 2**14,
+        "unread": [f"{bomb}!job/3_step.txt", f"{bomb}!job/4_step.txt", str(later)],
+        "message": f"truncated: the logs go past the 41,943,040-byte limit; read up to line "
+        f"131,072 of {bomb}!job/2_step.txt, the rest was not scanned; {bomb}!job/3_step.txt "
+        "and 2 more not read at all",
+    }
+
+
+def test_the_cap_comes_from_the_environment_or_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mergegate.cli import main
+
+    log = tmp_path / "ci.log"
+    log.write_bytes(LINE * 100)  # 6,400 bytes
+    monkeypatch.setenv("MERGEGATE_LOG_MAX_BYTES", "640")
+    assert main(["logs", str(log)]) == 2
+    assert ("truncated: the logs go past the 640-byte limit; read up to line 10 of "
+            f"{log}, the rest was not scanned") in capsys.readouterr().out
+    assert main(["logs", "--max-bytes", "6400", str(log)]) == 0  # exactly all of it
+    assert "truncated" not in capsys.readouterr().out
+    monkeypatch.setenv("MERGEGATE_LOG_MAX_BYTES", "lots")
+    assert main(["logs", str(log)]) == 2
+    assert "MERGEGATE_LOG_MAX_BYTES must be an integer, got 'lots'" in capsys.readouterr().err
+    assert main(["logs", "--max-bytes", "0", str(log)]) == 2
+
+
+def test_a_credential_far_into_an_overlong_line_is_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "minified.log"
+    filler = "q" * 50_000
+    log.write_text(f"ok\nERROR {filler} export AWS_ACCESS_KEY_ID={AWS_KEY} {filler}\nok\n")
+    report = scan_logs([str(log)])
+    assert [(c.type, c.line, c.count) for c in report.credentials] == [("AWS Access Key", 2, 1)]
+    assert report.long_lines == 1 and report.lines == 3
+    [cluster] = report.clusters
+    assert cluster.sample == [("ERROR " + filler)[:300]]  # the line as cut, then sampled
+    assert run(_args([str(log)], "text")) == 1
+    out = capsys.readouterr().out
+    assert AWS_KEY not in out
+    assert "1 line over 4,000 bytes: cut there for failures, searched whole for credentials" in out
+
+
+def test_a_credential_across_two_read_chunks_of_an_overlong_line_is_found(
+    tmp_path: Path,
+) -> None:
+    from mergegate.logscan.reader import CHUNK_BYTES
+
+    log = tmp_path / "long.log"
+    secret = f"aws_access_key_id={AWS_KEY}"
+    head = "x" * (CHUNK_BYTES - 10)  # the key straddles the first chunk's end
+    log.write_text(f"{head} {secret} {'y' * CHUNK_BYTES}\n")
+    report = scan_logs([str(log)])
+    assert [(c.type, c.line, c.count) for c in report.credentials] == [("AWS Access Key", 1, 1)]
+
+
+def test_lines_and_numbers_survive_chunking(tmp_path: Path) -> None:
+    """Line numbers stay right across chunk ends, CRLF endings, ANSI colours and prefixes."""
+    log = tmp_path / "crlf.log"
+    body = "".join(f"2026-11-26T10:00:00Z \x1b[32mstep {i}\x1b[0m ok\r\n" for i in range(60_000))
+    log.write_text(body + "\x1b[31mError: boom\x1b[0m\r\n" + f"token = {GH_TOKEN}\r\n",
+                   newline="")
+    report = scan_logs([str(log)])
+    assert report.lines == 60_002
+    assert [(c.count, c.line, c.headline) for c in report.clusters] == [
+        (1, 60_001, "Error: boom")]
+    assert [(c.type, c.line) for c in report.credentials] == [("GitHub Token", 60_002)]
