@@ -4,6 +4,10 @@ Any number of these, on any machines, take the jobs `mergegate serve` enqueues. 
 ``--concurrency`` jobs at once, serves ``/healthz`` and ``/metrics`` on ``--port``, drains on
 SIGTERM (running jobs get ``--drain-timeout`` seconds, then go back to the queue) and survives
 database restarts. See `mergegate.worker_runtime` and `mergegate.dispatcher`.
+
+Before it connects, the configuration is checked (one line naming the setting, exit 2) and
+``--host``/``--port`` is tried (in use: one line, exit 2); once ``/healthz`` accepts
+connections it prints the address.
 """
 
 from __future__ import annotations
@@ -11,13 +15,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mergegate.config import ConfigError, Settings
+from mergegate.commands.serve import bind, bind_error, urls
+from mergegate.config import ConfigError, Settings, check_github_app
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from mergegate.worker_runtime import WorkerProcess
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +96,15 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             check_forge_settings(settings)
+            check_github_app(settings)
         except ConfigError as exc:
             problem = str(exc)
+    if problem is None and not args.no_http and args.port != 0:
+        try:  # the port is taken only once the database answers: find out now if it is free
+            for sock in bind(args.host, args.port):
+                sock.close()
+        except OSError as exc:
+            problem = bind_error(args.host, args.port, exc)
     if problem is not None:
         print(f"mergegate: {problem}", file=sys.stderr)
         return 2
@@ -113,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"mergegate: {exc}", file=sys.stderr)
         return 2
     except (OSError, psycopg.Error) as exc:  # the database or the port is unreachable at start
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:  # taken since the check
+            print(f"mergegate: {bind_error(args.host, args.port, exc)}", file=sys.stderr)
+            return 2
         reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
         print(f"mergegate: worker cannot start: {reason}", file=sys.stderr)
         return 1
@@ -161,6 +182,22 @@ def observed_executor(
     return run
 
 
+def _announced_worker_class() -> type[WorkerProcess]:
+    from mergegate.worker_runtime import WorkerProcess
+
+    class AnnouncedWorker(WorkerProcess):
+        """Prints the address of /healthz and /metrics once they accept connections."""
+
+        async def _start_http(self) -> web.AppRunner | None:
+            runner = await super()._start_http()
+            if runner is not None:
+                where = urls(runner.addresses)
+                print(f"mergegate: worker {self.config.name}: /healthz and /metrics on {where}", flush=True)
+            return runner
+
+    return AnnouncedWorker
+
+
 async def serve_worker(settings: Settings, config: Any) -> int:
     """Open the store and the forges, then run the worker process until it is stopped."""
     from mergegate.dispatcher import Dispatcher, store_runner
@@ -171,7 +208,6 @@ async def serve_worker(settings: Settings, config: Any) -> int:
     from mergegate.service.context import Service
     from mergegate.service.scan_pool import ThreadRunner
     from mergegate.web import build_forges
-    from mergegate.worker_runtime import WorkerProcess
 
     url = settings.database_url
     store = await asyncio.to_thread(open_store_serialized, url)
@@ -195,7 +231,7 @@ async def serve_worker(settings: Settings, config: Any) -> int:
                 await dispatch(queue_app, job_id, key, run_after=when)
 
             runner = store_runner(store.engine, execute, redispatch)
-            process = WorkerProcess(url, runner, config, metrics)
+            process = _announced_worker_class()(url, runner, config, metrics)
             try:
                 return await process.run()
             finally:
