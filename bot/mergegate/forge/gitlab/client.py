@@ -39,8 +39,9 @@ T = TypeVar("T")
 MAX_RETRIES = 5  # 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s of backoff at most, plus Retry-After
 DEFAULT_THREADS = 8
 USER_AGENT = "mergegate"
-# POSTs that set a state rather than add something: posting them twice leaves one status,
-# one status check answer, one approval (GitLab refuses or ignores the repeat).
+# POSTs that set a state rather than add something people read: a commit status (GitLab
+# refuses the same state twice), an external status check answer (the latest one counts) and a
+# deployment approval (one per user). python-gitlab may repeat these after a 5xx.
 _REPEATABLE_POST = re.compile(
     r"/statuses/[0-9a-f]{40}$|/status_check_responses$|/deployments/\d+/approval$"
 )
