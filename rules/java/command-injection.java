@@ -24,4 +24,15 @@ public class PingServlet {
         Runtime.getRuntime().exec("git rev-parse HEAD");
         return q;
     }
+
+    public static void main(String[] args) throws IOException {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add("/bin/bash");
+        cmd.add("-c");
+        cmd.add("echo " + args[0]);
+        // ruleid: mergegate.java.command-injection, mergegate.java.shell-command-building
+        new ProcessBuilder(cmd).start();
+        // ok: mergegate.java.command-injection
+        new ProcessBuilder("echo", args[0]).start();
+    }
 }

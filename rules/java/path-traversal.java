@@ -1,7 +1,11 @@
 package com.acme.files;
 
 import java.io.File;
+import java.io.BufferedReader;
 import java.io.FileInputStream;
+import java.io.FileReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -26,5 +30,17 @@ public class DownloadServlet {
         }
         resp.getOutputStream().write(data);
         in.close();
+    }
+
+    public void fromSocket(Socket sock) throws Exception {
+        BufferedReader r = new BufferedReader(new InputStreamReader(sock.getInputStream()));
+        String name = r.readLine();
+        // ruleid: mergegate.java.path-traversal
+        FileReader bad = new FileReader(name);
+        if (name.contains("..") || name.contains("/")) {
+            throw new IllegalArgumentException("bad file name");
+        }
+        // ok: mergegate.java.path-traversal
+        FileReader good = new FileReader(name);
     }
 }
