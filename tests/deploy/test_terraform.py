@@ -63,12 +63,15 @@ def test_terraform_forbidden_regions(tmp_path: Path) -> None:
         ("deploy.forbidden-region", path, 23),
         ("deploy.forbidden-region", path, 28),
         ("deploy.forbidden-region", path, 36),
+        ("deploy.forbidden-region", path, 37),  # local dr_region resolves var.backup_region
     }
     provider = next(f for f in result.findings if f.line == 7)
     assert provider.message == (
         'provider "aws" sets region = "cn-north-1", and cn-north-1 is a forbidden region '
         "(deploy.forbidden_regions). Deploy to an allowed region."
     )
+    local = next(f for f in result.findings if f.line == 37)
+    assert 'dr_region = "${var.backup_region}" (resolves to "cn-north-1")' in local.message
 
 
 def test_tfvars_and_no_forbidden_regions(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 
 from mergegate.config import Settings
 from mergegate.core.findings import (
@@ -25,6 +26,7 @@ from mergegate.scanners.deploy.files import FileKind, check_text, file_kind
 from mergegate.scanners.deploy.regions import forbidden_region
 from mergegate.scanners.deploy.regressions import check_changed_lines
 from mergegate.scanners.deploy.rules import FORBIDDEN_REGION, Violation
+from mergegate.scanners.deploy.terraform import ModuleFiles, TerraformError, is_terraform_name
 from mergegate.scanners.deploy.yamlsafe import YamlError
 from mergegate.workspace import Workspace, WorkspaceFile
 
@@ -71,32 +73,68 @@ class DeployScanner:
         deploy = policy.deploy
         if not deploy.enabled:
             return result
+        modules = self._module_files(workspace)
         for f in workspace.files:
             kind = file_kind(f.path, deploy.manifests)
             if kind is not None:
-                self._scan_file(workspace, policy, f, kind, result)
+                self._scan_file(workspace, policy, f, kind, result, modules)
             if workspace.diff_aware:
                 self._scan_changed_lines(workspace, f, result)
         result.findings.extend(environment_region_findings(workspace, policy))
         return result
 
     def _violations(
-        self, kind: FileKind, path: str, text: str, policy: Policy
+        self, kind: FileKind, path: str, text: str, policy: Policy, modules: ModuleFiles
     ) -> list[Violation]:
         explicit = policy.deploy.manifests is not None
         return check_text(
-            kind, path, text, policy.deploy, explicit=explicit, max_bytes=self.max_bytes
+            kind, path, text, policy.deploy, explicit=explicit, max_bytes=self.max_bytes,
+            modules=modules,
         )
 
+    def _module_files(self, ws: Workspace) -> ModuleFiles:
+        """Terraform files of a folder, read from the checkout (unchanged ones too)."""
+        root = ws.root.resolve()
+
+        def listing(folder: str) -> list[str]:
+            target = ws.root / folder
+            try:
+                if target.is_symlink() or not target.resolve().is_relative_to(root):
+                    return []
+                entries = sorted(target.iterdir())
+            except OSError:
+                return []
+            names = []
+            for entry in entries:
+                rel = str(PurePosixPath(folder) / entry.name) if folder != "." else entry.name
+                if is_terraform_name(entry.name) and not entry.is_symlink() and entry.is_file():
+                    names.append(rel)
+            return names
+
+        def read(path: str) -> str | None:
+            target = ws.root / path
+            try:
+                if target.stat().st_size > self.max_bytes:
+                    return None
+                return target.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+
+        return ModuleFiles(listing, read)
+
     def _scan_file(
-        self, ws: Workspace, policy: Policy, f: WorkspaceFile, kind: FileKind, result: ScanResult
+        self, ws: Workspace, policy: Policy, f: WorkspaceFile, kind: FileKind,
+        result: ScanResult, modules: ModuleFiles,
     ) -> None:
         text = ws.head_text(f.path)
         if text is None:
             result.notes.append(ScanNote("deploy: not UTF-8 text, not checked", f.path))
             return
         try:
-            head = self._violations(kind, f.path, text, policy)
+            head = self._violations(kind, f.path, text, policy, modules)
+        except TerraformError as exc:
+            result.notes.append(ScanNote(f"deploy: {exc}; the file is not checked", f.path))
+            return
         except YamlError as exc:
             if exc.syntax and any(m in text for m in _TEMPLATE_MARKERS):
                 result.notes.append(
@@ -112,8 +150,8 @@ class DeployScanner:
             base = []
             if base_text is not None:
                 try:
-                    base = self._violations(kind, f.path, base_text, policy)
-                except YamlError:
+                    base = self._violations(kind, f.path, base_text, policy, modules)
+                except (YamlError, TerraformError):
                     base = []  # an unreadable base makes every head finding new
         result.findings.extend(findings_from(f.path, head, base))
 

@@ -12,7 +12,7 @@ from mergegate.scanners.deploy.compose import check_compose, is_compose, is_comp
 from mergegate.scanners.deploy.dockerfile import check_dockerfile, is_dockerfile_name
 from mergegate.scanners.deploy.kubernetes import check_kubernetes, is_kubernetes
 from mergegate.scanners.deploy.rules import Violation
-from mergegate.scanners.deploy.terraform import check_terraform, is_terraform_name
+from mergegate.scanners.deploy.terraform import ModuleFiles, check_terraform, is_terraform_name
 
 FileKind = Literal["yaml", "dockerfile", "terraform"]
 # A key at the start of a line, after a YAML list dash, or after `{` / `,` (JSON, flow YAML).
@@ -58,8 +58,11 @@ def check_text(
     *,
     explicit: bool,
     max_bytes: int,
+    modules: ModuleFiles | None = None,
 ) -> list[Violation]:
-    """Violations of one file. Raises YamlError for YAML that cannot be read safely.
+    """Violations of one file. Raises YamlError for YAML that cannot be read safely and
+    TerraformError for Terraform that does not parse; `modules` gives a Terraform file's
+    siblings (its module's variables and locals).
 
     `explicit` is True when the policy's `manifests` globs name the file: then any YAML error
     is reported; under auto-detection only files that look like manifests are parsed.
@@ -67,7 +70,7 @@ def check_text(
     if kind == "dockerfile":
         return check_dockerfile(path, text, policy)
     if kind == "terraform":
-        return check_terraform(path, text, policy)
+        return check_terraform(path, text, policy, modules)
     if not explicit and not looks_like_manifest(path, text):
         return []
     docs = yamlsafe.load_documents(text, path, max_bytes=max_bytes)

@@ -1,96 +1,205 @@
-"""Terraform (`.tf`, `.tfvars`): region and location attributes naming a forbidden region.
+"""Terraform (`.tf`, `.tfvars`) through a real HCL2 parser: regions, firewalls, storage.
 
-A line-oriented reader, not an HCL parser: it follows top-level blocks by brace depth and checks
-every literal string assigned to a region-like attribute (``region``, ``location``, ``zone``,
-``availability_zone``, ``*_region``...) and the default of a variable named like one. Values
-built by interpolation are not evaluated.
+A file is parsed with python-hcl2 (see `hcl`); values are resolved where they are literal,
+through `var.*` (defaults of the module's variables, overridden by its `terraform.tfvars` and
+`*.auto.tfvars`) and `local.*` of every `.tf` file of the same folder (a Terraform module).
+
+- Regions: every region-like attribute (``region``, ``location``, ``zone``,
+  ``availability_zone``, ``*_region``... in providers, resources, data sources, module inputs,
+  locals and tfvars, nested blocks and object values included) and the default of a variable
+  named like one, whose value names a forbidden region (`forbidden-region`).
+- Firewalls open to ``0.0.0.0/0`` or ``::/0`` (AWS security groups and their rules, GCP
+  firewalls, Azure network security rules) on ports outside `allowed_ports`; without
+  `allowed_ports`, on every port or an administration/database port (`open-firewall`).
+- Public storage (S3 ACLs, grants, bucket policies and public access blocks switched off; GCS
+  ``allUsers``; Azure public containers and accounts) and storage without encryption at rest
+  (EBS, RDS, EFS, ElastiCache) (`public-storage`, `unencrypted-storage`, in `tfstorage`).
+
+A file that does not parse raises `TerraformError` (the scanner turns it into one note).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
 
 from mergegate.core.policy import DeployPolicy
+from mergegate.scanners.deploy import hcl
 from mergegate.scanners.deploy.regions import forbidden_region
 from mergegate.scanners.deploy.rules import FORBIDDEN_REGION, Violation
+from mergegate.scanners.deploy.tfnetwork import check_firewalls
+from mergegate.scanners.deploy.tfstorage import check_storage
 
-_ATTRIBUTE = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=\s*(.+)$")
 _REGION_KEY = re.compile(r"(?:^|_)(?:region|location|zone)s?$", re.IGNORECASE)
-_LITERAL = re.compile(r'"((?:[^"\\$]|\\.)*)"')
-_BLOCK = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*"|\s+[A-Za-z_][\w-]*)*)\s*\{')
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_LOCAL_PASSES = 4
+
+
+class TerraformError(hcl.HclError):
+    """A Terraform file that does not parse: ``str()`` is ``path:line: message``."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(line, message)
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
 
 
 def is_terraform_name(path: str) -> bool:
     return path.endswith((".tf", ".tfvars"))
 
 
-def _strip_comment(line: str, in_block_comment: bool) -> tuple[str, bool]:
-    if in_block_comment:
-        end = line.find("*/")
-        if end == -1:
-            return "", True
-        line = line[end + 2 :]
-    out = []
-    i = 0
-    in_string = False
-    while i < len(line):
-        c = line[i]
-        if in_string:
-            if c == "\\":
-                out.append(line[i : i + 2])
-                i += 2
-                continue
-            if c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c == "#" or line.startswith("//", i):
-            break
-        elif line.startswith("/*", i):
-            end = line.find("*/", i + 2)
-            if end == -1:
-                return "".join(out), True
-            i = end + 2
+def _auto_tfvars(name: str) -> bool:
+    return name == "terraform.tfvars" or name.endswith(".auto.tfvars")
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleFiles:
+    """The files of module folders: `list` names a folder's files, `read` returns a text.
+
+    Parsed siblings are kept in `parsed` for the scan, so a folder of N files is parsed once.
+    """
+
+    list: Callable[[str], Iterable[str]]
+    read: Callable[[str], str | None]
+    parsed: dict[str, hcl.Block | None] = field(default_factory=dict)
+
+    def tree(self, path: str) -> hcl.Block | None:
+        if path not in self.parsed:
+            text = self.read(path)
+            try:
+                self.parsed[path] = hcl.parse(text) if text is not None else None
+            except hcl.HclError:
+                self.parsed[path] = None  # reported when that file itself is checked
+        return self.parsed[path]
+
+
+def parse_file(path: str, text: str) -> hcl.Block:
+    try:
+        return hcl.parse(text)
+    except hcl.HclError as exc:
+        raise TerraformError(path, exc.line, f"Terraform does not parse: {exc.reason}") from None
+
+
+def module_scope(path: str, root: hcl.Block, siblings: ModuleFiles | None) -> hcl.Scope:
+    """What var.* and local.* resolve to for `path`, from its folder's files."""
+    folder = str(PurePosixPath(path).parent)
+    roots: list[hcl.Block] = []
+    tfvars: list[hcl.Block] = []
+    names = list(siblings.list(folder)) if siblings else []
+    for name in sorted(set(names) | {path}):
+        tree = root if name == path else siblings.tree(name) if siblings else None
+        if tree is None:
             continue
-        out.append(c)
-        i += 1
-    return "".join(out), False
+        base = PurePosixPath(name).name
+        if base.endswith(".tf"):
+            roots.append(tree)
+        elif _auto_tfvars(base):
+            tfvars.append(tree)
+    empty = hcl.Scope()
+    variables: dict[str, Any] = {}
+    for tree in roots:
+        for block in tree.children("variable"):
+            default = block.attributes.get("default")
+            if block.labels:
+                variables[block.labels[0]] = (
+                    hcl.evaluate(default.expr, empty) if default else hcl.UNKNOWN
+                )
+    for tree in tfvars:
+        for name, attr in tree.attributes.items():
+            variables[name] = hcl.evaluate(attr.expr, empty)
+    local_exprs = {
+        name: attr.expr
+        for tree in roots for block in tree.children("locals")
+        for name, attr in block.attributes.items()
+    }
+    local_values: dict[str, Any] = {}
+    for _ in range(_LOCAL_PASSES):  # locals may use each other, in any order
+        scope = hcl.Scope(variables, local_values)
+        local_values = {name: hcl.evaluate(expr, scope) for name, expr in local_exprs.items()}
+    return hcl.Scope(variables, local_values)
 
 
-def check_terraform(path: str, text: str, policy: DeployPolicy) -> list[Violation]:
-    if not policy.forbidden_regions:
-        return []
+def check_terraform(
+    path: str, text: str, policy: DeployPolicy, siblings: ModuleFiles | None = None
+) -> list[Violation]:
+    """Violations of one Terraform file; raises TerraformError when it does not parse."""
+    root = parse_file(path, text)
+    scope = module_scope(path, root, siblings)
+    lines = text.splitlines()
     out: list[Violation] = []
-    depth = 0
-    block = ""  # the top-level block header we are in, e.g. `provider "aws"`
-    in_comment = False
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line, in_comment = _strip_comment(raw, in_comment)
-        if depth == 0:
-            m = _BLOCK.match(line)
-            block = (m.group(1) + m.group(2)).strip() if m else ""
-        attr = _ATTRIBUTE.match(line)
-        if attr and "{" not in attr.group(1):
-            key = attr.group(1)
-            region_like = bool(_REGION_KEY.search(key)) or (
-                key == "default"
-                and block.startswith("variable")
-                and bool(_REGION_KEY.search(block.split('"')[1] if '"' in block else ""))
-            )
-            if region_like:
-                for value in _LITERAL.findall(attr.group(2)):
-                    region = forbidden_region(value, policy.forbidden_regions)
-                    if region is None:
-                        continue
-                    where = block or "top level"
-                    out.append(
-                        Violation(
-                            FORBIDDEN_REGION, number, f"{where} {key} {value}",
-                            f"{where} sets {key} = \"{value}\", and {region} is a forbidden "
-                            "region (deploy.forbidden_regions). Deploy to an allowed region.",
-                        )
-                    )
-        bare = _STRINGS.sub('""', line)
-        depth = max(0, depth + bare.count("{") - bare.count("}"))
+    if policy.forbidden_regions:
+        out.extend(_check_regions(root, scope, policy, lines))
+    if path.endswith(".tf"):
+        for block in root.children("resource"):
+            out.extend(check_firewalls(block, scope, policy))
+            out.extend(check_storage(block, scope, root))
     return out
+
+
+def _source(lines: list[str], attr: hcl.Attribute) -> str:
+    """The expression as written on the attribute's line (comments dropped), for messages."""
+    line = lines[attr.line - 1] if 0 < attr.line <= len(lines) else ""
+    _, _, value = line.partition("=")
+    value = re.split(r"\s(?:#|//)", value, maxsplit=1)[0]
+    return " ".join(value.split()) or "…"
+
+
+def _check_regions(
+    root: hcl.Block, scope: hcl.Scope, policy: DeployPolicy, lines: list[str]
+) -> list[Violation]:
+    out: list[Violation] = []
+    for attr in root.attributes.values():  # tfvars and top-level assignments
+        out.extend(_region_attribute("top level", attr, scope, policy, lines, False))
+    for top in root.blocks:
+        region_variable = top.type == "variable" and bool(
+            top.labels and _REGION_KEY.search(top.labels[0])
+        )
+        for block in hcl.walk(top):
+            for attr in block.attributes.values():
+                forced = region_variable and block is top and attr.name == "default"
+                out.extend(_region_attribute(top.header, attr, scope, policy, lines, forced))
+    return out
+
+
+def _region_attribute(
+    where: str, attr: hcl.Attribute, scope: hcl.Scope, policy: DeployPolicy,
+    lines: list[str], forced: bool,
+) -> list[Violation]:
+    value = hcl.evaluate(attr.expr, scope)
+    if forced or _REGION_KEY.search(attr.name):
+        found = list(hcl.strings_in(value))
+    else:
+        found = list(_region_values(value))
+    out: list[Violation] = []
+    for text in found:
+        region = forbidden_region(text, policy.forbidden_regions)
+        if region is None:
+            continue
+        shown = f'"{text}"' if hcl.is_literal(attr.expr) else (
+            f'{_source(lines, attr)} (resolves to "{text}")'
+        )
+        out.append(
+            Violation(
+                FORBIDDEN_REGION, attr.line, f"{where} {attr.name} {text}",
+                f"{where} sets {attr.name} = {shown}, and {region} is a forbidden region "
+                "(deploy.forbidden_regions). Deploy to an allowed region.",
+            )
+        )
+    return out
+
+
+def _region_values(value: Any) -> Iterable[str]:
+    """Strings under region-like keys of an object value (``settings = {region = "..."}``)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _REGION_KEY.search(str(key)):
+                yield from hcl.strings_in(item)
+            else:
+                yield from _region_values(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _region_values(item)
