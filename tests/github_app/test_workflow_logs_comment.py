@@ -97,8 +97,40 @@ def test_not_a_zip_is_a_clear_error() -> None:
     assert str(err.value) == "the logs download is not a zip archive"
 
 
-def test_a_zip_that_expands_too_far_is_not_read() -> None:
-    with pytest.raises(LogsUnavailable) as err:
-        scan_zip(_zip({"0_b.txt": "x" * 5000}), max_uncompressed=4096)
-    assert str(err.value) == ("the logs expand to 5,000 bytes, over the 4,096-byte limit: "
-                              "not read")
+LINE = b"2026-11-26T10:00:00.0000000Z tests/test_apis.py::test_ok PASSED\n"  # 64 bytes
+
+
+def _zip_bomb(members: int = 3, mebibytes: int = 32) -> io.BytesIO:
+    """GitHub's layout (job file and step files), each step 32 MiB of lines, small on disk."""
+    block = LINE * (1 << 14)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("0_test.txt", "the whole job log (not read: step files are)\n")
+        for n in range(1, members + 1):
+            with z.open(f"test/{n}_Run tests.txt", "w", force_zip64=True) as fh:
+                for _ in range(mebibytes):
+                    fh.write(block)
+    buf.seek(0)
+    return buf
+
+
+def test_a_zip_bomb_is_read_up_to_the_cap_and_the_comment_says_so() -> None:
+    bomb = _zip_bomb()
+    assert len(bomb.getvalue()) < 1_000_000  # 96 MiB of lines
+    report = scan_zip(bomb, max_bytes=40 * 2**20)
+    assert report.bytes_read == 40 * 2**20 and report.truncated is not None
+    assert report.files == ["test/1_Run tests.txt", "test/2_Run tests.txt"]
+    assert worth_reporting(_run(1, conclusion="success"), report, None)
+    body = render_section(_run(1), report, None)
+    assert ("⚠️ Truncated: these logs go past MergeGate's 41,943,040-byte limit. They were "
+            "read up to job `test`, step `Run tests`, line 131072; the rest was not scanned "
+            "(1 more log file not read at all).\n") in body
+
+
+def test_an_overlong_line_is_cut_for_the_table_but_its_key_is_found() -> None:
+    line = "error: " + "z" * 20_000 + f" AWS_ACCESS_KEY_ID={KEY}\n"
+    report = scan_zip(_zip({"0_b.txt": line}))
+    assert [(c.type, c.line) for c in report.credentials] == [("AWS Access Key", 1)]
+    assert report.long_lines == 1 and report.truncated is None
+    body = render_section(_run(1), report, None)
+    assert KEY not in body and "Truncated" not in body

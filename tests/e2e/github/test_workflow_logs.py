@@ -7,6 +7,7 @@ fixtures have no capture of this event); the run and its logs zip are served by 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import zipfile
@@ -206,7 +207,9 @@ async def test_later_runs_edit_the_same_comment(harness: Harness) -> None:
 async def test_run_without_pull_request_does_nothing(harness: Harness) -> None:
     h = harness
     h.repo.run_logs[201] = leaky_zip()
-    await run_completed(h, workflow_run_payload(h, 201, [], conclusion="failure"))
+    resp = await h.deliver("workflow_run", workflow_run_payload(h, 201, [], conclusion="failure"))
+    assert resp.status in (200, 202), await resp.text()  # ignored up front, or by the job
+    await h.settle()
     assert h.fake.requests == []
 
 
@@ -298,3 +301,35 @@ async def test_a_deleted_run_is_skipped(harness: Harness, caplog: pytest.LogCapt
     assert "workflow run 901 of Codertocat/Hello-World is gone: its logs are not read" in [
         r.getMessage() for r in caplog.records]
     assert h.repo.comments == [] and h.fake.log_downloads == []
+
+
+async def test_a_zip_bomb_is_read_up_to_the_configured_cap(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MERGEGATE_LOG_MAX_BYTES (here 1 MiB) caps the decompressed bytes read over all members;
+    the comment says where reading stopped and that the rest was not scanned."""
+    h = harness
+    pull = open_pull(h)
+    monkeypatch.setattr(h.forge, "settings",
+                        dataclasses.replace(h.forge.settings, log_max_bytes=2**20))
+    line = "2026-11-26T10:00:00.0000000Z tests/test_apis.py::test_ok PASSED\n"  # 64 bytes
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("0_test.txt", "the whole job log\n")
+        z.writestr("test/1_Set up job.txt", step_log(traces=3, key=False))
+        with z.open("test/2_Run tests.txt", "w", force_zip64=True) as fh:
+            for _ in range(64):  # 64 MiB
+                fh.write(line.encode() * (1 << 14))
+        z.writestr("test/3_Upload.txt", f"export AWS_ACCESS_KEY_ID={AWS_KEY}\n")
+    assert len(buf.getvalue()) < 500_000
+    h.repo.run_logs[1001] = buf.getvalue()
+    await run_completed(h, workflow_run_payload(h, 1001, [pull], conclusion="success"))
+
+    [comment] = ci_comments(h)  # a truncated read is worth a comment, even on a green run
+    body = comment["body"]
+    first = len(step_log(traces=3, key=False).encode())
+    lines = -(-(2**20 - first) // 64)  # a last partial line counts
+    assert ("⚠️ Truncated: these logs go past MergeGate's 1,048,576-byte limit. They were "
+            f"read up to job `test`, step `Run tests`, line {lines}; the rest was not scanned "
+            "(1 more log file not read at all).\n") in body, body
+    assert AWS_KEY not in body and "AWS Access Key" not in body  # past the cap: not read

@@ -3,8 +3,10 @@
 The logs endpoint answers a redirect to a signed URL of a zip. It is followed by hand: the
 installation token goes to GitHub only, never to the storage host of the redirect. The zip is
 streamed to a temporary file under a size cap, its members are read one by one by the log
-scanner in a thread (the event loop keeps answering), and each pull request of the run gets
-its one MergeGate CI-logs comment created or edited (`workflow_logs_comment`).
+scanner in a thread (the event loop keeps answering) under a cap on the decompressed bytes of
+all members together (`Settings.log_max_bytes`: past it the report is truncated and the comment
+says what was read), and each pull request of the run gets its one MergeGate CI-logs comment
+created or edited (`workflow_logs_comment`).
 A download that fails (expired logs, GitHub down) is logged and noted in the comment.
 """
 
@@ -22,6 +24,7 @@ import aiohttp
 import gidgethub
 from gidgethub import sansio
 
+from mergegate.config import Settings
 from mergegate.forge.base import RepoRef
 from mergegate.forge.github.client import USER_AGENT, is_not_found
 from mergegate.forge.github.forge import GitHubForge
@@ -40,7 +43,6 @@ from mergegate.service.payloads import repo_from_dict
 log = logging.getLogger(__name__)
 
 MAX_ZIP_BYTES = 512 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 4 * 1024**3  # all members together: a zip bomb is not read
 # A large zip may take longer than the session's overall limit; a stalled one may not.
 DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=60)
 LOGS_URL = "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"
@@ -126,8 +128,9 @@ async def _stream(resp: aiohttp.ClientResponse, dest: IO[bytes], limit: int) -> 
         dest.write(chunk)
 
 
-def scan_zip(fh: IO[bytes], max_uncompressed: int = MAX_UNCOMPRESSED_BYTES) -> LogReport:
-    """Scan a run's logs zip member by member (blocking: run it in a thread)."""
+def scan_zip(fh: IO[bytes], max_bytes: int = Settings.log_max_bytes) -> LogReport:
+    """Scan a run's logs zip member by member (blocking: run it in a thread), ``max_bytes``
+    decompressed bytes at most over all members: a zip bomb is read that far, then truncated."""
     try:
         archive = zipfile.ZipFile(fh)
     except zipfile.BadZipFile:
@@ -135,10 +138,6 @@ def scan_zip(fh: IO[bytes], max_uncompressed: int = MAX_UNCOMPRESSED_BYTES) -> L
     with archive:
         infos = {i.filename: i for i in archive.infolist() if not i.is_dir()}
         chosen = [infos[n] for n in select_members(list(infos))]
-        total = sum(i.file_size for i in chosen)
-        if total > max_uncompressed:
-            raise LogsUnavailable(f"the logs expand to {total:,} bytes, over the "
-                                  f"{max_uncompressed:,}-byte limit: not read")
 
         def streams() -> Iterator[tuple[str, BinaryIO]]:
             for info in chosen:
@@ -146,7 +145,7 @@ def scan_zip(fh: IO[bytes], max_uncompressed: int = MAX_UNCOMPRESSED_BYTES) -> L
                     yield info.filename, member  # type: ignore[misc]
 
         try:
-            return scan_streams(streams())
+            return scan_streams(streams(), max_bytes)
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
             report = LogReport()
             report.errors.append(FileError("logs.zip", f"cannot read: {exc}"))
@@ -158,7 +157,7 @@ async def fetch_report(forge: GitHubForge, repo: RepoRef, run_id: int,
     with tempfile.TemporaryFile(prefix="mergegate-logs-") as tmp:
         await download_logs(forge, repo, run_id, tmp, limit)
         tmp.seek(0)
-        return await asyncio.to_thread(scan_zip, tmp)
+        return await asyncio.to_thread(scan_zip, tmp, forge.settings.log_max_bytes)
 
 
 def _ours(comment: dict[str, Any], app_id: str | None) -> bool:

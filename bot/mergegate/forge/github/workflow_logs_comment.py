@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mergegate.logscan.scan import LogReport
+from mergegate.logscan.scan import LogReport, Truncation
 
 MARKER = "<!-- mergegate:workflow-logs -->"
 TITLE = "### MergeGate: CI logs"
@@ -84,9 +84,19 @@ def worth_reporting(run: RunInfo, report: LogReport | None, error: str | None) -
     failed run with failures to list (a green run's stray error lines are not news)."""
     if error is not None or report is None:
         return True
-    if report.credentials or report.errors:
+    if report.credentials or report.errors or report.truncated is not None:
         return True
     return bool(report.clusters) and run.conclusion != "success"
+
+
+def truncation_note(t: Truncation) -> str:
+    """What was read of a run's logs over the size limit, and that the rest was not."""
+    unread = ""
+    if t.unread:
+        n = len(t.unread)
+        unread = f" ({n} more log file{'' if n == 1 else 's'} not read at all)"
+    return (f"⚠️ Truncated: these logs go past MergeGate's {t.max_bytes:,}-byte limit. They "
+            f"were read up to {place(t.path, t.line)}; the rest was not scanned{unread}.")
 
 
 def render_section(run: RunInfo, report: LogReport | None, error: str | None) -> str:
@@ -100,6 +110,8 @@ def render_section(run: RunInfo, report: LogReport | None, error: str | None) ->
         out += [f"⚠️ MergeGate could not read the logs of this run: {error or 'no report'}", ""]
         out.append("<!-- /mergegate:workflow -->")
         return "\n".join(out) + "\n"
+    if report.truncated is not None:
+        out += [truncation_note(report.truncated), ""]
     for e in report.errors:
         out.append(f"⚠️ `{_code(e.path)}`: {_code(e.message)}")
     if report.errors:
@@ -118,6 +130,8 @@ def render_section(run: RunInfo, report: LogReport | None, error: str | None) ->
         out.append("")
     else:
         out += ["No leaked credentials found.", ""]
+    if report.detection_stopped:
+        out += [f"⚠️ Not all was searched: {report.detection_stopped}.", ""]
     clusters = report.sorted_clusters()
     if clusters:
         out.append(f"**Failures**: {len(clusters)} distinct, {report.events:,} in all")
