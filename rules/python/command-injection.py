@@ -35,3 +35,50 @@ def archive(path):
     os.system(f"du -sh {shlex.quote(path)}")
     # ok: mergegate.python.shell-command-formatting
     os.system("make clean")
+
+
+@app.route("/convert/<name>")
+def convert(name):
+    # a Flask route parameter is request data too
+    # ruleid: mergegate.python.command-injection, mergegate.python.shell-command-formatting
+    os.system("convert %s out.png" % name)
+    return "ok"
+
+
+@app.route("/tools")
+def tools():
+    tool = request.form["tool"]
+    args = request.form.get("args", "")
+    line = "run "
+    line += args
+    # ruleid: mergegate.python.command-injection
+    os.popen(line)
+    # ruleid: mergegate.python.command-injection
+    subprocess.Popen(tool)
+    if tool not in ("ls", "df"):
+        return "no"
+    # ok: mergegate.python.command-injection
+    subprocess.Popen(tool)
+    count = int(request.args.get("count", "1"))
+    # ok: mergegate.python.command-injection
+    os.system("ping -c %d localhost" % count)
+    return "ok"
+
+
+@app.route("/check")
+def check():
+    host = request.args.get("host", "")
+    if not host.isalnum():
+        return "bad host", 400
+    # ruleid: mergegate.python.shell-command-formatting
+    os.system("ping -c 1 " + host)
+    return "ok"
+
+
+def main():
+    import sys
+
+    # ruleid: mergegate.python.command-injection, mergegate.python.shell-command-formatting
+    subprocess.run("git log " + sys.argv[1], shell=True)
+    # ok: mergegate.python.command-injection
+    subprocess.run(["git", "log", sys.argv[1]])
