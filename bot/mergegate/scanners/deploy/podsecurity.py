@@ -94,6 +94,8 @@ APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
 SECCOMP_CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernetes.io/"
 _HANDLERS = ("httpGet", "tcpSocket")
+_PROBES = frozenset({"livenessProbe", "readinessProbe", "startupProbe"})
+_HOOKS = frozenset({"postStart", "preStop"})
 
 
 def sensitive_host_path(path: str) -> bool:
@@ -336,9 +338,9 @@ class _Pod:
     def probe_hosts(self) -> None:
         for _, c in self.containers:
             here = self.cname(c)
-            handlers = [y.get(c, p) for p in ("livenessProbe", "readinessProbe", "startupProbe")]
-            lifecycle = y.get(c, "lifecycle")
-            handlers += [y.get(lifecycle, h) for h in ("postStart", "preStop")]
+            handlers = [
+                v for k, v in y.items(c) if k.value in _PROBES
+            ] + [v for k, v in y.items(y.get(c, "lifecycle")) if k.value in _HOOKS]
             for handler in handlers:
                 for kind in _HANDLERS:
                     item = y.get_item(y.get(handler, kind), "host")

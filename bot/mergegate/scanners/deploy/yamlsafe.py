@@ -215,10 +215,14 @@ def get(node: Node | None, key: str) -> Node | None:
 def get_item(node: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
     if not isinstance(node, MappingNode):
         return None
+    merge = False
     for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == key and k.tag != _MERGE:
-            return k, v
-    if _has_merge(node):
+        if isinstance(k, ScalarNode):
+            if k.tag == _MERGE:
+                merge = True
+            elif k.value == key:
+                return k, v
+    if merge:
         for k, v in items(node):
             if k.value == key:
                 return k, v
