@@ -1,6 +1,7 @@
 import ast
 import json
 import re
+import sys
 
 import jinja2
 from flask import Flask, render_template, render_template_string, request
@@ -8,24 +9,61 @@ from flask import Flask, render_template, render_template_string, request
 app = Flask(__name__)
 
 
-def calculate(expression):
+@app.route("/calc")
+def calc():
+    expression = request.args.get("expr", "")
     # ruleid: mergegate.python.code-injection
+    result = eval(expression)
+    code = "result = " + request.form["code"]
+    # ruleid: mergegate.python.code-injection
+    exec(code, {})
+    # ruleid: mergegate.python.code-injection
+    compiled = compile(request.form["src"], "<form>", "exec")
+    # ok: mergegate.python.code-injection
+    values = ast.literal_eval(expression)
+    # ok: mergegate.python.code-injection
+    pattern = re.compile(request.args.get("re", ""))
+    # ok: mergegate.python.code-injection
+    eval("1 + 1")
+    return str((result, compiled, values, pattern))
+
+
+@app.route("/pick")
+def pick():
+    name = request.args.get("name", "")
+    if name == "alpha" or name == "beta":
+        # ok: mergegate.python.code-injection
+        return str(eval(name))
+    return "no"
+
+
+@app.route("/quoted")
+def quoted():
+    text = request.args.get("text", "")
+    if not (text.startswith("'") and text.endswith("'")):
+        raise ValueError("must be a string literal")
+    # ok: mergegate.python.code-injection
+    return str(eval(text))
+
+
+@app.route("/number")
+def number():
+    # ok: mergegate.python.code-injection
+    return str(eval(str(int(request.args["n"])) + " * 2"))
+
+
+def calculate(expression):
+    # ok: mergegate.python.code-injection
     return eval(expression)
 
 
-def load_plugin(source, scope):
+def cli():
     # ruleid: mergegate.python.code-injection
-    exec(source, scope)
-
-
-def parse_settings(text):
+    exec(sys.argv[1])
+    # ruleid: mergegate.python.code-injection
+    eval(input("> "))
     # ok: mergegate.python.code-injection
-    values = ast.literal_eval(text)
-    # ok: mergegate.python.code-injection
-    pattern = re.compile(r"^\w+$")
-    # ok: mergegate.python.code-injection
-    eval("1 + 1")
-    return values, pattern, json.loads(text)
+    json.loads(input("> "))
 
 
 @app.route("/hello")

@@ -16,7 +16,7 @@ def find_user():
     conn = sqlite3.connect("app.db")
     cur = conn.cursor()
     query = "SELECT * FROM users WHERE name = '" + name + "'"
-    # ruleid: mergegate.python.sql-injection
+    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
     cur.execute(query)
     # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
     cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
@@ -66,6 +66,63 @@ def report(cur, column):
     # ok: mergegate.python.sql-string-formatting
     logger_line = "selected from %s" % column
     return logger_line
+
+
+@app.route("/search/<term>")
+def search(term):
+    conn = sqlite3.connect("app.db")
+    cur = conn.cursor()
+    query = "SELECT * FROM items WHERE 1 = 1"
+    query += " AND title = '" + term + "'"
+    # ruleid: mergegate.python.sql-injection
+    cur.execute(query)
+    columns = ", ".join(request.args.getlist("col"))
+    sql = "SELECT " + columns + " FROM items"
+    # ruleid: mergegate.python.sql-injection
+    cur.execute(sql)
+    order = request.args.get("order", "id")
+    if order not in ("id", "title", "price"):
+        order = "id"
+        return "bad order", 400
+    # ruleid: mergegate.python.sql-string-formatting
+    cur.execute("SELECT * FROM items ORDER BY " + order)
+    # ok: mergegate.python.sql-injection
+    cur.execute("SELECT * FROM items WHERE title = ?", [term])
+    return "ok"
+
+
+def django_more(request, slug):
+    from django.db.models.expressions import RawSQL
+    from myapp.models import Item
+
+    # ruleid: mergegate.python.sql-injection
+    Item.objects.extra(where=["slug = '%s'" % slug])
+    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+    Item.objects.annotate(val=RawSQL("SELECT 1 FROM t WHERE s = '" + slug + "'", []))
+    # ok: mergegate.python.sql-injection
+    Item.objects.filter(slug=slug)
+    return HttpResponse("ok")
+
+
+@app.route("/orm")
+def orm():
+    name = request.args["name"]
+    engine = sqlalchemy.create_engine("sqlite://")
+    session = sqlalchemy.orm.Session(engine)
+    stmt = sqlalchemy.select(User).where(User.name == name)
+    # ok: mergegate.python.sql-injection
+    session.execute(stmt)
+    # ruleid: mergegate.python.sql-injection
+    session.execute(sqlalchemy.text(text=name))
+    return "ok"
+
+
+def cli():
+    import sys
+
+    conn = sqlite3.connect("app.db")
+    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+    conn.execute("DELETE FROM jobs WHERE id = " + sys.argv[1])
 
 
 def record_delivery(conn, deliveries, forge, delivery_id):
