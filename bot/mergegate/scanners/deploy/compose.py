@@ -12,8 +12,8 @@ from mergegate.core.policy import DeployPolicy
 from mergegate.scanners.deploy import yamlsafe as y
 from mergegate.scanners.deploy.envsecrets import EnvVar, secret_env_violations
 from mergegate.scanners.deploy.images import check_image
-from mergegate.scanners.deploy.podsecurity import sensitive_host_path
 from mergegate.scanners.deploy.podspec import DANGEROUS_CAPABILITIES
+from mergegate.scanners.deploy.pss_baseline import sensitive_host_path
 from mergegate.scanners.deploy.rules import (
     DANGEROUS_CAPABILITY,
     HOST_NAMESPACE,

@@ -17,13 +17,13 @@ from yaml.nodes import Node
 from mergegate.core.findings import Severity
 from mergegate.core.policy import DeployPolicy
 from mergegate.scanners.deploy import yamlsafe as y
-from mergegate.scanners.deploy.podsecurity import (
+from mergegate.scanners.deploy.pss_baseline import (
     BASELINE_CAPABILITIES,
     RESTRICTED_CAPABILITIES,
-    RESTRICTED_VOLUME_SOURCES,
     SAFE_SYSCTLS,
     sensitive_host_path,
 )
+from mergegate.scanners.deploy.pss_restricted import RESTRICTED_VOLUME_SOURCES
 from mergegate.scanners.deploy.rules import PERMISSIVE_PSP, Violation
 
 _SECCOMP_NAMES = "seccomp.security.alpha.kubernetes.io/allowedProfileNames"
