@@ -228,6 +228,7 @@ CONTAINER = (
         ("CronJob", "spec: {jobTemplate: {spec: {template: {spec: {containers: ["
                     f"{CONTAINER}]}}}}}}}}}}"),
         ("PodTemplate", f"template: {{spec: {{containers: [{CONTAINER}]}}}}"),
+        ("Rollout", f"spec: {{template: {{spec: {{containers: [{CONTAINER}]}}}}}}"),
         ("Pod", f"spec: {{containers: [], initContainers: [{CONTAINER}]}}"),
         ("Pod", f"spec: {{containers: [], ephemeralContainers: [{CONTAINER}]}}"),
     ],

@@ -47,7 +47,10 @@ def _objects(root: Node) -> Iterator[Node]:
 
 
 def pod_template(obj: Node) -> tuple[Node | None, Node] | None:
-    """The pod metadata and pod spec of a workload object, or None for other kinds."""
+    """The pod metadata and pod spec of a workload object, or None for other kinds.
+
+    Known workload kinds, and any other object whose ``spec.template.spec`` has containers.
+    """
     kind = y.string(obj, "kind")
     spec = y.get(obj, "spec")
     template: Node | None = None
@@ -59,6 +62,10 @@ def pod_template(obj: Node) -> tuple[Node | None, Node] | None:
         template = y.get(y.get(y.get(spec, "jobTemplate"), "spec"), "template")
     elif kind == "PodTemplate":
         template = y.get(obj, "template")
+    else:  # DeploymentConfig, Argo Rollout, Knative Service...: any spec.template of a pod
+        template = y.get(spec, "template")
+        if not y.is_seq(y.get(y.get(template, "spec"), "containers")):
+            return None
     pod_spec = y.get(template, "spec")
     if pod_spec is None or not y.is_map(pod_spec):
         return None
