@@ -36,4 +36,40 @@ function showMessage(el, message) {
   document.body.insertAdjacentHTML('beforeend', message);
 }
 
-module.exports = { showMessage };
+app.get('/echo', (req, res) => {
+  // ruleid: mergegate.javascript.xss-response
+  res.send(req.query.text);
+});
+
+app.get('/echo.txt', (req, res) => {
+  res.type('text/plain');
+  // ok: mergegate.javascript.xss-response
+  res.send(req.query.text);
+});
+
+function fromHash() {
+  const frag = decodeURIComponent(location.hash.substring(1));
+  // ruleid: mergegate.javascript.xss-dom, mergegate.javascript.xss-dom-html
+  document.getElementById('out').innerHTML = '<b>' + frag + '</b>';
+  // ok: mergegate.javascript.xss-dom
+  document.getElementById('out').textContent = frag;
+  // ruleid: mergegate.javascript.xss-dom
+  $('#list').append(frag);
+  // ok: mergegate.javascript.xss-dom
+  $('#list').text(frag);
+  // ruleid: mergegate.javascript.xss-dom-html
+  $('#count').html(frag.length);
+}
+
+window.addEventListener('message', (event) => {
+  // ruleid: mergegate.javascript.xss-dom, mergegate.javascript.xss-dom-html
+  document.getElementById('any').innerHTML = event.data;
+});
+
+window.addEventListener('message', (event) => {
+  if (event.origin !== 'https://app.example.com') return;
+  // ruleid: mergegate.javascript.xss-dom-html
+  document.getElementById('trusted').innerHTML = event.data;
+});
+
+module.exports = { showMessage, fromHash };
