@@ -84,6 +84,19 @@ def test_only_the_changed_file_is_scanned_but_siblings_resolve(tmp_path: Path) -
     assert new == {7}
 
 
+def test_inputs_a_local_module_uses_as_a_region(tmp_path: Path) -> None:
+    files = {
+        "modules/edge/variables.tf": 'variable "target" {}\nvariable "size" {}\n',
+        "modules/edge/main.tf": 'provider "aws" {\n  region = "${var.target}"\n}\n',
+        "live/main.tf": (
+            'module "edge" {\n  source = "../modules/edge"\n  size   = "cn-north-1"\n'
+            '  target = "cn-north-1"\n}\n'
+        ),
+    }
+    result = scan_files(tmp_path, files, CHINA)
+    assert triples(result) == {("deploy.forbidden-region", "live/main.tf", 4)}
+
+
 def test_auto_tfvars_override_defaults(tmp_path: Path) -> None:
     files = {
         "variables.tf": 'variable "target" {\n  default = "eu-west-1"\n}\n',

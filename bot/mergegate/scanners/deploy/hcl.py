@@ -186,6 +186,24 @@ def is_literal(expr: Tree[Token]) -> bool:
     return True
 
 
+def variables_used(expr: Tree[Token]) -> set[str]:
+    """Names of the `var.*` an expression reads."""
+    names: set[str] = set()
+    for node in expr.iter_subtrees():
+        if node.data != "get_attr_expr_term":
+            continue
+        kids = [c for c in node.children if isinstance(c, Tree)]
+        if len(kids) != 2:
+            continue
+        base = [c for c in kids[0].children if isinstance(c, Tree)]
+        ident = next((c for c in kids[1].children if isinstance(c, Tree)), None)
+        is_var = len(base) == 1 and base[0].data == "identifier" and (
+            str(base[0].children[0]) == "var")
+        if is_var and ident is not None:
+            names.add(_name(ident))
+    return names
+
+
 def _object_key(node: Tree[Token], scope: Scope, depth: int) -> Any:
     expr = next((c for c in node.children if isinstance(c, Tree)), None)
     if expr is None:

@@ -6,8 +6,9 @@ through `var.*` (defaults of the module's variables, overridden by its `terrafor
 
 - Regions: every region-like attribute (``region``, ``location``, ``zone``,
   ``availability_zone``, ``*_region``... in providers, resources, data sources, module inputs,
-  locals and tfvars, nested blocks and object values included) and the default of a variable
-  named like one, whose value names a forbidden region (`forbidden-region`).
+  locals and tfvars, nested blocks and object values included), the default of a variable
+  named like one, and an input of a local module (``source = "./..."``) that the module uses
+  in a region-like attribute, whose value names a forbidden region (`forbidden-region`).
 - Firewalls open to ``0.0.0.0/0`` or ``::/0`` (AWS security groups and their rules, GCP
   firewalls, Azure network security rules) on ports outside `allowed_ports`; without
   `allowed_ports`, on every port or an administration/database port (`open-firewall`).
@@ -20,6 +21,7 @@ A file that does not parse raises `TerraformError` (the scanner turns it into on
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -133,6 +135,7 @@ def check_terraform(
     out: list[Violation] = []
     if policy.forbidden_regions:
         out.extend(_check_regions(root, scope, policy, lines))
+        out.extend(_module_inputs(path, root, scope, policy, lines, siblings))
     if path.endswith(".tf"):
         for block in root.children("resource"):
             out.extend(check_firewalls(block, scope, policy))
@@ -146,6 +149,39 @@ def _source(lines: list[str], attr: hcl.Attribute) -> str:
     _, _, value = line.partition("=")
     value = re.split(r"\s(?:#|//)", value, maxsplit=1)[0]
     return " ".join(value.split()) or "…"
+
+
+def region_inputs(folder: str, siblings: ModuleFiles | None) -> set[str]:
+    """Variables of the module in `folder` that reach a region-like attribute in it."""
+    names: set[str] = set()
+    for path in siblings.list(folder) if siblings else ():
+        tree = siblings.tree(path) if siblings and path.endswith(".tf") else None
+        for block in hcl.walk(tree) if tree else ():
+            for attr in block.attributes.values():
+                if _REGION_KEY.search(attr.name):
+                    names |= hcl.variables_used(attr.expr)
+    return names
+
+
+def _module_inputs(
+    path: str, root: hcl.Block, scope: hcl.Scope, policy: DeployPolicy, lines: list[str],
+    siblings: ModuleFiles | None,
+) -> list[Violation]:
+    """Inputs of local modules (``source = "./..."``) that the module uses as a region."""
+    out: list[Violation] = []
+    for block in root.children("module"):
+        source = hcl.evaluate(block.attributes["source"].expr, scope) if (
+            "source" in block.attributes) else None
+        if not isinstance(source, str) or not source.startswith(("./", "../")):
+            continue
+        folder = posixpath.normpath(posixpath.join(str(PurePosixPath(path).parent), source))
+        if folder.startswith("../") or folder == "..":
+            continue
+        used = region_inputs(folder, siblings)
+        for name, attr in block.attributes.items():
+            if name in used and not _REGION_KEY.search(name):
+                out.extend(_region_attribute(block.header, attr, scope, policy, lines, True))
+    return out
 
 
 def _check_regions(
