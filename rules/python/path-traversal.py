@@ -1,9 +1,11 @@
+import pathlib
+import tarfile
 import os
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
-from flask import Flask, request, send_file, send_from_directory
+from flask import Flask, abort, request, send_file, send_from_directory
 from werkzeug.utils import secure_filename
 
 app = Flask(__name__)
@@ -49,3 +51,72 @@ async def get_file(name: str, page: int = 0):
         return FileResponse(cached)
     # ruleid: mergegate.python.path-traversal
     return path.read_text()
+
+
+STATIC_DIR = "/srv/static/"
+
+
+@app.route("/static2")
+def static2():
+    filename = request.args.get("filename", "")
+    # ruleid: mergegate.python.path-traversal
+    open(os.path.join(STATIC_DIR, filename))
+    npath = os.path.realpath(os.path.join(STATIC_DIR, filename))
+    # ruleid: mergegate.python.path-traversal
+    open(npath)
+    if npath.startswith(STATIC_DIR):
+        # ok: mergegate.python.path-traversal
+        open(npath)
+    # ok: mergegate.python.path-traversal
+    open(os.path.join(STATIC_DIR, os.path.basename(filename)))
+    return "ok"
+
+
+@app.route("/static3")
+def static3():
+    filename = request.args.get("filename", "")
+    full = os.path.abspath(os.path.join(STATIC_DIR, filename))
+    if not full.startswith(STATIC_DIR):
+        abort(404)
+    # ok: mergegate.python.path-traversal
+    return send_file(full)
+
+
+@app.route("/dl")
+def dl():
+    folder = request.args.get("folder", "")
+    name = request.args.get("name", "")
+    # ok: mergegate.python.path-traversal
+    send_from_directory(STATIC_DIR, name)
+    # ruleid: mergegate.python.path-traversal
+    return send_from_directory(folder, name)
+
+
+@app.route("/pathlib")
+def pathlib_use():
+    filename = request.args.get("filename", "")
+    p = pathlib.Path(STATIC_DIR) / filename
+    # ruleid: mergegate.python.path-traversal
+    data = p.read_text()
+    # ruleid: mergegate.python.path-traversal
+    pathlib.Path(STATIC_DIR, filename).unlink()
+    return data
+
+
+def unpack(archive_path, target):
+    tar = tarfile.open(archive_path)
+    # ruleid: mergegate.python.tar-slip
+    tar.extractall(target)
+    with tarfile.open(archive_path) as safe:
+        # ok: mergegate.python.tar-slip
+        safe.extractall(target, filter="data")
+    tar2 = tarfile.open(archive_path)
+    for member in tar2:
+        if os.path.isabs(member.name) or ".." in member.name:
+            raise ValueError("bad member")
+        # ok: mergegate.python.tar-slip
+        tar2.extract(member, target)
+    tar3 = tarfile.open(archive_path)
+    for member in tar3:
+        # ruleid: mergegate.python.tar-slip
+        tar3.extract(member, target)
