@@ -152,3 +152,24 @@ async def test_statuses_are_still_retried_by_the_client(fake: FakeGitLab, forge:
     await forge.report_in_progress(change)
     assert [r.status for r in fake.calls("POST", "status")] == [502, 201]
     assert [s["status"] for s in fake.mergegate_statuses(p, change.head_sha)] == ["pending"]
+
+
+async def test_no_answer_at_all_is_looked_for_like_a_502(fake: FakeGitLab) -> None:
+    """A timeout or a reset connection: the POST may have been applied, so look first."""
+    client = GitLabClient(fake.url, TOKEN, max_retries=2)
+    posted: list[str] = []
+    looked: list[str] = []
+
+    def create() -> str:
+        posted.append("note")
+        if len(posted) == 1:
+            raise GitLabApiError("GitLab could not be reached: ReadTimeout")
+        return "created"
+
+    def find() -> str | None:
+        looked.append("notes")
+        return None
+
+    assert await client.create_once(create, find) == "created"
+    assert (posted, looked) == (["note", "note"], ["notes"])
+    client.close()
