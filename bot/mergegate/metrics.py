@@ -6,7 +6,7 @@ label values: unknown or unbounded values are folded into ``"other"``):
 
 - ``record_delivery(event, outcome)``: one webhook delivery; ``outcome`` is one of
   :data:`DELIVERY_OUTCOMES` (``accepted``, ``duplicate``, ``ignored``, ``bad_signature``,
-  ``malformed``, ``too_large``, ``error``).
+  ``malformed``, ``too_large``, ``timeout``, ``error``).
 - ``set_queue(depth, oldest_age_seconds, queue="scan")``: the queue's state now, and
   ``add_queue_probe(probe)``: an async callable returning :class:`QueueStats`, run before each
   render (the PostgreSQL queue counts its table this way).
@@ -52,7 +52,7 @@ CONTENT_TYPE: str = CONTENT_TYPE_LATEST
 NAMESPACE = "mergegate"
 OTHER = "other"
 DELIVERY_OUTCOMES: frozenset[str] = frozenset(
-    {"accepted", "duplicate", "ignored", "bad_signature", "malformed", "too_large", "error"}
+    {"accepted", "duplicate", "ignored", "bad_signature", "malformed", "too_large", "timeout", "error"}
 )
 DISMISSAL_ACTIONS: frozenset[str] = frozenset({"dismiss", "undismiss", "expired"})
 FORGES: frozenset[str] = frozenset({"github", "gitlab"})

@@ -19,7 +19,7 @@ from mergegate.config import Settings
 from mergegate.dispatcher import Dispatcher
 from mergegate.queue_procrastinate import build_app, ensure_schema, is_postgres_url, queue_stats
 from mergegate.service.context import Service
-from mergegate.web_context import WebContext
+from mergegate.web.context import WebContext
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def build_scaleout(settings: Settings) -> tuple[web.Application, WebContext]:
     """What `mergegate serve` runs on PostgreSQL: the web app without a job runner, with the
     dispatcher. Returns the application and its web context."""
     from mergegate.store.service_store import Store
-    from mergegate.web import build_forges, check_forge_settings, create_app
+    from mergegate.web.app import build_forges, check_forge_settings, create_app
 
     check_forge_settings(settings)
     store = Store.open(settings.database_url)

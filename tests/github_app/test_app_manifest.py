@@ -1,4 +1,4 @@
-"""app.yaml subscribes to exactly the events the routers handle, with the permissions used."""
+"""app.yaml subscribes to exactly the events the bot translates, with the permissions used."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import yaml
-from mergegate.forge.github.events import router
+from mergegate.forge.github.events import TRANSLATORS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,10 +24,9 @@ PERMISSION_FOR = {
 }
 
 
-def test_events_match_the_routers() -> None:
+def test_events_match_the_translators() -> None:
     manifest = yaml.safe_load((ROOT / "app.yaml").read_text())
-    routed = set(router._shallow_routes) | set(router._deep_routes)
-    assert set(manifest["default_events"]) == routed
+    assert set(manifest["default_events"]) == set(TRANSLATORS)
 
 
 def test_permissions_are_the_ones_used() -> None:

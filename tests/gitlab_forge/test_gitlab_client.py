@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from mergegate.config import ConfigError, Settings
 from mergegate.forge.base import ForgeError, RepoRef
-from mergegate.forge.gitlab import create_forge
 from mergegate.forge.gitlab.client import GitLabApiError, GitLabClient
 from mergegate.forge.gitlab.forge import GitLabForge
+from mergegate.forge.gitlab.setup import create_forge
 
 from tests.fakes.gitlab import TOKEN, FakeGitLab
 

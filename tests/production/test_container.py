@@ -192,8 +192,8 @@ def test_healthcheck_path_is_a_route_of_the_web_app(dockerfile: list[Instruction
     from mergegate.config import Settings
     from mergegate.service.context import Service
     from mergegate.store.service_store import Store
-    from mergegate.web import create_app
-    from mergegate.web_context import WebContext
+    from mergegate.web.app import create_app
+    from mergegate.web.context import WebContext
 
     command = healthcheck_command(dockerfile)[-1]
     path = re.search(r"'(/[a-z]+)'", command)

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from mergegate.store.db import StoreError
-    from mergegate.web import build, check_forge_settings
+    from mergegate.web.app import build, check_forge_settings
 
     try:
         settings = Settings.from_env()

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     problem = _config_error(args, settings)
     if problem is None:
-        from mergegate.web import check_forge_settings
+        from mergegate.web.app import check_forge_settings
 
         try:
             check_forge_settings(settings)
@@ -207,7 +207,7 @@ async def serve_worker(settings: Settings, config: Any) -> int:
     from mergegate.scanner_metrics import MeteredGateRunner
     from mergegate.service.context import Service
     from mergegate.service.scan_pool import ThreadRunner
-    from mergegate.web import build_forges
+    from mergegate.web.app import build_forges
 
     url = settings.database_url
     store = await asyncio.to_thread(open_store_serialized, url)

@@ -34,6 +34,10 @@ class NotFound(ForgeError):
     """The forge says the thing does not exist (or the App cannot see it)."""
 
 
+class PayloadError(ValueError):
+    """A webhook payload lacks something its event needs; the message names it."""
+
+
 @dataclass(frozen=True, slots=True)
 class RepoRef:
     """A repository on a forge.
@@ -123,6 +127,61 @@ class DeploymentRequest:
     callback: str  # forge-specific: the callback URL (GitHub) or a deployment id (GitLab)
     ref: str | None = None
     pull_numbers: tuple[int, ...] = ()
+
+
+# -- Actions: what a webhook event asks the service to do (forges translate, never act) --------
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    change: ChangeRef
+    reason: str
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    change: ChangeRef
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    comment: CommentRef
+
+
+@dataclass(frozen=True, slots=True)
+class RescanOpen:
+    """Scan again every open change into ``base_ref`` (its policy changed), or whose head is
+    ``head_sha`` (a fork's push names no pull request)."""
+
+    repo: RepoRef
+    reason: str
+    base_ref: str | None = None
+    head_sha: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deploy:
+    request: DeploymentRequest
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowLogs:
+    """Scan a completed CI run's logs for the pull requests it ran for."""
+
+    repo: RepoRef
+    run: dict[str, object]
+    pulls: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Ignore:
+    """Nothing to do; ``why`` is told to the forge in the answer."""
+
+    why: str
+
+
+Action = Scan | Cancel | Command | RescanOpen | Deploy | WorkflowLogs | Ignore
 
 
 @dataclass

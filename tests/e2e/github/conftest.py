@@ -19,11 +19,12 @@ from cryptography.hazmat.primitives import serialization
 from mergegate.config import Settings
 from mergegate.forge.github.client import RetryPolicy
 from mergegate.forge.github.forge import GitHubForge
+from mergegate.forge.github.webhook import GitHubWebhook
 from mergegate.jobs import JobRunner
 from mergegate.service.context import Service
 from mergegate.store.service_store import Store
-from mergegate.web import create_app, route_registrars
-from mergegate.web_context import WebContext
+from mergegate.web.app import create_app
+from mergegate.web.context import WebContext
 
 from tests.e2e.github.payloads import Payloads
 from tests.fakes.github import FakeGitHub, Repo
@@ -89,7 +90,7 @@ async def running_bot(fake: FakeGitHub, fixtures: Path, key: str, tmp_path: Path
     service = Service(store=store, settings=settings, forges={"github": forge},
                       workdir=tmp_path)
     runner = JobRunner(service, poll_interval=0.1, retry_delays=(0.05, 0.05))
-    app = create_app(WebContext(service, runner), route_registrars(["mergegate.forge.github.webhook"]))
+    app = create_app(WebContext(service, runner), [GitHubWebhook()])
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:

@@ -37,7 +37,8 @@ async def test_malformed_json_oversize_ping_and_healthz(harness: Harness) -> Non
     assert resp.status == 413
     ping = h.payloads.load("ping/with-app_id.payload.json")
     resp = await h.deliver("ping", ping)
-    assert resp.status == 200 and (await resp.json()) == {"msg": "pong"}
+    assert resp.status == 200 and (await resp.json()) == {"status": "ignored",
+                                                           "why": "ping: the webhook works"}
     health = await h.client.get("/healthz")
     assert health.status == 200 and (await health.json())["status"] == "ok"
     assert h.fake.requests == []
@@ -115,7 +116,8 @@ async def test_delivery_without_an_installation_is_ignored(harness: Harness) -> 
     payload = h.payloads.pull_request("opened", h.repo, pull)
     del payload["installation"]
     resp = await h.deliver("pull_request", payload)
-    assert resp.status == 202 and (await resp.json()) == {"status": "ignored: no installation"}
+    assert resp.status == 200 and (await resp.json()) == {"status": "ignored",
+                                                           "why": "no installation"}
     await h.settle()
     assert h.fake.requests == [] and h.service.store.queue.count() == 0
 
@@ -125,8 +127,12 @@ async def test_comment_on_a_plain_issue_and_unrouted_events_do_nothing(harness: 
     pull = h.fake.open_pull(h.repo, 2, sc.BASE, {**sc.BASE, "app/ok.py": sc.CLEAN_PY})
     payload = h.payloads.comment(h.repo, pull, 1, "maint", "/mergegate rescan")
     del payload["issue"]["pull_request"]
-    assert (await h.deliver("issue_comment", payload)).status == 202
+    resp = await h.deliver("issue_comment", payload)
+    assert resp.status == 200 and (await resp.json()) == {
+        "status": "ignored", "why": "a comment on an issue, not on a pull request"}
     installation = h.payloads.load("installation/created.payload.json")
-    assert (await h.deliver("installation", installation)).status == 202
+    resp = await h.deliver("installation", installation)
+    assert resp.status == 200 and (await resp.json()) == {
+        "status": "ignored", "why": "event 'installation' is not used"}
     await h.settle()
     assert h.fake.requests == [] and h.service.store.queue.count() == 0

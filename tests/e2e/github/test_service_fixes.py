@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from mergegate.forge.github.forge import GitHubForge
-from mergegate.web import build
+from mergegate.web.app import build
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.github import scenario as sc

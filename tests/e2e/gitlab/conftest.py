@@ -15,11 +15,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from mergegate.config import Settings
 from mergegate.forge.gitlab.client import GitLabClient
 from mergegate.forge.gitlab.forge import GitLabForge
+from mergegate.forge.gitlab.webhook import GitLabWebhook
 from mergegate.jobs import JobRunner
 from mergegate.service.context import Service
 from mergegate.store.service_store import Store
-from mergegate.web import create_app, route_registrars
-from mergegate.web_context import WebContext
+from mergegate.web.app import create_app
+from mergegate.web.context import WebContext
 
 from tests.e2e.gitlab.payloads import Payloads
 from tests.fakes.gitlab import TOKEN, FakeGitLab, Project
@@ -95,7 +96,7 @@ async def gitlab(fake_gitlab: FakeGitLab, gitlab_payloads: Payloads, tmp_path: P
     service = Service(store=store, settings=settings, forges={"gitlab": forge},
                       workdir=tmp_path)
     runner = JobRunner(service, poll_interval=0.1, retry_delays=(0.05, 0.05))
-    app = create_app(WebContext(service, runner), route_registrars(["mergegate.forge.gitlab_web"]))
+    app = create_app(WebContext(service, runner), [GitLabWebhook()])
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     h = Harness(fake_gitlab, client, service, runner, forge, gitlab_payloads,

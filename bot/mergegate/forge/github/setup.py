@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from mergegate.config import ConfigError, Settings
-from mergegate.forge.base import Forge
 from mergegate.forge.github.forge import GitHubForge
 
 
@@ -15,7 +14,7 @@ def check_settings(settings: Settings) -> None:
         raise ConfigError("GITHUB_WEBHOOK_SECRET is required with GITHUB_APP_ID")
 
 
-def create_forge(settings: Settings) -> Forge | None:
+def create_forge(settings: Settings) -> GitHubForge | None:
     check_settings(settings)
     if not settings.github_app_id:
         return None

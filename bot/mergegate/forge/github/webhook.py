@@ -1,99 +1,72 @@
-"""``POST /webhooks/github``: verify, parse, deduplicate, route, acknowledge.
+"""What is GitHub-specific about ``POST /webhooks/github``; the handler is `mergegate.web`.
 
-Order matters: the signature is checked in constant time on the raw body before anything
-else (401, nothing else happens); then the JSON is parsed (400); then the delivery id is
-recorded, so a redelivery is acknowledged without doing anything; then the routers enqueue.
+GitHub signs the raw body: ``X-Hub-Signature-256: sha256=<HMAC-SHA256 hex>`` with the App's
+webhook secret, compared in constant time. Every delivery names its event and carries an id
+(``X-GitHub-Event``, ``X-GitHub-Delivery``); only App installations can be answered.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import json
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Mapping
+from typing import Any
 
-from aiohttp import web
-from gidgethub import sansio
+from mergegate.config import Settings
+from mergegate.forge.base import Action, Ignore
+from mergegate.forge.github import events
 
-from mergegate.forge.github.events import router
-from mergegate.forge.webhook_body import read_body
-from mergegate.logging_setup import log_context
-from mergegate.service.deliveries import EnqueuePlan, accept_delivery
-from mergegate.web_context import WebContext
-
-log = logging.getLogger(__name__)
-
+SIGNATURE_HEADER = "X-Hub-Signature-256"
 
 
 def signature_ok(body: bytes, header: str | None, secret: str | None) -> bool:
-    if not secret or not header or not header.startswith("sha256="):
+    """Whether ``header`` is the signature of ``body`` under ``secret``."""
+    if not secret:
         return False
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), header.strip().encode())
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return digest_ok(digest, header)
 
 
-def handler(ctx: WebContext) -> Callable[[web.Request], Awaitable[web.Response]]:
-    metrics = ctx.service.metrics
+def digest_ok(digest: str | None, header: str | None) -> bool:
+    """Whether ``header`` names ``digest`` (the body's HMAC, computed while it streamed in)."""
+    if digest is None or not header or not header.startswith("sha256="):
+        return False
+    return hmac.compare_digest(("sha256=" + digest).encode(), header.strip().encode())
 
-    def answer(event: str, outcome: str, body: dict[str, str], status: int) -> web.Response:
-        metrics.record_delivery(event or "unknown", outcome)
-        return web.json_response(body, status=status)
 
-    async def github_webhook(request: web.Request) -> web.Response:
-        event_name = request.headers.get("X-GitHub-Event", "")
-        body = await read_body(request)
-        if body is None:
-            return answer(event_name, "too_large", {"error": "payload over 25 MB"}, 413)
-        secret = ctx.service.settings.github_webhook_secret
-        if not signature_ok(body, request.headers.get("X-Hub-Signature-256"), secret):
-            log.warning("GitHub webhook with a missing or wrong signature refused")
-            return answer(event_name, "bad_signature", {"error": "bad signature"}, 401)
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return answer(event_name, "malformed", {"error": "malformed JSON"}, 400)
-        if not isinstance(data, dict):
-            return answer(event_name, "malformed",
-                          {"error": "the payload must be a JSON object"}, 400)
-        delivery = request.headers.get("X-GitHub-Delivery", "")
-        if not event_name or not delivery:
-            return answer(event_name, "malformed",
-                          {"error": "X-GitHub-Event and X-GitHub-Delivery are required"}, 400)
-        if event_name == "ping":
-            return answer(event_name, "accepted", {"msg": "pong"}, 200)
+class GitHubWebhook:
+    forge = "github"
+    path = "/webhooks/github"
+    unauthorized = "bad signature"
+    delivery_required = "X-GitHub-Event and X-GitHub-Delivery are required"
+
+    def event(self, headers: Mapping[str, str]) -> str:
+        return headers.get("X-GitHub-Event", "")
+
+    def admits(self, headers: Mapping[str, str], settings: Settings) -> bool:
+        """Worth reading the body at all: a secret is set and a signature was sent."""
+        sent = headers.get(SIGNATURE_HEADER) or ""
+        return bool(settings.github_webhook_secret) and sent.startswith("sha256=")
+
+    def hmac_key(self, settings: Settings) -> bytes | None:
+        return (settings.github_webhook_secret or "").encode()
+
+    def authentic(self, headers: Mapping[str, str], digest: str | None,
+                  settings: Settings) -> bool:
+        return digest_ok(digest, headers.get(SIGNATURE_HEADER))
+
+    def delivery_id(self, headers: Mapping[str, str], event: str, body: bytes) -> str | None:
+        delivery = headers.get("X-GitHub-Delivery", "")
+        return delivery if event and delivery else None
+
+    def repository(self, data: Mapping[str, Any]) -> str | None:
+        return str((data.get("repository") or {}).get("full_name", "")) or None
+
+    def translate(self, event: str, data: Mapping[str, Any],
+                  bot_username: str | None) -> list[Action]:
+        if event == "ping":
+            return [Ignore("ping: the webhook works")]
         if not isinstance(data.get("installation"), dict):
             # Only an App installation can be answered (a plain repository webhook cannot).
-            log.info("GitHub %s delivery without an App installation ignored", event_name)
-            return answer(event_name, "ignored", {"status": "ignored: no installation"}, 202)
-        repository = str((data.get("repository") or {}).get("full_name", "")) or None
-        with log_context(delivery_id=delivery, event=event_name, repository=repository):
-            event = sansio.Event(data, event=event_name, delivery_id=delivery)
-            plan = EnqueuePlan()
-            try:
-                await router.dispatch(event, plan)
-            except (KeyError, TypeError, ValueError) as exc:
-                log.warning("GitHub %s payload not understood: %r", event_name, exc)
-                return answer(event_name, "malformed",
-                              {"error": f"payload not understood: {exc!r}"}, 400)
-            try:
-                status = await asyncio.to_thread(
-                    accept_delivery, ctx.service, "github", delivery, event_name, plan.replay
-                )
-            except Exception as exc:  # the database is away: GitHub redelivers later
-                metrics.record_error("webhook", exc)
-                log.error("GitHub delivery could not be queued: %s", type(exc).__name__)
-                return answer(event_name, "error", {"error": "the delivery could not be queued"},
-                              500)
-            if status is None:
-                log.info("duplicate delivery ignored")
-                return answer(event_name, "duplicate", {"status": "duplicate"}, 200)
-        ctx.service.notify()
-        return answer(event_name, "accepted", {"status": status}, 202)
-
-    return github_webhook
-
-
-def register(app: web.Application, ctx: WebContext) -> None:
-    app.router.add_post("/webhooks/github", handler(ctx))
+            return [Ignore("no installation")]
+        return events.translate(event, data)

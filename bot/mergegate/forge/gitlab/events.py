@@ -18,12 +18,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from mergegate.core.commands import PREFIX
 from mergegate.core.policy import POLICY_PATHS
-from mergegate.forge.base import ChangeRef, CommentRef, DeploymentRequest, RepoRef
+from mergegate.forge.base import (
+    Action,
+    Cancel,
+    ChangeRef,
+    Command,
+    CommentRef,
+    Deploy,
+    DeploymentRequest,
+    Ignore,
+    PayloadError,
+    RepoRef,
+    RescanOpen,
+    Scan,
+)
 from mergegate.forge.gitlab.report import MARKER_PREFIX
 
 FORGE = "gitlab"
@@ -32,45 +44,6 @@ _BOT_USER = re.compile(r"^(project_\d+_bot|group_\d+_bot|service_account)(_[0-9a
 _SHA = re.compile(r"/([0-9a-f]{40})/?$")
 
 
-class PayloadError(ValueError):
-    """The payload lacks something this event needs; the message names it."""
-
-
-@dataclass(frozen=True)
-class Scan:
-    change: ChangeRef
-    reason: str
-    force: bool = False
-
-
-@dataclass(frozen=True)
-class Cancel:
-    change: ChangeRef
-
-
-@dataclass(frozen=True)
-class Command:
-    comment: CommentRef
-
-
-@dataclass(frozen=True)
-class RescanOpen:
-    repo: RepoRef
-    base_ref: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Deploy:
-    request: DeploymentRequest
-
-
-@dataclass(frozen=True)
-class Ignore:
-    why: str
-
-
-Action = Scan | Cancel | Command | RescanOpen | Deploy | Ignore
 
 
 def _need(d: Mapping[str, Any], key: str, where: str) -> Any:
@@ -164,7 +137,7 @@ def push_hook(data: Mapping[str, Any]) -> Action:
     }
     if not touched.intersection(POLICY_PATHS):
         return Ignore("a push that does not change the policy")
-    return RescanOpen(repo_from(project), branch, f"the policy changed on {branch}")
+    return RescanOpen(repo_from(project), f"the policy changed on {branch}", base_ref=branch)
 
 
 def deployment_hook(data: Mapping[str, Any]) -> Action:

@@ -1,86 +1,51 @@
-"""The aiohttp application: ``POST /webhooks/github``, ``GET /healthz``, and the routes of
-every other forge module that provides one.
-
-A forge adds its webhook by exposing ``register(app: web.Application, ctx: WebContext)`` in a
-module named in `ROUTE_MODULES` (GitLab: ``mergegate.forge.gitlab_web``); a missing module is
-skipped. Forges are built the same way from `FORGE_FACTORIES` when their settings are present.
-"""
+"""The aiohttp application: a webhook endpoint per forge, ``GET /healthz``, ``GET /metrics``."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiohttp import web
-
 from mergegate.config import Settings
 from mergegate.forge.base import Forge
+from mergegate.forge.github import setup as github_setup
+from mergegate.forge.github.webhook import GitHubWebhook
+from mergegate.forge.gitlab import setup as gitlab_setup
+from mergegate.forge.gitlab.webhook import GitLabWebhook
 from mergegate.jobs import JobRunner
 from mergegate.metrics import Metrics, metrics_handler
 from mergegate.scanner_metrics import MeteredGateRunner
 from mergegate.service.context import Service
 from mergegate.service.scan_pool import runner_for
 from mergegate.store.service_store import Store
-from mergegate.web_context import WebContext
+from mergegate.web.body import BodyReader
+from mergegate.web.context import WebContext
+from mergegate.web.webhooks import WebhookSource, webhook_handler
 
 log = logging.getLogger(__name__)
 
-RouteRegistrar = Callable[[web.Application, WebContext], None]
-ROUTE_MODULES: list[str] = ["mergegate.forge.github.webhook", "mergegate.forge.gitlab_web"]
-# module:function building a Forge from Settings, or returning None when not configured
-FORGE_FACTORIES: list[str] = [
-    "mergegate.forge.github.setup:create_forge",
-    "mergegate.forge.gitlab:create_forge",
-]
-CLIENT_MAX_SIZE = 26 * 1024 * 1024
+WEBHOOK_SOURCES: tuple[WebhookSource, ...] = (GitHubWebhook(), GitLabWebhook())
 CTX_KEY = web.AppKey("mergegate", WebContext)
 
 
-def _optional(module: str) -> Any | None:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-
-
-def route_registrars(modules: Sequence[str] = ()) -> list[RouteRegistrar]:
-    out: list[RouteRegistrar] = []
-    for name in modules or ROUTE_MODULES:
-        mod = _optional(name)
-        if mod is not None and hasattr(mod, "register"):
-            out.append(mod.register)
-    return out
-
-
 def check_forge_settings(settings: Settings) -> None:
-    """Each forge module's ``check_settings(settings)``, if it has one (ConfigError)."""
-    for spec in FORGE_FACTORIES:
-        mod = _optional(spec.partition(":")[0])
-        check = getattr(mod, "check_settings", None) if mod is not None else None
-        if check is not None:
-            check(settings)
+    """ConfigError for a half-configured forge (checked before the service starts)."""
+    github_setup.check_settings(settings)
+    gitlab_setup.check_settings(settings)
 
 
 def build_forges(settings: Settings, metrics: Metrics | None = None) -> dict[str, Forge]:
-    """Every configured forge; with ``metrics``, forges that can (``use_metrics``) record
-    their API calls and rate limit there."""
+    """Every configured forge; with ``metrics``, their API calls and rate limits are recorded."""
     forges: dict[str, Forge] = {}
-    for spec in FORGE_FACTORIES:
-        module, _, func = spec.partition(":")
-        mod = _optional(module)
-        factory = getattr(mod, func, None) if mod is not None else None
-        if factory is None:
-            continue
-        forge = factory(settings)
-        if forge is not None:
-            forges[forge.name] = forge
-            use_metrics = getattr(forge, "use_metrics", None)
-            if metrics is not None and use_metrics is not None:
-                use_metrics(metrics)
+    github = github_setup.create_forge(settings)
+    if github is not None:
+        if metrics is not None:
+            github.use_metrics(metrics)
+        forges["github"] = github
+    gitlab = gitlab_setup.create_forge(settings)
+    if gitlab is not None:
+        forges["gitlab"] = gitlab
     return forges
 
 
@@ -96,16 +61,22 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def create_app(
-    ctx: WebContext, registrars: Sequence[RouteRegistrar] | None = None, *,
+    ctx: WebContext, sources: Sequence[WebhookSource] = WEBHOOK_SOURCES, *,
     run_jobs: bool = True, setup: Callable[[], None] | None = None,
+    body_reader: BodyReader | None = None,
 ) -> web.Application:
-    """The application; with ``run_jobs`` the job runner starts and stops with it."""
-    app = web.Application(client_max_size=CLIENT_MAX_SIZE)
+    """The application; with ``run_jobs`` the job runner starts and stops with it.
+
+    Every webhook endpoint shares one `BodyReader`, so the limit on concurrent body reads
+    holds across forges.
+    """
+    reader = body_reader or BodyReader()
+    app = web.Application()
     app[CTX_KEY] = ctx
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_handler(ctx.service.metrics))
-    for register in registrars if registrars is not None else route_registrars():
-        register(app, ctx)
+    for source in sources:
+        app.router.add_post(source.path, webhook_handler(ctx, source, reader))
 
     async def lifecycle(app: web.Application) -> Any:
         if setup is not None:
