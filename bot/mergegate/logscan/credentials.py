@@ -11,7 +11,9 @@ build output) but they are still redacted from any text shown.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -64,6 +66,7 @@ _NEEDLES = (
 # Around a piece found in an overlong line, the text given to the detectors.
 WINDOW_BEFORE = 256
 WINDOW_AFTER = 2048
+NEAR = 16  # how far before its piece a `CANDIDATE` match may start ("private_key" for "key")
 
 
 def _line_start(low: str, at: int) -> int:
@@ -98,7 +101,10 @@ def _word_char(text: str, at: int) -> bool:
 
 
 def candidate_windows(text: str, low: str) -> list[str]:
-    """Pieces of a long text (an overlong line) around what `_QUICK` looks for, merged."""
+    """Pieces of a long text (an overlong line) around what `CANDIDATE` matches, merged.
+
+    `CANDIDATE` is tried only from just before each piece `_QUICK` looks for to a little
+    after it (a match starts at most a few characters before its piece)."""
     found: list[int] = []
     for needle in (*_NEEDLES, "pass"):
         at = low.find(needle)
@@ -107,6 +113,10 @@ def candidate_windows(text: str, low: str) -> list[str]:
             at = low.find(needle, at + 1)
     spans: list[tuple[int, int]] = []
     for at in sorted(found):
+        if spans and at + NEAR <= spans[-1][1]:
+            continue  # already inside a window that goes to the detectors
+        if CANDIDATE.search(text, max(0, at - NEAR), at + WINDOW_BEFORE) is None:
+            continue
         start, end = max(0, at - WINDOW_BEFORE), at + WINDOW_AFTER
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
@@ -127,13 +137,54 @@ def detect(path: str, lines: Sequence[tuple[int, str]]) -> list[SecretHit]:
 
 
 def redact(lines: Sequence[str], path: str = "log.txt") -> list[str]:
-    """The lines with every value a detector recognises replaced by [REDACTED].
+    """The lines as they may be shown: see `redact_groups`."""
+    return redact_groups([lines], path)[0]
 
-    Every line goes to the detectors (no prefilter): this runs only on the few lines shown.
+
+# Line numbers between two groups given to the detectors together, so that no detector takes
+# one group's lines for the context of another's.
+GROUP_GAP = 100
+# A run of token characters this long, with letters and digits, and this many bits of Shannon
+# entropy per character, is masked in any line shown (random keys have over 3.8).
+TOKEN_MIN = 16
+TOKEN_ENTROPY = 3.5
+_TOKENISH = re.compile(rf"[A-Za-z0-9+/=_-]{{{TOKEN_MIN},}}")
+
+
+def _entropy(text: str) -> float:
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
+
+
+def _mask(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if (any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+            and _entropy(token) >= TOKEN_ENTROPY):
+        return REDACTED
+    return token
+
+
+def redact_groups(groups: Sequence[Sequence[str]], path: str = "log.txt") -> list[list[str]]:
+    """Groups of lines (failure samples) as they may be shown, in one detector run.
+
+    The detectors run on the lines that could hold a credential (`is_candidate`), so every
+    value the scan reports is replaced by [REDACTED] wherever it is shown; on every line, any
+    other key-like token (long, letters and digits, random-looking) is masked too, without
+    the detectors' cost.
     """
-    numbered = [(i + 1, text) for i, text in enumerate(lines)]
-    out = list(lines)
+    numbered: list[tuple[int, str]] = []
+    where: dict[int, tuple[int, int]] = {}
+    number = 1
+    for g, lines in enumerate(groups):
+        for i, text in enumerate(lines):
+            if is_candidate(text):
+                numbered.append((number, text))
+                where[number] = (g, i)
+            number += 1
+        number += GROUP_GAP
+    out = [list(lines) for lines in groups]
     for hit in detect(path, numbered):
-        if hit.value:
-            out[hit.line - 1] = out[hit.line - 1].replace(hit.value, REDACTED)
-    return out
+        if hit.value and hit.line in where:
+            g, i = where[hit.line]
+            out[g][i] = out[g][i].replace(hit.value, REDACTED)
+    return [[_TOKENISH.sub(_mask, text) for text in lines] for lines in out]

@@ -12,19 +12,21 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\n]*\x07")
 _CI_PREFIX = re.compile(
     r"^\ufeff?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\s?)"
 )
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+_DIGIT = re.compile(r"\d")
+# (pattern, replacement, what the line must hold for the pattern to match at all, if digits)
+_RULES: tuple[tuple[re.Pattern[str], str, tuple[str, ...], bool], ...] = (
     (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"),
-     "<ts>"),
-    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), "<time>"),
+     "<ts>", (":",), True),
+    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), "<time>", (":",), True),
     (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
-     "<uuid>"),
-    (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<hex>"),
+     "<uuid>", ("-",), False),
+    (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<hex>", ("0x",), True),
     (re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.@+~-]+){2,}[\\/]?|(?:\.{1,2}|~)(?:[\\/][\w.@+~-]+)+"),
-     "<path>"),
-    (re.compile(r"\b(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{7,}\b"), "<hex>"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\d+(?:\.\d+)*"), "<n>"),
-    (re.compile(r"\s+"), " "),
+     "<path>", ("/", "\\"), False),
+    (re.compile(r"\b(?=[0-9a-fA-F]*[a-fA-F])(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{7,}\b"), "<hex>", (),
+     True),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>", (".",), True),
+    (re.compile(r"\d+(?:\.\d+)*"), "<n>", (), True),
 )
 
 
@@ -54,6 +56,13 @@ def clean_block(text: str) -> str:
 
 def normalise(line: str) -> str:
     """The comparison form of a cleaned line."""
-    for pattern, replacement in _RULES:
+    digits = _DIGIT.search(line) is not None
+    for pattern, replacement, needs, needs_digits in _RULES:
+        if needs_digits and not digits:
+            continue
+        if needs and not any(piece in line for piece in needs):
+            continue
         line = pattern.sub(replacement, line)
-    return line.strip()
+        if needs_digits:
+            digits = _DIGIT.search(line) is not None
+    return " ".join(line.split())

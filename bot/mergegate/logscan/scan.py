@@ -26,7 +26,7 @@ from mergegate.logscan.credentials import (
     candidate_windows,
     detect,
     is_candidate,
-    redact,
+    redact_groups,
 )
 from mergegate.logscan.events import Event, EventGrouper, error_starts
 from mergegate.logscan.normalise import clean_block, normalise
@@ -40,6 +40,8 @@ SEEN_LINES = 10_000  # candidate lines whose detector results are remembered
 OVERLAP = 256  # of an overlong line's pieces, so a credential cut in two is still whole
 SAMPLE_CHARS = 300
 SAMPLE_LINES = 20
+SAMPLE_CONTEXT = 1024  # kept past SAMPLE_CHARS until redacted, so a value cut there is seen
+REDACT_BATCH = 500  # sample lines redacted in one detector run
 
 
 @dataclass(slots=True)
@@ -103,6 +105,8 @@ class _Accumulator:
         self.credentials: dict[tuple[str, str], Credential] = {}
         self.detector_lines = 0
         self.seen: dict[str, list[tuple[str, str]]] = {}  # line -> its (type, hash) hits
+        self.unredacted: list[Cluster] = []  # new clusters whose samples are not redacted yet
+        self.unredacted_lines = 0
 
     @property
     def detecting(self) -> bool:
@@ -119,9 +123,24 @@ class _Accumulator:
         if len(self.clusters) >= MAX_CLUSTERS:
             self.report.unclustered += 1
             return
-        shown = event.lines[:SAMPLE_LINES]
-        sample = [text[:SAMPLE_CHARS] for text in redact(shown, path)]
-        self.clusters[key] = Cluster(key, 1, path, event.line, sample, event.python)
+        sample = [text[: SAMPLE_CHARS + SAMPLE_CONTEXT] for text in event.lines[:SAMPLE_LINES]]
+        cluster = Cluster(key, 1, path, event.line, sample, event.python)
+        self.clusters[key] = cluster
+        self.unredacted.append(cluster)
+        self.unredacted_lines += len(sample)
+        if self.unredacted_lines >= REDACT_BATCH:
+            self.redact_samples()
+
+    def redact_samples(self) -> None:
+        """Redact the samples of new clusters together (a detector run has a fixed cost)."""
+        by_path: dict[str, list[Cluster]] = {}
+        for cluster in self.unredacted:
+            by_path.setdefault(cluster.path, []).append(cluster)
+        for path, clusters in by_path.items():
+            redacted = redact_groups([c.sample for c in clusters], path)
+            for cluster, lines in zip(clusters, redacted, strict=True):
+                cluster.sample = [text[:SAMPLE_CHARS] for text in lines]
+        self.unredacted, self.unredacted_lines = [], 0
 
     def check(self, path: str, batch: list[tuple[int, str]], number: int, text: str) -> None:
         """Queue a candidate line for the detectors (or count what it held before)."""
@@ -173,12 +192,21 @@ class _Accumulator:
             )
 
     def finish(self) -> LogReport:
+        self.redact_samples()
         self.report.clusters = list(self.clusters.values())
         self.report.credentials = sorted(
             self.credentials.values(), key=lambda c: (c.path, c.line, c.type)
         )
         self.report.bytes_read = self.budget.used
         return self.report
+
+
+def _lower(text: str) -> str:
+    """The text lower-cased for the prefilters' ASCII pieces, at the same offsets (a few
+    characters lower-case to two, so anything not ASCII becomes "?")."""
+    if text.isascii():
+        return text.lower()
+    return text.encode("ascii", "replace").decode("ascii").lower()
 
 
 class _StreamScan:
@@ -195,9 +223,7 @@ class _StreamScan:
 
     def lines(self, text: str, first: int) -> None:
         text = clean_block(text)
-        low = text.lower()
-        if len(low) != len(text):  # a few characters lower-case to two: offsets would drift
-            low = "".join(c if len(c) == 1 else "?" for c in map(str.lower, text))
+        low = _lower(text)
         creds = candidate_starts(low) if self.acc.detecting else set()
         starts = sorted(creds | error_starts(low))
         grouper, acc, shown = self.grouper, self.acc, self.shown
@@ -230,10 +256,7 @@ class _StreamScan:
             return
         text = clean_block(self.tail + text)
         tail, self.tail = self.tail, text[-OVERLAP:]
-        low = text.lower()
-        if len(low) != len(text):
-            low = "".join(c if len(c) == 1 else "?" for c in map(str.lower, text))
-        windows = [(line, w) for w in candidate_windows(text, low) if is_candidate(w)]
+        windows = [(line, w) for w in candidate_windows(text, _lower(text))]
         if windows:
             found = self.acc.add_hits(self.shown, windows, frozenset(self.long_found))
             self.long_found |= found
