@@ -1,9 +1,9 @@
 """Every PyPI advisory of the shared OSV fixtures is found for a pinned affected version.
 
-Each affected package of each advisory is pinned, in a requirements file, at every version its
-`versions` list names and at every real version a range's `introduced` event names. The files
-go through the project's real parser, the offline OSV source (`MERGEGATE_OSV_DB`) and matcher
-in one scan. A file holds each package once (the `k`-th file its `k`-th version), so every
+Each affected package of each advisory is pinned, in a requirements file, at the first and the
+last version its `versions` list names and at every real version a range's `introduced` event
+names (both ends of what is listed, and where each range opens). The files go through the
+project's real parser, the offline OSV source (`MERGEGATE_OSV_DB`) and matcher in one scan. A file holds each package once (the `k`-th file its `k`-th version), so every
 finding belongs to exactly one pinned line.
 """
 
@@ -76,7 +76,7 @@ def affected_versions(entry: dict[str, Any]) -> list[str]:
         for event in r.get("events") or []
         if "introduced" in event and event["introduced"] != "0"
     ]
-    return listed + introduced
+    return listed[:1] + listed[1:][-1:] + introduced
 
 
 def collect_pins(folder: Path) -> tuple[dict[tuple[str, str], Pin], set[tuple[str, str]]]:
@@ -159,7 +159,7 @@ def test_every_pypi_advisory_is_found_for_a_pinned_affected_version(
 
     checked = sum(len(p.advisories) for p in pins.values())
     advisories = {a for p in pins.values() for a in p.advisories}
-    assert len(advisories) > 900 and checked > 50_000, (len(advisories), checked)
+    assert len(advisories) > 900 and checked > 2_000, (len(advisories), checked)
     assert sorted(missed - KNOWN_MISSES.keys()) == [], f"{len(missed)} of {checked} pinned advisories missed"
     assert sorted(KNOWN_MISSES.keys() - missed) == [], "found now: remove from KNOWN_MISSES"
     assert result.notes == []  # every line parsed as a pin: no "unpinned", no "not a requirement"
