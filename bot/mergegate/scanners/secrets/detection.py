@@ -24,6 +24,7 @@ from typing import Any
 from .gate import Gate
 from .hits import SecretHit
 from .plugins import PLUGINS, REPLACED, TokenDetector
+from .plugins.base import secret_type_of
 from .plugins.keyword import xml_value_line
 
 # detect-secrets keeps its settings in module globals: one scan at a time per process.
@@ -71,7 +72,7 @@ def default_plugin_names() -> tuple[str, ...]:
             if cls.__module__.startswith("detect_secrets.") and cls.__name__ not in REPLACED
         )
         for plugin in PLUGINS:
-            mapping.setdefault(plugin.secret_type, plugin)
+            mapping.setdefault(secret_type_of(plugin), plugin)  # type: ignore[arg-type]
     return names
 
 
@@ -185,7 +186,7 @@ def _transformed(filename: str, text: str, eager: bool) -> tuple[list[str] | Non
         if transformer.is_eager != eager or not transformer.should_parse_file(filename):
             continue
         handle = io.StringIO(text)
-        handle.name = filename  # type: ignore[misc]
+        handle.name = filename
         try:
             return transformer.parse_file(handle), None
         except ds.transformers.ParsingError:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from mergegate.core.findings import Severity
 
 from .plugins import PLUGINS
+from .plugins.base import secret_type_of
 
 ENTROPY_TYPES = frozenset({"Base64 High Entropy String", "Hex High Entropy String"})
 # detect-secrets' own plugins that name a specific format.
@@ -19,7 +20,7 @@ _DEFAULT_CRITICAL = frozenset({
     "Mailchimp Access Key",
 })
 _DEFAULT_LOW = frozenset({"Public IP (ipv4)"})
-_OURS: dict[str, Severity] = {plugin.secret_type: plugin.severity for plugin in PLUGINS}
+_OURS: dict[str, Severity] = {secret_type_of(plugin): plugin.severity for plugin in PLUGINS}
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,8 +89,9 @@ _PLACEHOLDER_WORDS = frozenset({
 _PLACEHOLDER = re.compile(
     r"""(?ix)^(?:
         [*x#.?_\-•●]+                           # ****, xxxx, ...., ____
-      | .*(?:x{4,}|\*{3,}|\.{3}|•{3,})          # partly masked
-      | <[^>]*>.*|.*<[^<>]+>                    # <password>, <YOUR_TOKEN>
+      | .*(?:x{4,}|\*{3,}|\.{3}|•{3,}|(.)\1{7,}).*  # partly masked
+      | <.*|.*<[^<>]+>                          # <password>, <YOUR_TOKEN>, markup
+      | \[[A-Z_ -]+\]                           # [PASSWORD]
       | .*\$\{[^}]*\}.* | \$\(.*\) | \$[A-Za-z_]\w* | \$\d | %[A-Za-z_]\w*%
       | .*\{\{.*\}\}.* | .*\{%.*%\}.*           # Helm, Jinja, Liquid, CloudFormation resolve
       | .*\#\{.*\}.* | %\(\w+\)[sd] | %[sd] | \{\w*\} | @\w+@ | __\w+__
@@ -118,6 +119,14 @@ _REFERENCE = re.compile(
            Environment|config|settings|params)[.\[(].*
     )$"""
 )
+# Values in a known token format are judged by that format's plugin: a value that has the
+# prefix but not the shape (`xoxp-1234567890`) is an example, not a keyword finding.
+_KNOWN_FORMAT = re.compile(
+    r"^(?:gh[pousr]_|github_pat_|gl(?:pat|rt|cbt|oas|soat|imt|ffct|ft|dt|ptt|agent)-|xox[a-z]-|"
+    r"xapp-|[sr]k_(?:live|test|prod)_|sk-|AKIA|ASIA|AIza|hf_|api_org_|npm_|pypi-|SG\.|"
+    r"dp\.(?:pt|st|sa|ct)\.|shp(?:at|ca|pa|ss)_|do[opr]_v1_|hv[sbr]\.|NR(?:AK|II|JS)-|glc_|"
+    r"glsa_|sntry[su]_|pul-|eyJ|ZXlK|AGE-SECRET-KEY|dckr_|rubygems_|GOCSPX-|ATATT3|\d{4,17}:A)"
+)
 _ALL_CAPS_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:[_.-][A-Z0-9]+)+$")
 
 
@@ -131,7 +140,7 @@ def is_literal_secret(value: str, name: str = "") -> bool:
         return False
     if len(set(low)) < 3:
         return False
-    if _PLACEHOLDER.match(value) or _REFERENCE.match(value):
+    if _PLACEHOLDER.match(value) or _REFERENCE.match(value) or _KNOWN_FORMAT.match(value):
         return False
     if _ALL_CAPS_NAME.match(value):  # the name of an environment variable or a constant
         return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .ai import AnthropicKeyDetector, OpenAIKeyDetector
 from .base import TokenDetector
 from .cloud import (
+    AWSKeyDetector,
     AwsSecretKeyDetector,
     AzureConnectionStringDetector,
     AzureEntraClientSecretDetector,
@@ -29,6 +30,7 @@ from .messaging import (
     DiscordCredentialDetector,
     DiscordWebhookDetector,
     SlackAppTokenDetector,
+    SlackTokenDetector,
     SlackWebhookDetector,
     TeamsWebhookDetector,
     TelegramBotTokenDetector,
@@ -65,12 +67,13 @@ from .services import (
 PLUGINS: tuple[type[TokenDetector], ...] = (
     GitHubTokenDetector, GitHubFineGrainedTokenDetector, GitLabTokenDetector,
     GitLabSessionCookieDetector,
-    SlackAppTokenDetector, SlackWebhookDetector, DiscordWebhookDetector,
+    SlackTokenDetector, SlackAppTokenDetector, SlackWebhookDetector, DiscordWebhookDetector,
     DiscordCredentialDetector, TelegramBotTokenDetector, TeamsWebhookDetector,
     StripeKeyDetector, TwilioKeyDetector, SendGridKeyDetector, MailgunKeyDetector,
     MailchimpKeyDetector,
     GoogleApiKeyDetector, GoogleOAuthClientSecretDetector, GoogleServiceAccountKeyDetector,
-    AzureConnectionStringDetector, AzureEntraClientSecretDetector, AwsSecretKeyDetector,
+    AzureConnectionStringDetector, AzureEntraClientSecretDetector, AWSKeyDetector,
+    AwsSecretKeyDetector,
     NpmAccessTokenDetector, PypiUploadTokenDetector, DockerHubTokenDetector,
     HuggingFaceTokenDetector, RubyGemsTokenDetector,
     OpenAIKeyDetector, AnthropicKeyDetector,
@@ -84,8 +87,10 @@ PLUGINS: tuple[type[TokenDetector], ...] = (
 
 # detect-secrets' default plugins that a plugin above replaces, by class name.
 REPLACED: frozenset[str] = frozenset({
-    "KeywordDetector", "PrivateKeyDetector", "BasicAuthDetector", "GitHubTokenDetector",
-    "GitLabTokenDetector",
+    "AWSKeyDetector", "BasicAuthDetector", "GitHubTokenDetector", "GitLabTokenDetector",
+    "JwtTokenDetector", "KeywordDetector", "MailchimpDetector", "OpenAIDetector",
+    "PrivateKeyDetector", "PypiTokenDetector", "SendGridDetector", "SlackDetector",
+    "StripeDetector", "TelegramBotTokenDetector", "TwilioKeyDetector",
 })
 
 __all__ = ["PLUGINS", "REPLACED", "TokenDetector"]

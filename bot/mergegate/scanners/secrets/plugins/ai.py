@@ -11,7 +11,7 @@ from .base import END, TokenDetector
 class OpenAIKeyDetector(TokenDetector):
     """Project, service-account and admin keys as well as legacy ones."""
 
-    secret_type = "OpenAI API Key"
+    secret_type = "OpenAI Token"
     keywords = ("t3blbkfj", "sk-proj-", "sk-svcacct-", "sk-admin-")
     patterns = (
         re.compile(r"\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}" + END),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from detect_secrets.plugins.base import RegexBasedDetector
 
@@ -21,15 +21,19 @@ END = r"(?=[\x60'\"\s;,)<>\]}|&]|\\[nrt]|$)"
 # A name (a variable, a key) and an assignment operator before a value, as gitleaks writes it.
 ASSIGN = r"(?:[ \t\w.-]{0,20})[\s'\"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'\"\s=]{0,5}"
 
-_PLACEHOLDER = re.compile(
-    r"(?i)^(?:[x*#._-]+|.*(?:x{6,}|\*{4,}|0{12,}|\.\.\.|example|sample|dummy|placeholder|"
-    r"your[_-]?|redacted|changeme|insert|replace|fake|<[^>]*>|\$\{|\{\{|%\().*)$"
-)
+_MASKED = re.compile(r"(?i)^[x*#._-]+$|x{6,}|\*{4,}|#{4,}|0{12,}|\.\.\.|<[^>]*>|\$\{|\{\{|%\(|"
+                     r"(.)\1{7,}")
+# Words that mark an example; only looked for in short values (long random ones contain any
+# four-letter word by chance).
+_EXAMPLE_WORDS = re.compile(r"(?i)example|sample|dummy|placeholder|your[_-]|redacted|changeme|"
+                            r"insert|replace|fake|here$|initial$")
 
 
 def looks_like_placeholder(value: str) -> bool:
-    """`xxxx`, `****`, `<token>`, `${VAR}`, `{{ .Values.x }}`, `your_api_key`, `...EXAMPLE`."""
-    if _PLACEHOLDER.match(value):
+    """`xxxx`, `****`, `<token>`, `${VAR}`, `{{ .Values.x }}`, `aaaaaaaa`, `your_api_key`."""
+    if _MASKED.search(value):
+        return True
+    if len(value) <= 48 and _EXAMPLE_WORDS.search(value):
         return True
     return len(set(value)) < 5
 
@@ -40,7 +44,7 @@ def charset_variety(value: str) -> int:
                 any(c.isdigit() for c in value)))
 
 
-class TokenDetector(RegexBasedDetector):  # type: ignore[misc]
+class TokenDetector(RegexBasedDetector):
     """A credential format recognised by its shape; see the module docstring."""
 
     keywords: ClassVar[tuple[str, ...]] = ()
@@ -75,3 +79,8 @@ class TokenDetector(RegexBasedDetector):  # type: ignore[misc]
         if looks_like_placeholder(value):
             return False
         return charset_variety(value) >= self.min_variety
+
+
+def secret_type_of(plugin: type[TokenDetector]) -> str:
+    """A plugin class's secret type (detect-secrets declares it an abstract property)."""
+    return cast(str, plugin.secret_type)

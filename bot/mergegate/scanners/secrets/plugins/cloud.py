@@ -64,13 +64,24 @@ class AzureEntraClientSecretDetector(TokenDetector):
         return super().is_secret(value) and "~~" not in value and ".." not in value
 
 
+class AWSKeyDetector(TokenDetector):
+    """Access key ids. Replaces detect-secrets' plugin (same type), which also matches inside
+    longer words (`TODAYINASIAASACKOFRICE…`) and takes `AKIAXXXXXXXXXXXXXXXX` for a key."""
+
+    secret_type = "AWS Access Key"
+    keywords = ("akia", "asia", "abia", "acca", "a3t")
+    patterns = (re.compile(r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b"),)
+
+
 class AwsSecretKeyDetector(TokenDetector):
     """An AWS secret access key or session token named as one (`aws_secret_access_key = ...`)."""
 
     secret_type = "AWS Secret Access Key"
-    keywords = ("secret_access_key", "secretaccesskey", "secret-access-key", "session_token",
+    keywords = ("aws", "secret_access_key", "secretaccesskey", "secret-access-key", "session_token",
                 "sessiontoken", "security_token", "aws_secret", "secretkey", "secret_key")
     patterns = (
+        re.compile(r"(?i)aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?['\"]"
+                   r"(?P<secret>[0-9a-zA-Z/+]{40})['\"]"),
         re.compile(r"(?i)(?:aws_?|amazon_?)?(?:secret_?access_?key|secret-access-key|secret_?key)"
                    r"[\"']?\s*(?:[:=]|:=|=>|,)\s*[\"'\x60]?(?P<secret>[A-Za-z0-9/+]{40})" + END),
         re.compile(r"(?i)(?:aws_?)?(?:session|security)_?token[\"']?\s*(?:[:=]|:=|=>|,)\s*"

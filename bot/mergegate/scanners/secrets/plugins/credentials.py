@@ -66,8 +66,8 @@ class CommandLinePasswordDetector(TokenDetector):
                    r"(?P=q)" + _VALUE_END),
         re.compile(r"\b(?:docker|podman|helm|oras|buildah|skopeo|nerdctl)\b[^|;&\n]*?\blogin\b"
                    r"[^|;&\n]*?\s-p\s+(?P<q>['\"]?)(?P<secret>[^\s'\"]+)(?P=q)"),
-        re.compile(r"\b(?:curl|wget|http)\b[^|;&\n]*?\s(?:-u|--user)(?:=|\s+)(?P<q>['\"]?)"
-                   r"[^\s:'\"]*:(?P<secret>[^\s'\"]{3,})(?P=q)"),
+        re.compile(r"(?:\b(?:curl|wget|http)\b[^|;&\n]*?\s|^\s+)(?:-u|--user)(?:=|\s+)"
+                   r"(?P<q>['\"]?)[^\s:'\"]*:\\?['\"]?(?P<secret>[^\s'\"\\]{3,})"),
         re.compile(r"\s-(?:pw|pass|password)\s+(?P<q>['\"]?)(?P<secret>[^\s'\"-][^\s'\"]*)(?P=q)"),
     )
 

@@ -10,22 +10,29 @@ from mergegate.core.findings import Severity
 from .base import ASSIGN, END, TokenDetector
 
 
+class SlackTokenDetector(TokenDetector):
+    """Bot, user, workspace and legacy tokens. Replaces detect-secrets' plugin (same type),
+    which also takes `xoxp-1-SlackAppConfigurationAccessTokenHere` for a token."""
+
+    secret_type = "Slack Token"
+    keywords = ("xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxa-", "xoxr-", "xoxe-")
+    patterns = (
+        re.compile(r"\bxox[bpeo]-\d{8,13}-\d{8,13}(?:-\d{8,13})?-[a-zA-Z0-9-]{24,34}" + END),
+        re.compile(r"\bxoxb-\d{8,14}-[a-zA-Z0-9]{18,26}" + END),
+        re.compile(r"\bxox[os]-\d+-\d+-\d+-[a-fA-F\d]{6,}" + END),
+        re.compile(r"\bxox[ar]-(?:\d-)?[0-9a-zA-Z]{8,48}(?:-[0-9a-zA-Z]+)*" + END),
+    )
+
+
 class SlackAppTokenDetector(TokenDetector):
-    """Slack app-level, configuration and legacy tokens (detect-secrets knows bot/user ones)."""
+    """Slack app-level and app configuration tokens."""
 
     secret_type = "Slack App Token"
-    keywords = ("xapp-", "xoxe", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxa-", "xoxr-")
+    keywords = ("xapp-", "xoxe.")
     patterns = (
         re.compile(r"(?i)\bxapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+"),
         re.compile(r"(?i)\bxoxe(?:\.xox[bp])?-\d-[A-Z0-9]{146,166}"),
-        re.compile(r"\bxox[bpeo]-\d{8,13}-\d{8,13}(?:-\d{8,13})?-[a-zA-Z0-9]{24,34}" + END),
-        re.compile(r"\bxox[os]-\d+-\d+-\d+-[a-fA-F\d]+" + END),
-        re.compile(r"\bxox[ar]-(?:\d-)?[0-9a-zA-Z]{8,48}" + END),
     )
-    min_variety = 0
-
-    def is_secret(self, value: str) -> bool:
-        return super().is_secret(value) and not re.search(r"(?i)here|initial|random", value)
 
 
 class SlackWebhookDetector(TokenDetector):
@@ -46,7 +53,7 @@ class DiscordWebhookDetector(TokenDetector):
 
 
 class DiscordCredentialDetector(TokenDetector):
-    """A Discord API key or client secret named as one (its bot tokens are detect-secrets')."""
+    """A Discord API key, client id or secret named as one (bot tokens: detect-secrets')."""
 
     secret_type = "Discord Client Secret"
     severity = Severity.HIGH
@@ -62,12 +69,12 @@ class TelegramBotTokenDetector(TokenDetector):
     keywords = ("telegr", ":aa")
     patterns = (
         re.compile(r"(?i)[\w.-]{0,50}?telegr" + ASSIGN
-                   + r"(?P<secret>[0-9]{5,16}:(?-i:A)[a-z0-9_\-]{34})" + END),
+                   + r"(?<![\w:])(?P<secret>[0-9]{5,16}:(?-i:A)[a-z0-9_\-]{34})" + END),
         re.compile(r"\b(?P<secret>[0-9]{8,10}:AA[0-9A-Za-z_-]{33})" + END),
     )
 
     def is_secret(self, value: str) -> bool:
-        return super().is_secret(value) and len(value.split(":")[0]) >= 8
+        return super().is_secret(value)
 
 
 class TeamsWebhookDetector(TokenDetector):

@@ -11,14 +11,18 @@ from .base import ASSIGN, END, TokenDetector
 
 
 class StripeKeyDetector(TokenDetector):
-    """Stripe secret and restricted keys, live or test (detect-secrets only knows live ones)."""
+    """Stripe secret and restricted keys, live or test. Replaces detect-secrets' plugin (same
+    type), which only knows live ones."""
 
-    secret_type = "Stripe Secret Key"
+    secret_type = "Stripe Access Key"
     keywords = ("sk_", "rk_")
     patterns = (re.compile(r"\b(?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99}" + END),)
 
 
 class TwilioKeyDetector(TokenDetector):
+    """API key secrets. Replaces detect-secrets' plugin (same type), which also reports
+    account SIDs (`AC…`), identifiers that are not secret."""
+
     secret_type = "Twilio API Key"
     keywords = ("twilio",)
     gates = (r"\bSK[0-9a-fA-F]{32}",)
@@ -51,6 +55,6 @@ class MailgunKeyDetector(TokenDetector):
 
 
 class MailchimpKeyDetector(TokenDetector):
-    secret_type = "Mailchimp API Key"
+    secret_type = "Mailchimp Access Key"
     keywords = ("-us",)
     patterns = (re.compile(r"(?i)\b(?P<secret>[a-f0-9]{32}-us\d{1,2})" + END),)

@@ -16,8 +16,8 @@ class NpmAccessTokenDetector(TokenDetector):
 
 
 class PypiUploadTokenDetector(TokenDetector):
-    secret_type = "PyPI Upload Token"
-    keywords = ("pypi-ageicb", "pypi-agend")
+    secret_type = "PyPI Token"
+    keywords = ("pypi-agei", "pypi-agen")
     patterns = (re.compile(r"\bpypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw)[\w-]{50,1000}"),)
 
 
