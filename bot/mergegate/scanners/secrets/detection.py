@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from .gate import Gate
-from .hits import SecretHit
+from .hits import SecretHit, rank
 from .plugins import PLUGINS, REPLACED, TokenDetector
 from .plugins.base import secret_type_of
 from .plugins.keyword import xml_value_line
@@ -163,7 +163,7 @@ def detect_in_lines(filename: str, lines: Sequence[tuple[int, str]]) -> list[Sec
     """Scan numbered lines as if they were the given file (its name steers some filters)."""
     numbered = windows(lines)
     with detector_settings():
-        return _scan_lines(filename, numbered)
+        return sorted(_scan_lines(filename, numbered), key=lambda h: (h.line, rank(h)))
 
 
 def decode(data: bytes) -> tuple[str, str | None]:

@@ -42,7 +42,7 @@ def severity_of(secret_type: str) -> Severity:
     return Severity.HIGH
 
 
-def _rank(hit: SecretHit) -> tuple[int, int, int, str]:
+def rank(hit: SecretHit) -> tuple[int, int, int, str]:
     """Sort key: specific before entropy, more severe first, the longest value first."""
     return (hit.type in ENTROPY_TYPES, -severity_of(hit.type), -len(hit.value), hit.type)
 
@@ -62,7 +62,7 @@ def most_specific(hits: list[SecretHit]) -> list[SecretHit]:
     for line_hits in by_line.values():
         specific = any(h.type not in ENTROPY_TYPES for h in line_hits)
         chosen: list[SecretHit] = []
-        for hit in sorted(line_hits, key=_rank):
+        for hit in sorted(line_hits, key=rank):
             if specific and hit.type in ENTROPY_TYPES:
                 continue
             if any(hit.secret_hash == c.secret_hash or (hit.value and hit.value in c.value)
@@ -72,7 +72,7 @@ def most_specific(hits: list[SecretHit]) -> list[SecretHit]:
         kept.extend(chosen)
     seen: set[str] = set()
     out: list[SecretHit] = []
-    for hit in sorted(kept, key=lambda h: (h.line, _rank(h))):
+    for hit in sorted(kept, key=lambda h: (h.line, rank(h))):
         if hit.secret_hash not in seen:
             seen.add(hit.secret_hash)
             out.append(hit)

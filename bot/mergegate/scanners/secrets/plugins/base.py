@@ -29,9 +29,14 @@ _EXAMPLE_WORDS = re.compile(r"(?i)example|sample|dummy|placeholder|your[_-]|reda
                             r"insert|replace|fake|here$|initial$")
 
 
+def looks_masked(value: str) -> bool:
+    """`xxxx`, `****`, `<token>`, `${VAR}`, `{{ .Values.x }}`, `aaaaaaaa`."""
+    return _MASKED.search(value) is not None
+
+
 def looks_like_placeholder(value: str) -> bool:
-    """`xxxx`, `****`, `<token>`, `${VAR}`, `{{ .Values.x }}`, `aaaaaaaa`, `your_api_key`."""
-    if _MASKED.search(value):
+    """Masked, or an example by its words (`your_api_key`, `...EXAMPLE`) when short."""
+    if looks_masked(value):
         return True
     if len(value) <= 48 and _EXAMPLE_WORDS.search(value):
         return True
