@@ -1,9 +1,12 @@
 """The deploy scanner: manifest policies and the architectural regressions of a change.
 
-Reads Kubernetes YAML, Compose files, Dockerfiles and Terraform without running anything, checks
-them against `policy.deploy`, and on a diff-aware workspace checks the added lines for new
-outbound hosts, https→http, plaintext endpoints and TLS verification switched off. A finding is
-new unless the same fingerprint also arises from the base version of its file.
+Reads Kubernetes YAML and JSON (recognised by content), Compose files, Dockerfiles and
+Terraform (parsed as HCL2, with its module's variables and locals) without running anything,
+checks them against `policy.deploy` (exposed ports, registries, tags, regions, the Pod Security
+Standards level), and on a diff-aware workspace checks the added lines for new outbound hosts,
+https→http, plaintext endpoints and TLS verification switched off. A finding is new unless the
+same fingerprint also arises from the base version of its file. Templated YAML that does not
+parse and Terraform that does not parse are notes naming file and line, not errors.
 """
 
 from __future__ import annotations
