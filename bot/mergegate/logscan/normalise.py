@@ -54,15 +54,27 @@ def clean_block(text: str) -> str:
     return _CI_PREFIXES.sub("", text)
 
 
-def normalise(line: str) -> str:
-    """The comparison form of a cleaned line."""
-    digits = _DIGIT.search(line) is not None
+def _replace_variable_parts(text: str) -> str:
+    digits = _DIGIT.search(text) is not None
     for pattern, replacement, needs, needs_digits in _RULES:
         if needs_digits and not digits:
             continue
-        if needs and not any(piece in line for piece in needs):
+        if needs and not any(piece in text for piece in needs):
             continue
-        line = pattern.sub(replacement, line)
+        text = pattern.sub(replacement, text)
         if needs_digits:
-            digits = _DIGIT.search(line) is not None
-    return " ".join(line.split())
+            digits = _DIGIT.search(text) is not None
+    return text
+
+
+def normalise(line: str) -> str:
+    """The comparison form of a cleaned line."""
+    return " ".join(_replace_variable_parts(line).split())
+
+
+def normalise_many(lines: list[str]) -> list[str]:
+    """`normalise` on each of many cleaned lines (no newlines in them), one pass per rule."""
+    if not lines:
+        return []
+    text = _replace_variable_parts("\n".join(lines))
+    return [" ".join(line.split()) for line in text.split("\n")]

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from mergegate.logscan.reader import MAX_LINE_BYTES
-from mergegate.logscan.scan import LogReport, Truncation
+from mergegate.logscan.scan import MAX_CLUSTERS, LogReport, Truncation
 
 MAX_TEXT_CLUSTERS = 50
 
@@ -107,7 +107,8 @@ def render_text(report: LogReport) -> str:
     else:
         out.append(
             f"Failures: {len(clusters)} distinct, {report.events:,} in all"
-            + (f" ({report.unclustered:,} beyond the distinct limit)" if report.unclustered else "")
+            + (f" ({report.unclustered:,} past the limit of {MAX_CLUSTERS:,} distinct ones: "
+               "counted, not grouped)" if report.unclustered else "")
         )
         for cl in clusters[:MAX_TEXT_CLUSTERS]:
             out.append(f"  {cl.count:>6}x  {cl.path}:{cl.line}: {cl.headline.strip()}")

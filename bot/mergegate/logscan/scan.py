@@ -29,7 +29,7 @@ from mergegate.logscan.credentials import (
     redact_groups,
 )
 from mergegate.logscan.events import Event, EventGrouper, error_starts
-from mergegate.logscan.normalise import clean_block, normalise
+from mergegate.logscan.normalise import clean_block, normalise_many
 from mergegate.logscan.reader import MAX_LINE_BYTES, ByteBudget, LineReader, Lines, Overflow
 
 BATCH = 500
@@ -42,6 +42,7 @@ SAMPLE_CHARS = 300
 SAMPLE_LINES = 20
 SAMPLE_CONTEXT = 1024  # kept past SAMPLE_CHARS until redacted, so a value cut there is seen
 REDACT_BATCH = 500  # sample lines redacted in one detector run
+EVENT_BATCH = 2000  # event lines normalised together
 
 
 @dataclass(slots=True)
@@ -87,7 +88,7 @@ class LogReport:
     clusters: list[Cluster] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     events: int = 0
-    unclustered: int = 0  # failures past MAX_CLUSTERS distinct ones, counted only
+    unclustered: int = 0  # failures once MAX_CLUSTERS distinct ones are known: counted only
     bytes_read: int = 0  # decompressed
     long_lines: int = 0  # over MAX_LINE_BYTES: cut for grouping, searched whole for credentials
     truncated: Truncation | None = None
@@ -107,29 +108,46 @@ class _Accumulator:
         self.seen: dict[str, list[tuple[str, str]]] = {}  # line -> its (type, hash) hits
         self.unredacted: list[Cluster] = []  # new clusters whose samples are not redacted yet
         self.unredacted_lines = 0
+        self.pending: list[tuple[str, Event]] = []  # events not yet normalised and counted
+        self.pending_lines = 0
 
     @property
     def detecting(self) -> bool:
         return self.report.detection_stopped is None
 
     def add_event(self, path: str, event: Event) -> None:
-        self.report.events += 1
-        signature = "\n".join(normalise(text) for text in event.lines)
-        key = hashlib.sha1(signature.encode("utf-8", "replace"), usedforsecurity=False).hexdigest()
-        found = self.clusters.get(key)
-        if found is not None:
-            found.count += 1
+        self.pending.append((path, event))
+        self.pending_lines += len(event.lines)
+        if self.pending_lines >= EVENT_BATCH:
+            self.cluster_events()
+
+    def cluster_events(self) -> None:
+        """Count the pending events into clusters, in order (their lines normalised at once)."""
+        pending, self.pending, self.pending_lines = self.pending, [], 0
+        if len(self.clusters) >= MAX_CLUSTERS:  # full: counted, no longer told apart
+            self.report.events += len(pending)
+            self.report.unclustered += len(pending)
             return
-        if len(self.clusters) >= MAX_CLUSTERS:
-            self.report.unclustered += 1
-            return
-        sample = [text[: SAMPLE_CHARS + SAMPLE_CONTEXT] for text in event.lines[:SAMPLE_LINES]]
-        cluster = Cluster(key, 1, path, event.line, sample, event.python)
-        self.clusters[key] = cluster
-        self.unredacted.append(cluster)
-        self.unredacted_lines += len(sample)
-        if self.unredacted_lines >= REDACT_BATCH:
-            self.redact_samples()
+        normalised = iter(normalise_many([text for _, event in pending for text in event.lines]))
+        for path, event in pending:
+            self.report.events += 1
+            signature = "\n".join(next(normalised) for _ in event.lines)
+            key = hashlib.sha1(signature.encode("utf-8", "replace"),
+                               usedforsecurity=False).hexdigest()
+            found = self.clusters.get(key)
+            if found is not None:
+                found.count += 1
+                continue
+            if len(self.clusters) >= MAX_CLUSTERS:
+                self.report.unclustered += 1
+                continue
+            sample = [text[: SAMPLE_CHARS + SAMPLE_CONTEXT] for text in event.lines[:SAMPLE_LINES]]
+            cluster = Cluster(key, 1, path, event.line, sample, event.python)
+            self.clusters[key] = cluster
+            self.unredacted.append(cluster)
+            self.unredacted_lines += len(sample)
+            if self.unredacted_lines >= REDACT_BATCH:
+                self.redact_samples()
 
     def redact_samples(self) -> None:
         """Redact the samples of new clusters together (a detector run has a fixed cost)."""
@@ -192,6 +210,7 @@ class _Accumulator:
             )
 
     def finish(self) -> LogReport:
+        self.cluster_events()
         self.redact_samples()
         self.report.clusters = list(self.clusters.values())
         self.report.credentials = sorted(
