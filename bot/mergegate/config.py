@@ -57,6 +57,7 @@ class Settings:
     semgrep_experimental: bool = True
     max_file_bytes: int = 1024 * 1024  # larger files are scanned for secrets only
     max_fetch_bytes: int = 32 * 1024 * 1024  # larger files are not fetched: not scanned, blocks
+    forge_retry_seconds: float = 3600.0  # a job the forge keeps failing is retried this long
     log_max_bytes: int = 200_000_000  # CI logs: decompressed bytes read in all, then truncated
     public_url: str | None = None
 
@@ -98,6 +99,7 @@ class Settings:
             semgrep_experimental=experimental not in ("0", "false", "no"),
             max_file_bytes=_int(env, "MERGEGATE_MAX_FILE_BYTES", 1024 * 1024, minimum=1),
             max_fetch_bytes=_int(env, "MERGEGATE_MAX_FETCH_BYTES", 32 * 1024 * 1024, minimum=1),
+            forge_retry_seconds=_int(env, "MERGEGATE_FORGE_RETRY_SECONDS", 3600, minimum=0),
             log_max_bytes=_int(env, "MERGEGATE_LOG_MAX_BYTES", cls.log_max_bytes, minimum=1),
             public_url=env.get("MERGEGATE_PUBLIC_URL") or None,
         )

@@ -2,8 +2,11 @@
 
 - ``workers`` tasks take due jobs (`QueueStore.claim`): one job per change at a time, jobs of
   different changes in parallel; an enqueue wakes them at once, a poll catches other writers.
-- A failing job is retried with backoff up to ``max_attempts``; after the last attempt, the
-  report it started is closed as an error (`give_up`), so no check run keeps spinning.
+- A failing job is retried with backoff up to ``max_attempts``; a job the forge failed
+  (unreachable, time-outs, 5xx) is retried with growing waits for ``forge_retry_seconds`` (an
+  hour by default), its report shown as queued and retrying whenever the forge answers. After
+  the last attempt the report is closed as an error (`give_up`), created first if the forge
+  never answered before: no check run keeps spinning, and none is missing.
 - Start-up recovery: jobs a killed process left running go back to the queue with the report
   they started, and resume it: that check run is completed exactly once.
 """
@@ -18,13 +21,23 @@ import traceback
 
 from mergegate.logging_setup import log_context
 from mergegate.service.context import RetryLater, Service
-from mergegate.service.runner import give_up, run_job
+from mergegate.service.runner import forge_failed, give_up, run_job, show_retrying
 from mergegate.store.queue import Job, utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 RETRY_DELAYS = (2.0, 10.0, 30.0)
+FORGE_RETRY_DELAYS = (2.0, 10.0, 30.0, 60.0, 120.0, 300.0)  # the last one repeats
+
+
+def forge_retry_delay(attempts: int, delays: tuple[float, ...], budget: float) -> float | None:
+    """The wait before the next attempt of a job the forge failed ``attempts`` times, or None
+    once the waits so far add up to ``budget`` seconds."""
+    waited = sum(delays[min(i, len(delays) - 1)] for i in range(attempts - 1))
+    if waited >= budget:
+        return None
+    return delays[min(attempts - 1, len(delays) - 1)]
 WAIT_DELAY = 0.5  # a job waiting for its change's scan looks again this often
 
 
@@ -32,12 +45,14 @@ class JobRunner:
     def __init__(
         self, service: Service, workers: int | None = None, poll_interval: float = 1.0,
         max_attempts: int = MAX_ATTEMPTS, retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        forge_retry_delays: tuple[float, ...] = FORGE_RETRY_DELAYS,
     ) -> None:
         self.service = service
         self.workers = max(1, workers or service.settings.workers)
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
         self.retry_delays = retry_delays
+        self.forge_retry_delays = forge_retry_delays
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -106,9 +121,10 @@ class JobRunner:
             error = f"{type(exc).__name__}: {exc}"
             log.error("job %s (%s) failed on attempt %s: %s\n%s", job.id, job.kind,
                       job.attempts, error, traceback.format_exc())
-            if job.attempts < self.max_attempts:
-                delay = self.retry_delays[min(job.attempts - 1, len(self.retry_delays) - 1)]
+            delay = self._retry_delay(job, exc)
+            if delay is not None:
                 queue.retry_later(job.id, delay, error)
+                await self._show_retrying(job, exc, delay)
                 return
             self.failed += 1
             fresh = queue.get(job.id) or job
@@ -121,6 +137,23 @@ class JobRunner:
         queue.finish(job.id, "done")
         metrics.observe_job(job.kind, time.perf_counter() - started)
         self.completed += 1
+
+    def _retry_delay(self, job: Job, exc: Exception) -> float | None:
+        """How long to wait before the next attempt; None to give up."""
+        if forge_failed(self.service, job, exc):
+            return forge_retry_delay(job.attempts, self.forge_retry_delays,
+                                     self.service.settings.forge_retry_seconds)
+        if job.attempts < self.max_attempts:
+            return self.retry_delays[min(job.attempts - 1, len(self.retry_delays) - 1)]
+        return None
+
+    async def _show_retrying(self, job: Job, exc: Exception, delay: float) -> None:
+        """Tell the change the job is queued again (best effort: the forge may be away)."""
+        try:
+            await show_retrying(self.service, job, exc, delay)
+        except Exception as failure:
+            log.info("job %s: could not show that it retries (%s)", job.id,
+                     type(failure).__name__)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait until no job is queued or running (tests and benchmarks)."""

@@ -41,14 +41,7 @@ NO_VERSION_NAMED = {
 }
 
 # (advisory, package, version) pinned and affected, but not reported, each with the reason.
-KNOWN_MISSES: dict[tuple[str, str, str], str] = {
-    ("PYSEC-2022-42972", "apache-iotdb", "0.13.0"): (
-        "one ECOSYSTEM range holds two intervals, [0.13.0, 0.14.0rc1) then [0.12.2, 0.13.0): "
-        "'introduced 0.13.0' and 'fixed 0.13.0' sort as equal and keep their written order, "
-        "so the fix closes what the introduction opened (osv_match._compiled should order "
-        "'fixed' before 'introduced' at the same version)"
-    ),
-}
+KNOWN_MISSES: dict[tuple[str, str, str], str] = {}
 
 
 @dataclass

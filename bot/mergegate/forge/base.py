@@ -34,6 +34,16 @@ class NotFound(ForgeError):
     """The forge says the thing does not exist (or the App cannot see it)."""
 
 
+def causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from or during, innermost last."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
 class PayloadError(ValueError):
     """A webhook payload lacks something its event needs; the message names it."""
 
@@ -254,6 +264,19 @@ class Forge(Protocol):
 
     async def report_in_progress(self, change: ChangeRef) -> ReportHandle:
         """Show at once that the gate is running on the change's head."""
+        ...
+
+    async def report_retrying(
+        self, change: ChangeRef, handle: ReportHandle | None, message: str
+    ) -> ReportHandle:
+        """Show that the gate is queued again after a failure, saying why and when it retries
+        (creating the report if ``handle`` is None)."""
+        ...
+
+    def unavailable(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the forge could not be reached or failed on its side (a
+        connection error, a time-out, a 5xx after the adapter's own retries): worth retrying
+        for a long while, unlike a bug or a refusal."""
         ...
 
     async def report_verdict(

@@ -58,13 +58,48 @@ async def run_job(service: Service, job: Job) -> None:
         log.error("unknown job kind %r (job %s): dropped", job.kind, job.id)
 
 
-async def give_up(service: Service, job: Job, error: str) -> None:
-    """After the last attempt: close the report this job started, exactly once."""
-    if job.kind != "scan" or not job.report_id:
+def _forge_name(job: Job) -> str | None:
+    p = job.payload
+    for holder in (p.get("change"), (p.get("comment") or {}).get("change"), p.get("request"),
+                   {"repo": p.get("repo")}):
+        if isinstance(holder, dict) and isinstance(holder.get("repo"), dict):
+            return str(holder["repo"].get("forge"))
+    return None
+
+
+def forge_failed(service: Service, job: Job, exc: BaseException) -> bool:
+    """Whether the job failed because its forge could not be reached or failed on its side."""
+    forge = service.forges.get(_forge_name(job) or "")
+    return forge is not None and forge.unavailable(exc)
+
+
+async def show_retrying(service: Service, job: Job, exc: BaseException, delay: float) -> None:
+    """Show a scan's report as queued again, with why and when; keep its handle for the job."""
+    if job.kind != "scan":
         return
     change = change_from_dict(job.payload["change"])
     forge = service.forge(change.repo.forge)
-    await forge.report_closed(change, ReportHandle(job.report_id), "error", ERROR_MESSAGE)
+    what = ("the forge could not be reached or failed" if forge.unavailable(exc)
+            else "an error")
+    message = (f"MergeGate could not finish this scan ({what}: {type(exc).__name__}); attempt "
+               f"{job.attempts} failed, the next one starts in about {delay:.0f} s. Nothing "
+               "needs doing: the check completes on its own.")
+    report_id = (service.store.queue.get(job.id) or job).report_id  # the scan may have set it
+    handle = await forge.report_retrying(
+        change, ReportHandle(report_id) if report_id else None, message)
+    if not report_id:
+        service.store.queue.set_report(job.id, handle.id)
+
+
+async def give_up(service: Service, job: Job, error: str) -> None:
+    """After the last attempt: close the report this job started, exactly once (creating it
+    first when the forge never answered until now, so the check is never missing)."""
+    if job.kind != "scan":
+        return
+    change = change_from_dict(job.payload["change"])
+    forge = service.forge(change.repo.forge)
+    handle = ReportHandle(job.report_id) if job.report_id else await forge.report_in_progress(change)
+    await forge.report_closed(change, handle, "error", ERROR_MESSAGE)
     scan = service.store.records.scan_for(change.repo.key, change.head_sha)
     if scan is not None:
         service.store.records.set_scan_status(scan.id, "failed", "failure")

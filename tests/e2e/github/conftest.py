@@ -65,6 +65,7 @@ class Harness:
 def bot_settings(fake_url: str, db_url: str, key: str, tmp: Path, **more: Any) -> Settings:
     empty = tmp / "osv-empty"
     empty.mkdir(exist_ok=True)
+    more.setdefault("forge_retry_seconds", 1.0)  # an unreachable GitHub: retried for 1 s here
     return Settings(
         database_url=db_url, github_app_id=APP_ID, github_private_key=key,
         github_webhook_secret=SECRET, github_api_url=fake_url, workers=2, osv_db=empty,
@@ -89,7 +90,8 @@ async def running_bot(fake: FakeGitHub, fixtures: Path, key: str, tmp_path: Path
     forge = GitHubForge.create(settings, RetryPolicy(base_delay=0.01, max_rate_limit_wait=2.0))
     service = Service(store=store, settings=settings, forges={"github": forge},
                       workdir=tmp_path)
-    runner = JobRunner(service, poll_interval=0.1, retry_delays=(0.05, 0.05))
+    runner = JobRunner(service, poll_interval=0.1, retry_delays=(0.05, 0.05),
+                       forge_retry_delays=(0.05,))
     app = create_app(WebContext(service, runner), [GitHubWebhook()])
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()

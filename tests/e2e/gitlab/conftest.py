@@ -58,6 +58,7 @@ class Harness:
 def gitlab_settings(fake_url: str, db_url: str, tmp: Path, **more: Any) -> Settings:
     empty = tmp / "osv-empty"
     empty.mkdir(exist_ok=True)
+    more.setdefault("forge_retry_seconds", 1.0)  # an unreachable GitLab: retried for 1 s here
     return Settings(
         database_url=db_url, gitlab_url=fake_url, gitlab_token=TOKEN,
         gitlab_webhook_secret=SECRET, workers=2, osv_db=empty, osv_url=fake_url,
@@ -95,7 +96,8 @@ async def gitlab(fake_gitlab: FakeGitLab, gitlab_payloads: Payloads, tmp_path: P
                                                max_threads=4))
     service = Service(store=store, settings=settings, forges={"gitlab": forge},
                       workdir=tmp_path)
-    runner = JobRunner(service, poll_interval=0.1, retry_delays=(0.05, 0.05))
+    runner = JobRunner(service, poll_interval=0.1, retry_delays=(0.05, 0.05),
+                       forge_retry_delays=(0.05,))
     app = create_app(WebContext(service, runner), [GitLabWebhook()])
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()

@@ -158,3 +158,12 @@ def closed_body(outcome: str, message: str, completed_at: str) -> dict[str, Any]
         },
         "actions": ACTIONS,
     }
+
+
+def retrying_body(message: str) -> dict[str, Any]:
+    """The check run queued again after a failure, saying why and when it retries."""
+    return {
+        "name": CHECK_NAME,
+        "status": "queued",
+        "output": {"title": "Queued: retrying after an error", "summary": _cut(message, TEXT_LIMIT)},
+    }

@@ -28,6 +28,7 @@ from mergegate.forge.base import (
     ReportHandle,
     ReportOutcome,
     Role,
+    causes,
 )
 from mergegate.forge.github import checks
 from mergegate.forge.github.api import Api
@@ -255,6 +256,26 @@ class GitHubForge:
         self, change: ChangeRef, handle: ReportHandle, outcome: ReportOutcome, message: str
     ) -> None:
         await self._patch(change.repo, handle, checks.closed_body(outcome, message, _now()))
+
+    async def report_retrying(
+        self, change: ChangeRef, handle: ReportHandle | None, message: str
+    ) -> ReportHandle:
+        body = checks.retrying_body(message)
+        if handle is None:
+            data = await self.api.request(
+                change.repo.installation_id, "POST", "/repos/{owner}/{repo}/check-runs",
+                _repo_vars(change.repo), dict(body, name=checks.CHECK_NAME, head_sha=change.head_sha),
+            )
+            return ReportHandle(str(data["id"]), data.get("html_url"))
+        await self._patch(change.repo, handle, body)
+        return handle
+
+    def unavailable(self, exc: BaseException) -> bool:
+        return any(
+            isinstance(e, gidgethub.GitHubBroken | aiohttp.ClientConnectionError | TimeoutError
+                       | ConnectionError)
+            for e in causes(exc)
+        )
 
     async def reply(self, comment: CommentRef, text: str) -> None:
         body = f"@{comment.author} {text}"

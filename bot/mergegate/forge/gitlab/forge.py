@@ -12,6 +12,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from mergegate.config import ConfigError, Settings
 from mergegate.core.policy import ORG_POLICY_PATH
 from mergegate.forge.base import (
@@ -29,6 +31,7 @@ from mergegate.forge.base import (
     ReportHandle,
     ReportOutcome,
     Role,
+    causes,
 )
 from mergegate.forge.gitlab import report as rep
 from mergegate.forge.gitlab.client import GitLabApiError, GitLabClient, status_of
@@ -294,6 +297,21 @@ class GitLabForge:
             rep.closed_description(outcome, message),
             change.html_url,
         )
+
+    async def report_retrying(
+        self, change: ChangeRef, handle: ReportHandle | None, message: str
+    ) -> ReportHandle:
+        status_id = await self._status(change, "pending", message, change.html_url)
+        return handle or ReportHandle(status_id or change.head_sha, change.html_url)
+
+    def unavailable(self, exc: BaseException) -> bool:
+        for e in causes(exc):
+            if isinstance(e, GitLabApiError) and (e.status is None or e.status >= 500):
+                return True
+            if isinstance(e, requests.ConnectionError | requests.Timeout | TimeoutError
+                          | ConnectionError):
+                return True
+        return False
 
     async def reply(self, comment: CommentRef, text: str) -> None:
         mr = self._mr(comment.change.repo, comment.change.number)

@@ -71,13 +71,9 @@ def include_reader(
 
 
 def _oversized_lockfiles(workspace: Workspace) -> list[str]:
-    """Lockfiles of the change the workspace skipped for their size only: large lockfiles
-    are common (package-lock.json often exceeds 1 MB) and are data, cheap to parse."""
-    return [
-        n.path
-        for n in workspace.notes
-        if n.path and lockfiles.is_lockfile(n.path) and n.message.endswith("-byte limit")
-    ]
+    """Lockfiles of the change over the workspace's size limit: large lockfiles are common
+    (package-lock.json often exceeds 1 MB) and are data, cheap to parse."""
+    return [f.path for f in workspace.oversized if lockfiles.is_lockfile(f.path)]
 
 
 def collect(workspace: Workspace, scanner: str) -> Inventory:

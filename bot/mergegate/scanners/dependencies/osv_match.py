@@ -56,7 +56,10 @@ def _compiled(kind: str, events: tuple[tuple[str, str], ...]) -> tuple[Any, ...]
             ordinary.append((0, None, name))
         elif name in ("introduced", "fixed", "last_affected"):
             ordinary.append((1, parse_version(kind, value), name))
-    ordinary.sort(key=lambda e: (e[0], e[1]) if e[1] is not None else (0, 0))
+    # At equal versions a fix sorts before an introduction: "introduced X, fixed X" (an
+    # advisory that affects no release of X) must not leave a range open.
+    ordinary.sort(key=lambda e: (e[0], e[1], e[2] == "introduced") if e[1] is not None
+                  else (0, 0, False))
     return tuple((name, parsed) for _, parsed, name in ordinary), tuple(limits)
 
 
