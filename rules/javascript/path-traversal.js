@@ -31,3 +31,23 @@ app.get('/avatar', async (req, res) => {
   }
   stream.pipe(res);
 });
+
+const fse = require('fs-extra');
+const mkdirp = require('mkdirp');
+const http = require('http');
+const url = require('url');
+
+http.createServer((req, res) => {
+  const name = url.parse(req.url, true).query.name;
+  // ruleid: mergegate.javascript.path-traversal
+  fse.outputFileSync(name, 'data');
+  // ruleid: mergegate.javascript.path-traversal
+  mkdirp.sync(path.join('/tmp/cache', name));
+  // ruleid: mergegate.javascript.path-traversal
+  const plugin = require('./plugins/' + name);
+  // ok: mergegate.javascript.path-traversal
+  fs.readFileSync(path.join(UPLOADS, name.replace(/[\/\\]/g, '')));
+  // ok: mergegate.javascript.path-traversal
+  res.sendFile(UPLOADS + '/' + name);
+  res.end(String(plugin));
+});
