@@ -62,21 +62,38 @@ def _auto_tfvars(name: str) -> bool:
 class ModuleFiles:
     """The files of module folders: `list` names a folder's files, `read` returns a text.
 
-    Parsed siblings are kept in `parsed` for the scan, so a folder of N files is parsed once.
+    Listings and parsed files are kept for the scan, so a folder of N files is parsed once.
     """
 
     list: Callable[[str], Iterable[str]]
     read: Callable[[str], str | None]
     parsed: dict[str, hcl.Block | None] = field(default_factory=dict)
+    listed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    texts: dict[str, tuple[str, hcl.Block]] = field(default_factory=dict)
+
+    def files(self, folder: str) -> tuple[str, ...]:
+        if folder not in self.listed:
+            self.listed[folder] = tuple(self.list(folder))
+        return self.listed[folder]
 
     def tree(self, path: str) -> hcl.Block | None:
+        """The parsed file at `path` on disk (None when unreadable or unparsable)."""
         if path not in self.parsed:
             text = self.read(path)
             try:
-                self.parsed[path] = hcl.parse(text) if text is not None else None
-            except hcl.HclError:
+                self.parsed[path] = self.parse(path, text) if text is not None else None
+            except TerraformError:
                 self.parsed[path] = None  # reported when that file itself is checked
         return self.parsed[path]
+
+    def parse(self, path: str, text: str) -> hcl.Block:
+        """`text` parsed, once per distinct text of a path (head and base differ)."""
+        key = f"{path}\0{hash(text)}"
+        cached = self.texts.get(key)
+        if cached is None or cached[0] != text:
+            cached = (text, parse_file(path, text))
+            self.texts[key] = cached
+        return cached[1]
 
 
 def parse_file(path: str, text: str) -> hcl.Block:
@@ -91,7 +108,7 @@ def module_scope(path: str, root: hcl.Block, siblings: ModuleFiles | None) -> hc
     folder = str(PurePosixPath(path).parent)
     roots: list[hcl.Block] = []
     tfvars: list[hcl.Block] = []
-    names = list(siblings.list(folder)) if siblings else []
+    names = list(siblings.files(folder)) if siblings else []
     for name in sorted(set(names) | {path}):
         tree = root if name == path else siblings.tree(name) if siblings else None
         if tree is None:
@@ -129,7 +146,7 @@ def check_terraform(
     path: str, text: str, policy: DeployPolicy, siblings: ModuleFiles | None = None
 ) -> list[Violation]:
     """Violations of one Terraform file; raises TerraformError when it does not parse."""
-    root = parse_file(path, text)
+    root = siblings.parse(path, text) if siblings else parse_file(path, text)
     scope = module_scope(path, root, siblings)
     lines = text.splitlines()
     out: list[Violation] = []
@@ -154,7 +171,7 @@ def _source(lines: list[str], attr: hcl.Attribute) -> str:
 def region_inputs(folder: str, siblings: ModuleFiles | None) -> set[str]:
     """Variables of the module in `folder` that reach a region-like attribute in it."""
     names: set[str] = set()
-    for path in siblings.list(folder) if siblings else ():
+    for path in siblings.files(folder) if siblings else ():
         tree = siblings.tree(path) if siblings and path.endswith(".tf") else None
         for block in hcl.walk(tree) if tree else ():
             for attr in block.attributes.values():
