@@ -309,3 +309,31 @@ def test_pod_security_policy_key_is_validated() -> None:
         ".mergegate.yml:2:17: deploy.pod_security: expected one of "
         "privileged|baseline|restricted, got 'strict'"
     ]
+
+
+def test_newer_allowed_values_and_legacy_annotations(tmp_path: Path) -> None:
+    manifest = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    seccomp.security.alpha.kubernetes.io/pod: unconfined
+    container.seccomp.security.alpha.kubernetes.io/c: runtime/default
+spec:
+  securityContext:
+    seLinuxOptions: {type: container_engine_t}
+    appArmorProfile: {type: Localhost, localhostProfile: k8s-apparmor}
+    sysctls:
+    - {name: net.ipv4.tcp_rmem, value: "4096 87380 6291456"}
+    - {name: net.ipv4.ip_local_reserved_ports, value: "30000"}
+  containers:
+  - name: c
+    image: ghcr.io/acme/c:1
+    securityContext:
+      seccompProfile: {}
+    resources: {limits: {cpu: 1, memory: 1Gi}}
+"""
+    assert by_rule(scan_files(tmp_path, {"p.yaml": manifest})) == {
+        "seccomp": [(6, "high"), (19, "high")],  # legacy annotation; a profile without a type
+    }

@@ -288,3 +288,49 @@ def test_encryption_by_default_exempts_ebs_volumes(tmp_path: Path) -> None:
         'resource "aws_ebs_volume" "v" {\n  size = 1\n}\n'
     )
     assert scan_files(tmp_path, {"ebs.tf": text}).findings == []
+
+
+def test_more_public_storage_forms_and_ingress_lists(tmp_path: Path) -> None:
+    text = """\
+resource "aws_s3_bucket_policy" "p" {
+  bucket = "b"
+  policy = <<POLICY
+{"Version": "2012-10-17",
+ "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:*"}]}
+POLICY
+}
+
+resource "aws_s3_bucket_acl" "grant" {
+  bucket = "b"
+  access_control_policy {
+    grant {
+      grantee {
+        type = "Group"
+        uri  = "http://acs.amazonaws.com/groups/global/AllUsers"
+      }
+      permission = "READ"
+    }
+  }
+}
+
+resource "google_storage_bucket_acl" "acl" {
+  bucket         = "b"
+  predefined_acl = "publicRead"
+}
+
+resource "aws_security_group" "list" {
+  ingress = [{
+    from_port   = 3306
+    to_port     = 3306
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }]
+}
+"""
+    result = scan_files(tmp_path, {"s.tf": text})
+    assert {(f.rule, f.line) for f in result.findings} == {
+        ("deploy.public-storage", 3),
+        ("deploy.public-storage", 13),
+        ("deploy.public-storage", 24),
+        ("deploy.open-firewall", 28),
+    }
