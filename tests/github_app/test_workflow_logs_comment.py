@@ -134,3 +134,12 @@ def test_an_overlong_line_is_cut_for_the_table_but_its_key_is_found() -> None:
     assert report.long_lines == 1 and report.truncated is None
     body = render_section(_run(1), report, None)
     assert KEY not in body and "Truncated" not in body
+
+
+def test_detectors_stopped_early_is_said_and_worth_a_comment() -> None:
+    report = LogReport(detection_stopped="credential detection stopped after 50,000 lines "
+                       "that could hold one")
+    assert worth_reporting(_run(1, conclusion="success"), report, None)
+    body = render_section(_run(1), report, None)
+    assert ("No leaked credentials found.\n\n⚠️ Not all was searched: credential detection "
+            "stopped after 50,000 lines that could hold one.\n") in body

@@ -316,3 +316,37 @@ def test_lines_and_numbers_survive_chunking(tmp_path: Path) -> None:
     assert [(c.count, c.line, c.headline) for c in report.clusters] == [
         (1, 60_001, "Error: boom")]
     assert [(c.type, c.line) for c in report.credentials] == [("GitHub Token", 60_002)]
+
+
+def test_detectors_stop_after_their_budget_and_the_report_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mergegate.logscan import scan
+
+    monkeypatch.setattr(scan, "BATCH", 1)
+    monkeypatch.setattr(scan, "MAX_DETECTOR_LINES", 2)
+    log = tmp_path / "masked.log"
+    log.write_text("".join(f"password: ${{{{ secrets.DB_{i} }}}}\n" for i in range(3))
+                   + f"AWS_ACCESS_KEY_ID={AWS_KEY}\n")
+    assert run(_args([str(log)], "text")) == 2
+    captured = capsys.readouterr()
+    assert ("No leaked credentials found.\n  Not all was searched: credential detection "
+            "stopped after 2 lines that could hold one.\n") in captured.out
+    assert captured.err == ("mergegate logs: credential detection stopped after 2 lines that "
+                            "could hold one; the rest was not searched\n")
+
+
+def test_credentials_past_the_distinct_limit_are_not_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mergegate.logscan import scan
+
+    monkeypatch.setattr(scan, "BATCH", 1)
+    monkeypatch.setattr(scan, "MAX_CREDENTIALS", 1)
+    log = tmp_path / "leaky.log"
+    log.write_text(f"AWS_ACCESS_KEY_ID={AWS_KEY}\nGITHUB_TOKEN={GH_TOKEN}\n")
+    assert run(_args([str(log)], "json")) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert [c["type"] for c in data["credentials"]] == ["AWS Access Key"]
+    assert data["credential_detection_stopped"] == (
+        "credential detection stopped after 1 distinct credentials")

@@ -1,8 +1,9 @@
 """`mergegate logs FILE... [--format text|json] [--max-bytes N]`: leaked credentials and
 clustered failures.
 
-Exit 1 when a credential is found; 2 when a file cannot be read or the logs go past the size
-limit (and no credential is found): what was not scanned is not called clean; else 0.
+Exit 1 when a credential is found; 2 when a file cannot be read, the logs go past the size
+limit or the credential detectors stopped early (and no credential is found): what was not
+scanned is not called clean; else 0.
 """
 
 from __future__ import annotations
@@ -64,4 +65,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"mergegate logs: {truncation_note(report.truncated)}", file=sys.stderr)
     if report.credentials:
         return 1
-    return 2 if report.errors or report.truncated is not None else 0
+    if report.detection_stopped and not report.credentials:
+        print(f"mergegate logs: {report.detection_stopped}; the rest was not searched",
+              file=sys.stderr)
+    incomplete = report.truncated is not None or report.detection_stopped is not None
+    return 2 if report.errors or incomplete else 0

@@ -35,7 +35,7 @@ from mergegate.logscan.reader import MAX_LINE_BYTES, ByteBudget, LineReader, Lin
 BATCH = 500
 MAX_CLUSTERS = 2000
 MAX_CREDENTIALS = 1000  # distinct ones; past this the detectors stop
-MAX_DETECTOR_LINES = 100_000  # lines given to the detectors; past this they stop
+MAX_DETECTOR_LINES = 50_000  # lines given to the detectors (~0.1 ms each); past this they stop
 SEEN_LINES = 10_000  # candidate lines whose detector results are remembered
 OVERLAP = 256  # of an overlong line's pieces, so a credential cut in two is still whole
 SAMPLE_CHARS = 300

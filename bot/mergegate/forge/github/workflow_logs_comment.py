@@ -86,6 +86,8 @@ def worth_reporting(run: RunInfo, report: LogReport | None, error: str | None) -
         return True
     if report.credentials or report.errors or report.truncated is not None:
         return True
+    if report.detection_stopped is not None:
+        return True
     return bool(report.clusters) and run.conclusion != "success"
 
 
