@@ -2,6 +2,8 @@ from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from urllib.parse import urlparse
+
 from flask import Flask, redirect, request, url_for
 
 app = Flask(__name__)
@@ -34,3 +36,24 @@ def django_logout(request):
 async def go(to: str):
     # ruleid: mergegate.python.open-redirect
     return RedirectResponse(to)
+
+
+@app.route("/continue")
+def cont():
+    target = request.args.get("target", "")
+    # ok: mergegate.python.open-redirect
+    redirect("https://example.com/%s" % target)
+    safe = "https://example.com/"
+    safe += target
+    # ok: mergegate.python.open-redirect
+    redirect(safe)
+    unsafe = target + "?login=success"
+    # ruleid: mergegate.python.open-redirect
+    redirect(unsafe)
+    # ruleid: mergegate.python.open-redirect
+    redirect(f"{target}?login=success")
+    target = target.replace("\\", "/")
+    if not urlparse(target).netloc:
+        # ok: mergegate.python.open-redirect
+        return redirect(target)
+    return redirect("/")

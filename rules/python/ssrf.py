@@ -1,4 +1,6 @@
+import http.client
 import urllib.request
+from urllib.parse import quote, urlparse
 
 import requests
 from fastapi import Depends, FastAPI
@@ -15,10 +17,11 @@ def preview():
     page = requests.get(url, timeout=5)
     # ruleid: mergegate.python.ssrf
     raw = urllib.request.urlopen(request.args["feed"])
-    # ok: mergegate.python.ssrf
+    # the caller still picks the path on that host: partial SSRF
+    # ruleid: mergegate.python.ssrf
     user = requests.get("https://api.github.com/users/" + url, timeout=5)
     # ok: mergegate.python.ssrf
-    repo = requests.get(f"https://api.github.com/repos/{url}", timeout=5)
+    repo = requests.get("https://api.github.com/users/" + quote(url, safe=""), timeout=5)
     return page.text + raw.read().decode() + user.text + repo.text
 
 
@@ -27,7 +30,7 @@ async def test_webhook(target: str, retries: int = 1, user=Depends(dict)):
     # ruleid: mergegate.python.ssrf
     requests.post(target, json={"ping": True}, timeout=5)
     # ok: mergegate.python.ssrf
-    requests.post("https://hooks.example.com/%s" % target, timeout=5)
+    requests.post("https://hooks.example.com/%d" % retries, timeout=5)
     return {"retries": retries}
 
 
@@ -41,3 +44,28 @@ async def aiohttp_fetch(request):
     target = request.match_info["target"]
     # ruleid: mergegate.python.ssrf
     return requests.get(target, timeout=5)
+
+
+ALLOWED_HOSTS = {"api.example.com", "cdn.example.com"}
+
+
+@app.route("/fetch")
+def fetch():
+    url = request.args.get("url", "")
+    if urlparse(url).hostname not in ALLOWED_HOSTS:
+        return "host not allowed", 400
+    # ok: mergegate.python.ssrf
+    return requests.get(url, timeout=5).text
+
+
+@app.route("/proxy")
+def proxy():
+    host = request.args["host"]
+    conn = http.client.HTTPSConnection(host)
+    # ruleid: mergegate.python.ssrf
+    conn.request("GET", "/status")
+    page = request.args["page"]
+    if page.isdigit():
+        # ok: mergegate.python.ssrf
+        requests.get("https://api.example.com/items?page=" + page, timeout=5)
+    return "ok"
