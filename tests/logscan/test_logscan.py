@@ -350,3 +350,12 @@ def test_credentials_past_the_distinct_limit_are_not_listed(
     assert [c["type"] for c in data["credentials"]] == ["AWS Access Key"]
     assert data["credential_detection_stopped"] == (
         "credential detection stopped after 1 distinct credentials")
+
+
+def test_a_key_at_the_cut_of_an_overlong_line_is_counted_once(tmp_path: Path) -> None:
+    log = tmp_path / "cut.log"
+    key = f"AWS_ACCESS_KEY_ID={AWS_KEY}"
+    near_end = "a" * (4000 - 100 - len(key)) + " " + key + " " + "b" * 100  # in the overlap
+    log.write_text(f"{near_end}{'c' * 10_000} {key} {'d' * 10_000}\n")
+    report = scan_logs([str(log)])
+    assert [(c.type, c.line, c.count) for c in report.credentials] == [("AWS Access Key", 1, 2)]

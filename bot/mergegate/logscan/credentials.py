@@ -100,8 +100,9 @@ def _word_char(text: str, at: int) -> bool:
     return at < len(text) and (text[at].isalnum() or text[at] == "_")
 
 
-def candidate_windows(text: str, low: str) -> list[str]:
-    """Pieces of a long text (an overlong line) around what `CANDIDATE` matches, merged.
+def candidate_windows(text: str, low: str) -> list[tuple[int, str]]:
+    """Pieces of a long text (an overlong line) around what `CANDIDATE` matches, merged,
+    each with its offset.
 
     `CANDIDATE` is tried only from just before each piece `_QUICK` looks for to a little
     after it (a match starts at most a few characters before its piece)."""
@@ -122,7 +123,7 @@ def candidate_windows(text: str, low: str) -> list[str]:
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:
             spans.append((start, end))
-    return [text[a:b] for a, b in spans]
+    return [(a, text[a:b]) for a, b in spans]
 
 
 def is_candidate(line: str) -> bool:

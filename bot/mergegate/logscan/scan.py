@@ -21,6 +21,7 @@ from typing import BinaryIO
 from mergegate.config import Settings
 from mergegate.logscan.credentials import (
     ENTROPY_TYPES,
+    GROUP_GAP,
     Credential,
     candidate_starts,
     candidate_windows,
@@ -172,15 +173,14 @@ class _Accumulator:
             self.add_hits(path, batch)
             batch.clear()
 
-    def add_hits(self, path: str, batch: list[tuple[int, str]],
-                 skip: frozenset[tuple[str, str]] = frozenset()) -> set[tuple[str, str]]:
-        """Run the detectors on candidate lines; the (type, hash) pairs found."""
+    def add_hits(self, path: str, batch: list[tuple[int, str]]) -> None:
+        """Run the detectors on candidate lines and count what they find."""
         if not batch or not self.detecting:
-            return set()
+            return
         self.detector_lines += len(batch)
         found: dict[int, list[tuple[str, str]]] = {number: [] for number, _ in batch}
         for hit in detect(path, batch):
-            if hit.type in ENTROPY_TYPES or (hit.type, hit.secret_hash) in skip:
+            if hit.type in ENTROPY_TYPES:
                 continue
             found.setdefault(hit.line, []).append((hit.type, hit.secret_hash))
             self._count(path, hit.line, hit.type, hit.secret_hash)
@@ -188,6 +188,28 @@ class _Accumulator:
             self.seen.clear()
         for number, text in batch:
             self.seen[text] = found.get(number, [])
+        self._check_limits()
+
+    def add_window_hits(self, path: str, line: int, windows: list[tuple[int, str]],
+                        searched: int) -> None:
+        """Run the detectors on windows of an overlong line's text (each with its offset)
+        and count what they find, but for values that end before ``searched`` (the text
+        given to the detectors with the piece before, where they were counted)."""
+        if not windows or not self.detecting:
+            return
+        self.detector_lines += len(windows)
+        numbered = [(1 + k * GROUP_GAP, text) for k, (_, text) in enumerate(windows)]
+        for hit in detect(path, numbered):
+            if hit.type in ENTROPY_TYPES:
+                continue
+            start, text = windows[(hit.line - 1) // GROUP_GAP]
+            at = text.find(hit.value) if hit.value else -1
+            if at >= 0 and start + at + len(hit.value) <= searched:
+                continue
+            self._count(path, line, hit.type, hit.secret_hash)
+        self._check_limits()
+
+    def _check_limits(self) -> None:
         if len(self.credentials) >= MAX_CREDENTIALS:
             self.report.detection_stopped = (
                 f"credential detection stopped after {MAX_CREDENTIALS:,} distinct credentials"
@@ -197,7 +219,6 @@ class _Accumulator:
                 f"credential detection stopped after {MAX_DETECTOR_LINES:,} lines that could "
                 "hold one"
             )
-        return {pair for pairs in found.values() for pair in pairs}
 
     def _count(self, path: str, line: int, kind: str, secret_hash: str) -> None:
         ident = (kind, secret_hash)
@@ -237,8 +258,6 @@ class _StreamScan:
         self.grouper = EventGrouper()
         self.batch: list[tuple[int, str]] = []
         self.tail = ""  # the end of the last text read, for an overlong line's next piece
-        self.long_line = 0  # the overlong line being read, and what was found in it so far
-        self.long_found: set[tuple[str, str]] = set()
 
     def lines(self, text: str, first: int) -> None:
         text = clean_block(text)
@@ -269,17 +288,13 @@ class _StreamScan:
 
     def overflow(self, line: int, text: str) -> None:
         """More of an overlong line: searched for credentials only, piece by piece."""
-        if line != self.long_line:
-            self.long_line, self.long_found = line, set()
         if not self.acc.detecting:
             return
         text = clean_block(self.tail + text)
-        tail, self.tail = self.tail, text[-OVERLAP:]
-        windows = [(line, w) for w in candidate_windows(text, _lower(text))]
-        if windows:
-            found = self.acc.add_hits(self.shown, windows, frozenset(self.long_found))
-            self.long_found |= found
-        del tail
+        searched = len(self.tail)  # the end of the piece before, given to the detectors then
+        self.tail = text[-OVERLAP:]
+        windows = candidate_windows(text, _lower(text))
+        self.acc.add_window_hits(self.shown, line, windows, searched)
 
     def finish(self) -> None:
         last = self.grouper.finish()
