@@ -25,3 +25,26 @@ function backup(dir) {
 }
 
 module.exports = { backup };
+
+const cp = require('child_process');
+const util = require('util');
+const http = require('http');
+const url = require('url');
+
+http.createServer((req, res) => {
+  const target = url.parse(req.url, true).query.target;
+  // ruleid: mergegate.javascript.command-injection, mergegate.javascript.shell-command-building
+  cp.exec(util.format('ping -c 1 %s', target));
+  // ruleid: mergegate.javascript.command-injection
+  cp.spawn('sh', ['-c', target]);
+  // ok: mergegate.javascript.command-injection
+  cp.execFile('ping', ['-c', '1', target]);
+  res.end();
+});
+
+function removeAll(name) {
+  // ruleid: mergegate.javascript.shell-command-building
+  cp.exec(['rm -rf', name].join(' '));
+}
+
+module.exports.removeAll = removeAll;
