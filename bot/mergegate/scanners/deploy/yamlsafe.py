@@ -213,20 +213,24 @@ def get(node: Node | None, key: str) -> Node | None:
 
 
 def get_item(node: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
+    """The key and value node of `key` (the first one; own keys before `<<` merged ones)."""
     if not isinstance(node, MappingNode):
         return None
-    merge = False
-    for k, v in node.value:
-        if isinstance(k, ScalarNode):
-            if k.tag == _MERGE:
-                merge = True
-            elif k.value == key:
-                return k, v
-    if merge:
-        for k, v in items(node):
-            if k.value == key:
-                return k, v
-    return None
+    index: dict[str, tuple[ScalarNode, Node]] | None = node.__dict__.get("_mg_index")
+    if index is None:
+        index = {}
+        merge = False
+        for k, v in node.value:
+            if isinstance(k, ScalarNode):
+                if k.tag == _MERGE:
+                    merge = True
+                elif k.value not in index:
+                    index[k.value] = (k, v)
+        if merge:
+            for k, v in items(node):
+                index.setdefault(k.value, (k, v))
+        node.__dict__["_mg_index"] = index  # the checks ask each mapping for many keys
+    return index.get(key)
 
 
 def seq(node: Node | None) -> list[Node]:
