@@ -326,7 +326,7 @@ def test_detectors_stop_after_their_budget_and_the_report_says_so(
     monkeypatch.setattr(scan, "BATCH", 1)
     monkeypatch.setattr(scan, "MAX_DETECTOR_LINES", 2)
     log = tmp_path / "masked.log"
-    log.write_text("".join(f"password: ${{{{ secrets.DB_{i} }}}}\n" for i in range(3))
+    log.write_text("".join(f"token: ***{i}\n" for i in range(3))  # looked at, nothing found
                    + f"AWS_ACCESS_KEY_ID={AWS_KEY}\n")
     assert run(_args([str(log)], "text")) == 2
     captured = capsys.readouterr()
@@ -359,3 +359,27 @@ def test_a_key_at_the_cut_of_an_overlong_line_is_counted_once(tmp_path: Path) ->
     log.write_text(f"{near_end}{'c' * 10_000} {key} {'d' * 10_000}\n")
     report = scan_logs([str(log)])
     assert [(c.type, c.line, c.count) for c in report.credentials] == [("AWS Access Key", 1, 2)]
+
+
+def test_masked_values_skip_the_detectors_and_real_ones_do_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mergegate.logscan import scan
+
+    sent: list[str] = []
+    real_detect = scan.detect
+
+    def spy(path: str, lines: list[tuple[int, str]]) -> list[object]:
+        sent.extend(text for _, text in lines)
+        return real_detect(path, lines)  # type: ignore[return-value]
+
+    monkeypatch.setattr(scan, "detect", spy)
+    masked = ["##[debug]registry token: *** (request 1a2b3c)",
+              "  password: ${{ secrets.DB_PASSWORD }}", "export API_KEY=$API_KEY  # job 4"]
+    real = ["token: *** password='Hunter2-Secret-xyzzy'", "password='$ecretP4ss-Hunter2'",
+            f"token: *** {AWS_KEY}"]
+    log = tmp_path / "ci.log"
+    log.write_text("\n".join(masked + real) + "\n")
+    report = scan_logs([str(log)])
+    assert sent == real
+    assert sorted(c.line for c in report.credentials) == [4, 5, 6]

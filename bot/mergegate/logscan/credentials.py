@@ -21,17 +21,27 @@ from mergegate.scanners.secrets import SecretHit, detect_in_lines
 
 REDACTED = "[REDACTED]"
 ENTROPY_TYPES = frozenset({"Base64 High Entropy String", "Hex High Entropy String"})
-CANDIDATE = re.compile(
-    # a secret-like name being given a value (what the keyword detector looks for)...
+# A secret-like name being given a value (what the keyword detector looks for)...
+_KEYWORD = (
     r"(?i:(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|"
     r"private[_-]?key|auth|credentials?|session[_-]?id|signature)[\w.-]*[\"']?\s*"
     r"(?:[:=]|=>|:=|\s--?\w*\s))"
-    r"|(?i:bearer|basic)\s+[A-Za-z0-9+/_.=-]{8,}"
-    # ...or the shape of a known token, a key header, a URL with a password
+)
+# ...or the shape of a known token, a key header, a URL with a password.
+_SHAPES = (
+    r"(?i:bearer|basic)\s+[A-Za-z0-9+/_.=-]{8,}"
     r"|AKIA|ASIA|AGPA|AIDA|AROA|ghp_|gho_|ghu_|ghs_|ghr_|github_pat_|glpat-|glptt-|gldt-|"
     r"xox[abposr]-|xapp-|sk_live_|rk_live_|sk-[A-Za-z0-9]|eyJ[A-Za-z0-9_-]{8,}|SG\.|npm_|"
     r"pypi-|AIza|shpat_|dop_v1_|sq0|(?i:PRIVATE KEY|AccountKey=)|"
     r"://[^/\s:@]+:[^/\s@]+@|hooks\.slack\.com|discord(?:app)?\.com/api/webhooks"
+)
+CANDIDATE = re.compile(f"{_KEYWORD}|{_SHAPES}")
+KEYWORD = re.compile(_KEYWORD)
+SHAPE = re.compile(_SHAPES)
+# A value no detector takes for a secret: GitHub's mask, a `${{ }}` expression, an
+# environment variable (upper case: `$ecretP4ss` is a password).
+_PLACEHOLDER = re.compile(
+    r"""\s*["']?(?:\*{3,}|\$\{\{[^}\n]*\}\}|\$\{?[A-Z_][A-Z0-9_]*\}?)["']?(?=[\s,;)]|$)"""
 )
 
 
@@ -128,6 +138,18 @@ def candidate_windows(text: str, low: str) -> list[tuple[int, str]]:
 
 def is_candidate(line: str) -> bool:
     return _QUICK.search(line.lower()) is not None and CANDIDATE.search(line) is not None
+
+
+def only_placeholders(line: str) -> bool:
+    """Whether a candidate line gives secret-like names only masked or referenced values
+    (`token: ***`, `password: ${{ secrets.DB }}`, `API_KEY=$API_KEY`) and holds nothing else
+    a detector could take for a key: no token shape and no key-like run of characters. Such
+    lines, common in CI logs, need not go to the detectors."""
+    if SHAPE.search(line) is not None:
+        return False
+    if any(_mask(m) == REDACTED for m in _TOKENISH.finditer(line)):
+        return False
+    return all(_PLACEHOLDER.match(line, m.end()) for m in KEYWORD.finditer(line))
 
 
 def detect(path: str, lines: Sequence[tuple[int, str]]) -> list[SecretHit]:

@@ -27,6 +27,7 @@ from mergegate.logscan.credentials import (
     candidate_windows,
     detect,
     is_candidate,
+    only_placeholders,
     redact_groups,
 )
 from mergegate.logscan.events import Event, EventGrouper, error_starts
@@ -278,7 +279,7 @@ class _StreamScan:
             if end < 0:
                 end = size
             line = text[pos:end]
-            if pos in creds and is_candidate(line):
+            if pos in creds and is_candidate(line) and not only_placeholders(line):
                 acc.check(shown, self.batch, number, line)
             event = grouper.feed(number, line)
             if event is not None:
