@@ -114,8 +114,8 @@ def test_a_file_that_does_not_parse_is_one_note_and_others_are_checked(tmp_path:
     result = scan_files(tmp_path, files, CHINA)
     assert triples(result) == {("deploy.forbidden-region", "good.tf", 2)}
     assert result.errors == []
-    assert [(n.path, n.message.split(": Terraform")[0]) for n in result.notes] == [
-        ("broken.tf", "deploy: broken.tf:2")
+    assert [(n.path, n.message.split(": Terraform")[0], n.unscanned) for n in result.notes] == [
+        ("broken.tf", "deploy: broken.tf:2", True)
     ]
 
 

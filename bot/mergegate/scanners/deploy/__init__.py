@@ -136,7 +136,11 @@ class DeployScanner:
         try:
             head = self._violations(kind, f.path, text, policy, modules)
         except TerraformError as exc:
-            result.notes.append(ScanNote(f"deploy: {exc}; the file is not checked", f.path))
+            # Terraform would refuse the file too, unless our parser lags its grammar: either
+            # way its content went unchecked, which blocks unless `on_unscanned: warn`.
+            result.notes.append(
+                ScanNote(f"deploy: {exc}; the file is not checked", f.path, unscanned=True)
+            )
             return
         except YamlError as exc:
             if exc.syntax and any(m in text for m in _TEMPLATE_MARKERS):
