@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
 from mergegate import __version__
+from mergegate.commands import logs, sbom, scan, serve, worker
 from mergegate.commands.errors import UsageError
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "mergegate.commands.scan",
-    "mergegate.commands.logs",
-    "mergegate.commands.sbom",
-    "mergegate.commands.serve",
-    "mergegate.commands.worker",
-)
+COMMANDS = (scan, logs, sbom, serve, worker)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,14 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mergegate", description="A Git-native security gate.")
     parser.add_argument("--version", action="version", version=f"mergegate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+    for command in COMMANDS:
+        command.register(sub)
     return parser
 
 
@@ -45,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         code: int = args.func(args)
     except UsageError as exc:
-        print(f"mergegate: {exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)  # "mergegate scan: argument --format: invalid choice ..."
         return 2
     except KeyboardInterrupt:
         print("mergegate: interrupted", file=sys.stderr)

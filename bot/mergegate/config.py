@@ -35,8 +35,21 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
+def user_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The per-user cache: ``$XDG_CACHE_HOME/mergegate`` (``~/.cache/mergegate``)."""
+    env = os.environ if env is None else env
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mergegate"
+
+
+def _default_semgrep_jobs() -> int:
+    return min(4, os.cpu_count() or 1)
+
+
 @dataclass(frozen=True)
 class Settings:
+    """Every setting of the CLI, the service and the workers; each default is written here once,
+    and `from_env` is the only reader of the environment (besides `user_cache_dir`)."""
+
     database_url: str = "sqlite:///mergegate.db"
     github_app_id: str | None = None
     github_private_key: str | None = field(default=None, repr=False)
@@ -53,8 +66,11 @@ class Settings:
     workers: int = 2
     log_format: str = "text"
     semgrep_timeout: float = 300.0
-    semgrep_jobs: int = 2
+    semgrep_jobs: int = field(default_factory=_default_semgrep_jobs)
     semgrep_experimental: bool = True
+    rules_dir: Path | None = None  # instead of the rules shipped with MergeGate
+    cache_dir: Path = field(default_factory=user_cache_dir)
+    scanner_idle_timeout: float = 120.0  # scanner processes of `serve` stop when idle this long
     max_file_bytes: int = 1024 * 1024  # larger files are scanned for secrets only
     max_fetch_bytes: int = 32 * 1024 * 1024  # larger files are not fetched: not scanned, blocks
     forge_retry_seconds: float = 3600.0  # a job the forge keeps failing is retried this long
@@ -64,6 +80,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        d = cls()  # the defaults
         key = env.get("GITHUB_PRIVATE_KEY") or None
         key_file = env.get("GITHUB_PRIVATE_KEY_FILE")
         if key is None and key_file:
@@ -73,34 +90,40 @@ class Settings:
                 raise ConfigError(
                     f"GITHUB_PRIVATE_KEY_FILE {key_file!r} cannot be read: {exc.strerror}"
                 ) from None
-        log_format = env.get("MERGEGATE_LOG_FORMAT", "text") or "text"
+        log_format = env.get("MERGEGATE_LOG_FORMAT") or d.log_format
         if log_format not in ("json", "text"):
             raise ConfigError(f"MERGEGATE_LOG_FORMAT must be json or text, got {log_format!r}")
         osv_db = env.get("MERGEGATE_OSV_DB")
+        rules_dir = env.get("MERGEGATE_RULES_DIR")
         experimental = env.get("MERGEGATE_SEMGREP_EXPERIMENTAL", "1").lower()
         return cls(
-            database_url=env.get("MERGEGATE_DATABASE_URL") or "sqlite:///mergegate.db",
+            database_url=env.get("MERGEGATE_DATABASE_URL") or d.database_url,
             github_app_id=env.get("GITHUB_APP_ID") or None,
             github_private_key=key,
             github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET") or None,
-            github_api_url=(env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
-            gitlab_url=(env.get("GITLAB_URL") or "https://gitlab.com").rstrip("/"),
+            github_api_url=(env.get("GITHUB_API_URL") or d.github_api_url).rstrip("/"),
+            gitlab_url=(env.get("GITLAB_URL") or d.gitlab_url).rstrip("/"),
             gitlab_token=env.get("GITLAB_TOKEN") or None,
             gitlab_webhook_secret=env.get("GITLAB_WEBHOOK_SECRET") or None,
             gitlab_policy_project=env.get("MERGEGATE_GITLAB_POLICY_PROJECT") or None,
             gitlab_status_check_id=env.get("MERGEGATE_GITLAB_STATUS_CHECK_ID") or None,
-            osv_url=(env.get("MERGEGATE_OSV_URL") or "https://api.osv.dev").rstrip("/"),
+            osv_url=(env.get("MERGEGATE_OSV_URL") or d.osv_url).rstrip("/"),
             osv_db=Path(osv_db) if osv_db else None,
-            deps_dev_url=(env.get("MERGEGATE_DEPS_DEV_URL") or "https://api.deps.dev").rstrip("/"),
-            workers=_int(env, "MERGEGATE_WORKERS", 2, minimum=1),
+            deps_dev_url=(env.get("MERGEGATE_DEPS_DEV_URL") or d.deps_dev_url).rstrip("/"),
+            workers=_int(env, "MERGEGATE_WORKERS", d.workers, minimum=1),
             log_format=log_format,
-            semgrep_timeout=_float(env, "MERGEGATE_SEMGREP_TIMEOUT", 300.0),
-            semgrep_jobs=_int(env, "MERGEGATE_SEMGREP_JOBS", min(4, os.cpu_count() or 1), 1),
+            semgrep_timeout=_float(env, "MERGEGATE_SEMGREP_TIMEOUT", d.semgrep_timeout),
+            semgrep_jobs=_int(env, "MERGEGATE_SEMGREP_JOBS", d.semgrep_jobs, 1),
             semgrep_experimental=experimental not in ("0", "false", "no"),
-            max_file_bytes=_int(env, "MERGEGATE_MAX_FILE_BYTES", 1024 * 1024, minimum=1),
-            max_fetch_bytes=_int(env, "MERGEGATE_MAX_FETCH_BYTES", 32 * 1024 * 1024, minimum=1),
-            forge_retry_seconds=_int(env, "MERGEGATE_FORGE_RETRY_SECONDS", 3600, minimum=0),
-            log_max_bytes=_int(env, "MERGEGATE_LOG_MAX_BYTES", cls.log_max_bytes, minimum=1),
+            rules_dir=Path(rules_dir) if rules_dir else None,
+            cache_dir=user_cache_dir(env),
+            scanner_idle_timeout=_float(env, "MERGEGATE_SCANNER_IDLE_TIMEOUT",
+                                        d.scanner_idle_timeout),
+            max_file_bytes=_int(env, "MERGEGATE_MAX_FILE_BYTES", d.max_file_bytes, minimum=1),
+            max_fetch_bytes=_int(env, "MERGEGATE_MAX_FETCH_BYTES", d.max_fetch_bytes, minimum=1),
+            forge_retry_seconds=_float(env, "MERGEGATE_FORGE_RETRY_SECONDS",
+                                       d.forge_retry_seconds),
+            log_max_bytes=_int(env, "MERGEGATE_LOG_MAX_BYTES", d.log_max_bytes, minimum=1),
             public_url=env.get("MERGEGATE_PUBLIC_URL") or None,
         )
 

@@ -12,12 +12,12 @@ import pytest
 from mergegate.core.findings import Finding, Severity
 from mergegate.core.policy import Policy
 from mergegate.core.verdict import Dismissal, evaluate
+from mergegate.forge.archive import UnsafeArchive, extract_tarball
 from mergegate.forge.base import PolicyAnnotation, Report
+from mergegate.forge.fetching import added_lines, safe_relpath
 from mergegate.forge.github import checks
 from mergegate.forge.github.auth import AppAuth, parse_expiry
 from mergegate.forge.github.client import RetryPolicy
-from mergegate.forge.fetching import added_lines, safe_relpath
-from mergegate.forge.archive import UnsafeArchive, extract_tarball
 
 
 def test_added_lines_from_a_patch() -> None:

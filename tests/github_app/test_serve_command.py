@@ -39,7 +39,7 @@ def test_register_parses_host_and_port() -> None:
         ({"MERGEGATE_WORKERS": "lots"}, "MERGEGATE_WORKERS must be an integer, got 'lots'"),
         (
             {"MERGEGATE_SCANNER_IDLE_TIMEOUT": "soon"},
-            "MERGEGATE_SCANNER_IDLE_TIMEOUT must be a number of seconds",
+            "MERGEGATE_SCANNER_IDLE_TIMEOUT must be a number, got 'soon'",
         ),
         ({"GITHUB_APP_ID": "1"}, "GITHUB_APP_ID and GITHUB_PRIVATE_KEY must be set together"),
         (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mergegate.jobs import FORGE_RETRY_DELAYS, forge_retry_delay
+from mergegate.queue.runner import FORGE_RETRY_DELAYS, forge_retry_delay
 
 
 def test_waits_grow_then_repeat_until_the_budget_is_spent() -> None:

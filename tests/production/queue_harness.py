@@ -14,8 +14,8 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from mergegate.queue_procrastinate import QueueOptions
-from mergegate.worker_runtime import WorkerConfig, WorkerProcess
+from mergegate.queue.tasks import QueueOptions
+from mergegate.queue.worker_process import WorkerConfig, WorkerProcess
 
 HARNESS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS harness_jobs (

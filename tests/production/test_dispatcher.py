@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import procrastinate
 import pytest
-from mergegate.dispatcher import Claim, Dispatcher, claim_job, store_runner
-from mergegate.queue_procrastinate import build_app, dispatch, ensure_schema, queue_stats
+from mergegate.queue.dispatcher import Claim, Dispatcher, claim_job, store_runner
+from mergegate.queue.tasks import build_app, dispatch, ensure_schema, queue_stats
+from mergegate.queue.worker_process import WorkerConfig, WorkerProcess
 from mergegate.store.queue import Job
 from mergegate.store.service_store import Store
-from mergegate.worker_runtime import WorkerConfig, WorkerProcess
 
 pytestmark = pytest.mark.postgres
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from mergegate.config import Settings
-from mergegate.logging_setup import (
+from mergegate.observability.logs import (
     REDACTED,
     Redactor,
     configure_logging,
@@ -184,7 +184,7 @@ def test_runtime_registered_secrets_of_any_shape_are_redacted() -> None:
     assert r.redact("value=plain-looking-value here") == f"value={REDACTED} here"
     assert r.redact("abc def") == "abc def"
     register_secret("zz-unique-runtime-secret")
-    from mergegate.logging_setup import redact
+    from mergegate.observability.logs import redact
 
     assert redact("got zz-unique-runtime-secret") == f"got {REDACTED}"
 

@@ -6,7 +6,13 @@ from collections.abc import Iterable
 
 from aiohttp import web
 from mergegate.core.findings import Finding, Severity, fingerprint
-from mergegate.metrics import CONTENT_TYPE, MAX_VALUES_PER_LABEL, Metrics, QueueStats, metrics_handler
+from mergegate.observability.metrics import (
+    CONTENT_TYPE,
+    MAX_VALUES_PER_LABEL,
+    Metrics,
+    QueueStats,
+    metrics_handler,
+)
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 

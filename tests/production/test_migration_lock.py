@@ -7,7 +7,7 @@ import threading
 
 import psycopg
 import pytest
-from mergegate.queue_procrastinate import conninfo
+from mergegate.queue.tasks import conninfo
 from mergegate.store.db import MIGRATION_LOCK_ID, make_engine, migrate
 from sqlalchemy import inspect
 

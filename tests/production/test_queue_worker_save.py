@@ -12,7 +12,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from mergegate.queue_procrastinate import (
+from mergegate.queue.resilient_worker import is_disconnect
+from mergegate.queue.tasks import (
     QUEUE,
     QueueOptions,
     build_app,
@@ -20,8 +21,7 @@ from mergegate.queue_procrastinate import (
     ensure_schema,
     requeue_stalled,
 )
-from mergegate.queue_worker import is_disconnect
-from mergegate.worker_runtime import WorkerConfig, WorkerProcess
+from mergegate.queue.worker_process import WorkerConfig, WorkerProcess
 
 pytestmark = pytest.mark.postgres
 

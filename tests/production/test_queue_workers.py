@@ -18,8 +18,8 @@ import aiohttp
 import procrastinate
 import psycopg
 import pytest
-from mergegate.queue_procrastinate import QueueOptions, build_app, dispatch, ensure_schema, queue_stats
-from mergegate.worker_runtime import WorkerConfig, WorkerProcess
+from mergegate.queue.tasks import QueueOptions, build_app, dispatch, ensure_schema, queue_stats
+from mergegate.queue.worker_process import WorkerConfig, WorkerProcess
 
 pytestmark = pytest.mark.postgres
 

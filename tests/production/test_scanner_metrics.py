@@ -8,8 +8,8 @@ from pathlib import Path
 from mergegate.config import Settings
 from mergegate.core.policy import DEFAULT_POLICY
 from mergegate.engine import default_scanners
-from mergegate.metrics import Metrics
-from mergegate.scanner_metrics import MeteredGateRunner
+from mergegate.observability.metrics import Metrics
+from mergegate.observability.scanner_metrics import MeteredGateRunner
 from mergegate.service.scan_pool import ThreadRunner
 from mergegate.workspace import CandidateFile, build_workspace
 from prometheus_client.parser import text_string_to_metric_families

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import importlib.util
 import logging
 import os
 import socket
@@ -37,9 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _scale_out(database_url: str) -> bool:
     """On PostgreSQL the server only enqueues and `mergegate worker` processes scan."""
-    if not database_url.startswith(("postgresql", "postgres:")):
-        return False
-    return importlib.util.find_spec("mergegate.scaleout") is not None
+    return database_url.startswith(("postgresql", "postgres:"))
 
 
 def bind(host: str, port: int) -> list[socket.socket]:
@@ -82,6 +79,8 @@ def urls(addresses: Iterable[Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from mergegate.observability.logs import configure_logging
+    from mergegate.queue.scaleout import build_scaleout
     from mergegate.store.db import StoreError
     from mergegate.web.app import build, check_forge_settings
 
@@ -92,17 +91,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"mergegate: {exc}", file=sys.stderr)
         return 2
-    try:
-        from mergegate.logging_setup import configure_logging
-
-        configure_logging(settings)
-    except ImportError:
-        logging.basicConfig(level=logging.INFO)
-    try:
-        idle = float(os.environ.get("MERGEGATE_SCANNER_IDLE_TIMEOUT") or 120)
-    except ValueError:
-        print("mergegate: MERGEGATE_SCANNER_IDLE_TIMEOUT must be a number of seconds", file=sys.stderr)
-        return 2
+    configure_logging(settings)
     if not 0 <= args.port <= 65535:
         print(f"mergegate: --port must be between 0 and 65535, got {args.port}", file=sys.stderr)
         return 2
@@ -113,11 +102,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         if _scale_out(settings.database_url):
-            from mergegate.scaleout import build_scaleout  # jobs go to `mergegate worker` processes
-
-            app, _ = build_scaleout(settings)
+            app, _ = build_scaleout(settings)  # jobs go to `mergegate worker` processes
         else:
-            app, _ = build(settings, scanner_idle_timeout=idle)
+            app, _ = build(settings)
     except (StoreError, ConfigError) as exc:
         for sock in sockets:
             sock.close()

@@ -3,7 +3,7 @@
 Any number of these, on any machines, take the jobs `mergegate serve` enqueues. Each runs
 ``--concurrency`` jobs at once, serves ``/healthz`` and ``/metrics`` on ``--port``, drains on
 SIGTERM (running jobs get ``--drain-timeout`` seconds, then go back to the queue) and survives
-database restarts. See `mergegate.worker_runtime` and `mergegate.dispatcher`.
+database restarts. See `mergegate.queue.worker_process` and `mergegate.queue.dispatcher`.
 
 Before it connects, the configuration is checked (one line naming the setting, exit 2) and
 ``--host``/``--port`` is tried (in use: one line, exit 2); once ``/healthz`` accepts
@@ -28,7 +28,7 @@ from mergegate.config import ConfigError, Settings, check_github_app
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from mergegate.worker_runtime import WorkerProcess
+    from mergegate.queue.worker_process import WorkerProcess
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _config_error(args: argparse.Namespace, settings: Settings) -> str | None:
-    from mergegate.queue_procrastinate import is_postgres_url
+    from mergegate.queue.tasks import is_postgres_url
 
     if not is_postgres_url(settings.database_url):
         scheme = settings.database_url.split(":", 1)[0]
@@ -110,10 +110,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import psycopg
 
-    from mergegate.logging_setup import configure_logging, redact
-    from mergegate.queue_procrastinate import QueueConfigError
+    from mergegate.observability.logs import configure_logging, redact
+    from mergegate.queue.tasks import QueueConfigError
+    from mergegate.queue.worker_process import WorkerConfig
     from mergegate.store.db import StoreError
-    from mergegate.worker_runtime import WorkerConfig
 
     configure_logging(settings)
     config = WorkerConfig(
@@ -145,7 +145,7 @@ def open_store_serialized(url: str) -> Any:
     not run the same migration twice (a session lock here would deadlock with it)."""
     import psycopg
 
-    from mergegate.queue_procrastinate import conninfo
+    from mergegate.queue.tasks import conninfo
     from mergegate.store.service_store import Store
 
     with psycopg.connect(conninfo(url), autocommit=True, connect_timeout=10):
@@ -158,7 +158,7 @@ def observed_executor(
 ) -> Callable[[Any], Awaitable[None]]:
     """``execute`` with the change's repository, PR and head bound to every log line; a job
     the service put back in the queue (retry later) is dispatched again at once."""
-    from mergegate.logging_setup import log_context
+    from mergegate.observability.logs import log_context
 
     async def run(job: Any) -> None:
         change = job.payload.get("change") or (job.payload.get("comment") or {}).get("change")
@@ -183,7 +183,7 @@ def observed_executor(
 
 
 def _announced_worker_class() -> type[WorkerProcess]:
-    from mergegate.worker_runtime import WorkerProcess
+    from mergegate.queue.worker_process import WorkerProcess
 
     class AnnouncedWorker(WorkerProcess):
         """Prints the address of /healthz and /metrics once they accept connections."""
@@ -200,11 +200,11 @@ def _announced_worker_class() -> type[WorkerProcess]:
 
 async def serve_worker(settings: Settings, config: Any) -> int:
     """Open the store and the forges, then run the worker process until it is stopped."""
-    from mergegate.dispatcher import Dispatcher, store_runner
-    from mergegate.jobs import JobRunner
-    from mergegate.metrics import Metrics
-    from mergegate.queue_procrastinate import build_app, dispatch, ensure_schema
-    from mergegate.scanner_metrics import MeteredGateRunner
+    from mergegate.observability.metrics import Metrics
+    from mergegate.observability.scanner_metrics import MeteredGateRunner
+    from mergegate.queue.dispatcher import Dispatcher, store_runner
+    from mergegate.queue.runner import JobRunner
+    from mergegate.queue.tasks import build_app, dispatch, ensure_schema
     from mergegate.service.context import Service
     from mergegate.service.scan_pool import ThreadRunner
     from mergegate.web.app import build_forges

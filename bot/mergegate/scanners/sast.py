@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from mergegate.config import Settings
+from mergegate.config import Settings, user_cache_dir
 from mergegate.core.findings import (
     Finding,
     Match,
@@ -53,21 +53,20 @@ class RulesError(Exception):
     pass
 
 
-def bundled_rules_dir() -> Path:
-    """Our rules: `rules/` of a source checkout, or the copy installed inside the package."""
-    override = os.environ.get("MERGEGATE_RULES_DIR")
-    if override:
-        return Path(override)
+def bundled_rules_dir(override: Path | None = None) -> Path:
+    """Our rules (``override``: `MERGEGATE_RULES_DIR`): `rules/` of a source checkout, or the
+    copy installed inside the package."""
+    if override is not None:
+        return override
     installed = Path(__file__).resolve().parent.parent / "rules"
     if installed.is_dir():
         return installed
     return Path(__file__).resolve().parents[3] / "rules"
 
 
-def default_cache_dir() -> Path:
+def default_cache_dir(cache_root: Path | None = None) -> Path:
     """Per-user cache of merged rule files: $XDG_CACHE_HOME/mergegate/semgrep (or a temp dir)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    candidate = Path(base) / "mergegate" / "semgrep"
+    candidate = (cache_root or user_cache_dir()) / "semgrep"
     try:
         candidate.mkdir(parents=True, exist_ok=True)
         return candidate
@@ -247,14 +246,15 @@ class SemgrepScanner:
 
     def __init__(self, settings: Settings, cache_dir: Path | None = None) -> None:
         self.settings = settings
-        self.cache_dir = cache_dir or default_cache_dir()
+        self.cache_dir = cache_dir or default_cache_dir(settings.cache_dir)
         # Rule files are parsed once per (files, their sizes and mtimes, exclusions, languages).
         self._selections: dict[str, tuple[Path | None, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
     def config_for(self, workspace: Workspace, policy: Policy) -> tuple[Path | None, frozenset[str]]:
         """The merged rules for the workspace's languages (None: no rule applies to any file)."""
-        paths = rule_files(bundled_rules_dir()) + self._extra_rule_files(workspace, policy)
+        paths = (rule_files(bundled_rules_dir(self.settings.rules_dir))
+                 + self._extra_rule_files(workspace, policy))
         langs = languages_of(workspace.paths)
         key = _selection_key(paths, policy.sast.exclude_rules, langs)
         cached = self._selections.get(key) or self._load_selection(key)

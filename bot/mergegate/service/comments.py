@@ -90,13 +90,13 @@ async def handle_comment(
     change = await forge.get_change(comment.change.repo, comment.change.number)
     comment = CommentRef(change, comment.comment_id, comment.author, comment.body,
                          comment.html_url, comment.author_is_bot)
-    scan = service.store.records.scan_for(change.repo.key, change.head_sha)
+    scan = await service.db(service.store.records.scan_for, change.repo.key, change.head_sha)
     scanned = scan is not None and scan.status == "completed"
     needs_scan = any(isinstance(c, grammar.Dismiss | grammar.Undismiss | grammar.Explain)
                      for c in parsed)
     if needs_scan and not scanned and attempt < MAX_WAITS and any(
         p["change"]["head_sha"] == change.head_sha
-        for p in service.store.queue.active_payloads(change.key, "scan")
+        for p in await service.db(service.store.queue.active_payloads, change.key, "scan")
     ):
         raise RetryLater  # the head is being scanned: answer once its findings are known
     for cmd in parsed:
@@ -115,7 +115,7 @@ async def handle_comment(
                 "try again when the mergegate check has finished"
             )
             continue
-        report = stored_report(service, scan, change.author)
+        report = await stored_report(service, scan, change.author)
         policy = stored_policy(scan).policy
         if isinstance(cmd, grammar.Explain):
             _explain(report.verdict, cmd, out)
@@ -160,7 +160,8 @@ async def _rescan(service: Service, forge: Forge, comment: CommentRef, out: Outc
             f"`/mergegate rescan`: @{comment.author} has no access to this repository"
         )
         return
-    Enqueuer(service).scan(change, reason=f"rescan requested by @{comment.author}", force=True)
+    await service.db(Enqueuer(service).scan, change,
+                     reason=f"rescan requested by @{comment.author}", force=True)
     out.succeeded += 1
 
 
@@ -212,8 +213,8 @@ async def _dismiss(
     refusal = refusal or problem
     if refusal is not None:
         out.errors.append(f"{where}: {refusal}")
-        service.store.records.audit(change.repo.key, "refused", comment.author,
-                                    ",".join(cmd.ids), refusal, comment.html_url)
+        await service.db(service.store.records.audit, change.repo.key, "refused",
+                         comment.author, ",".join(cmd.ids), refusal, comment.html_url)
         return
     expires = (dt.datetime.combine(expiry, dt.time.max, tzinfo=dt.UTC) if expiry else None)
     for finding_id in cmd.ids:
@@ -222,11 +223,11 @@ async def _dismiss(
         d = Dismissal(judged.finding.fingerprint, cmd.reason, comment.author, now, expires,
                       cmd.text, comment.html_url, role=actor.role,
                       groups=tuple(sorted(actor.groups)))
-        service.store.records.add_dismissal(change.repo.key, d)
+        await service.db(service.store.records.add_dismissal, change.repo.key, d)
         until = expiry.isoformat() if expiry else "never"
-        service.store.records.audit(
-            change.repo.key, "dismiss", comment.author, judged.finding.fingerprint,
-            f"{finding_id} {cmd.reason} until {until}: {cmd.text}", comment.html_url,
+        await service.db(
+            service.store.records.audit, change.repo.key, "dismiss", comment.author,
+            judged.finding.fingerprint, f"{finding_id} {cmd.reason} until {until}: {cmd.text}", comment.html_url,
         )
         service.metrics.record_dismissal("dismiss", cmd.reason)
     out.succeeded += 1
@@ -254,12 +255,13 @@ async def _undismiss(
         return
     fingerprints = {j.finding.fingerprint: j.id for i in cmd.ids
                     if (j := verdict.find(i)) is not None}
-    revoked = service.store.records.revoke_dismissals(
-        change.repo.key, list(fingerprints), comment.author, service.clock()
+    revoked = await service.db(
+        service.store.records.revoke_dismissals, change.repo.key, list(fingerprints),
+        comment.author, service.clock(),
     )
     for fp in revoked:
-        service.store.records.audit(change.repo.key, "undismiss", comment.author, fp,
-                                    fingerprints[fp], comment.html_url)
+        await service.db(service.store.records.audit, change.repo.key, "undismiss",
+                         comment.author, fp, fingerprints[fp], comment.html_url)
         service.metrics.record_dismissal("undismiss")
     missing = [fingerprints[fp] for fp in fingerprints if fp not in revoked]
     if missing:

@@ -60,17 +60,17 @@ async def handle_deployment(
     service: Service, forge: Forge, request: DeploymentRequest
 ) -> Decision:
     records = service.store.records
-    scan = records.scan_for(request.repo.key, request.sha)
+    scan = await service.db(records.scan_for, request.repo.key, request.sha)
     if (scan is None or scan.status != "completed") and request.pull_numbers:
         change: ChangeRef = await forge.get_change(request.repo, request.pull_numbers[0])
         if change.head_sha == request.sha:
             await scan_change(service, forge, change)
-            scan = records.scan_for(request.repo.key, request.sha)
+            scan = await service.db(records.scan_for, request.repo.key, request.sha)
     conclusion: str | None = None
     title = ""
     env = EnvironmentPolicy()
     if scan is not None and scan.status == "completed":
-        report = stored_report(service, scan)
+        report = await stored_report(service, scan)
         conclusion, title = report.verdict.conclusion, report.verdict.title
         env = stored_policy(scan).policy.deploy.environment(request.environment)
     checks: dict[str, tuple[str, str | None]] = {}
@@ -80,7 +80,7 @@ async def handle_deployment(
                 checks[c.name] = (c.status, c.conclusion)
     decision = decide(request.sha, request.environment, env, conclusion, title, checks)
     await forge.decide_deployment(request, decision.state, decision.comment)
-    records.audit(request.repo.key, "deployment", "mergegate",
-                  f"{request.environment}@{request.sha}",
-                  f"{decision.state}: {decision.comment}", None)
+    await service.db(records.audit, request.repo.key, "deployment", "mergegate",
+                     f"{request.environment}@{request.sha}",
+                     f"{decision.state}: {decision.comment}", None)
     return decision

@@ -109,7 +109,7 @@ def edited_config_notes(policy: Policy, changed: list[str]) -> list[str]:
     ]
 
 
-def stored_report(service: Service, scan: ScanRecord, author: str | None = None) -> Report:
+async def stored_report(service: Service, scan: ScanRecord, author: str | None = None) -> Report:
     """The verdict of a stored scan under today's dismissals (no rescan).
 
     ``author`` is the change's author (dismissals they made themselves do not count when
@@ -117,12 +117,13 @@ def stored_report(service: Service, scan: ScanRecord, author: str | None = None)
     """
     ctx = scan.context
     loaded = stored_policy(scan)
+    records = service.store.records
     dismissals = applicable_dismissals(
-        service.store.records.active_dismissals(scan.repo, service.clock()),
+        await service.db(records.active_dismissals, scan.repo, service.clock()),
         loaded.policy.dismiss, author if author is not None else ctx.get("author", ""),
     )
     verdict = judge(
-        service.store.records.findings_of(scan.id),
+        await service.db(records.findings_of, scan.id),
         loaded.policy,
         dismissals=dismissals,
         now=service.clock(),
@@ -139,16 +140,16 @@ def stored_report(service: Service, scan: ScanRecord, author: str | None = None)
 async def reevaluate(service: Service, forge: Forge, change: ChangeRef) -> Verdict | None:
     """Re-judge the stored findings of the change's head and publish a fresh check."""
     records = service.store.records
-    scan = records.scan_for(change.repo.key, change.head_sha)
+    scan = await service.db(records.scan_for, change.repo.key, change.head_sha)
     if scan is None or scan.status != "completed":
         return None
-    report = stored_report(service, scan, change.author)
+    report = await stored_report(service, scan, change.author)
     handle = await forge.report_verdict(change, None, report)
-    records.set_conclusion(scan.id, report.verdict.conclusion)
-    records.set_report_id(scan.id, handle.id)
-    records.audit(change.repo.key, "verdict", "mergegate", change.head_sha,
-                  f"{report.verdict.conclusion}: {report.verdict.summary} (re-evaluated)",
-                  handle.url)
+    await service.db(records.set_conclusion, scan.id, report.verdict.conclusion)
+    await service.db(records.set_report_id, scan.id, handle.id)
+    await service.db(records.audit, change.repo.key, "verdict", "mergegate", change.head_sha,
+                     f"{report.verdict.conclusion}: {report.verdict.summary} (re-evaluated)",
+                     handle.url)
     return report.verdict
 
 
@@ -167,18 +168,19 @@ async def scan_change(
     else:
         handle = await forge.report_in_progress(change)
         if job is not None:
-            queue.set_report(job.id, handle.id)
-    scan_id = records.start_scan(change.repo.key, change.head_sha, change.number, handle.id)
+            await service.db(queue.set_report, job.id, handle.id)
+    scan_id = await service.db(records.start_scan, change.repo.key, change.head_sha,
+                               change.number, handle.id)
 
-    def check_superseded() -> None:
+    async def check_superseded() -> None:
         if job is not None:
-            kind = queue.is_superseded(job)
+            kind = await service.db(queue.is_superseded, job)
             if kind is not None:
                 raise Superseded(kind)
 
     workdir = Path(tempfile.mkdtemp(prefix="mergegate-", dir=service.workdir))
     try:
-        check_superseded()
+        await check_superseded()
         loaded = await load_policy(forge, change.repo, policy_ref or change.base_sha)
         authority = await load_authority(forge, change.repo, change.base_ref, loaded)
         policy = with_authority(loaded.policy, authority.policy)
@@ -188,9 +190,9 @@ async def scan_change(
             change, workdir / "head", full=not policy.new_findings_only
         )
         fetched.workspace.trusted_reader = trusted.get
-        check_superseded()
+        await check_superseded()
         dismissals = applicable_dismissals(
-            records.active_dismissals(change.repo.key, service.clock()),
+            await service.db(records.active_dismissals, change.repo.key, service.clock()),
             policy.dismiss, change.author,
         )
         result = await service.gate_runner.run(
@@ -199,7 +201,7 @@ async def scan_change(
             now=service.clock(), policy_errors=loaded.errors, policy_source=loaded.source,
             scanners=service.scanners,
         )
-        check_superseded()
+        await check_superseded()
         annotations: list[PolicyAnnotation] = []
         notes = list(loaded.notes) + list(fetched.notes)
         notes += edited_config_notes(policy, fetched.changed_paths)
@@ -209,8 +211,8 @@ async def scan_change(
             )
             notes += edit_notes
         verdict = result.verdict
-        records.complete_scan(
-            scan_id, conclusion=verdict.conclusion, found=result.findings,
+        await service.db(
+            records.complete_scan, scan_id, conclusion=verdict.conclusion, found=result.findings,
             policy_text=loaded.repo_text, policy_source=loaded.source,
             org_policy_text=loaded.org_text,
             context=context_to_dict(verdict, loaded, {
@@ -222,11 +224,11 @@ async def scan_change(
             report_id=handle.id,
         )
         handle = await forge.report_verdict(change, handle, Report(verdict, annotations, notes))
-        records.audit(change.repo.key, "verdict", "mergegate", change.head_sha,
-                      f"{verdict.conclusion}: {verdict.summary}", handle.url)
+        await service.db(records.audit, change.repo.key, "verdict", "mergegate",
+                         change.head_sha, f"{verdict.conclusion}: {verdict.summary}", handle.url)
         return GateOutcome(verdict, scan_id, handle)
     except Superseded as exc:
-        records.set_scan_status(scan_id, "superseded")
+        await service.db(records.set_scan_status, scan_id, "superseded")
         await forge.report_closed(change, handle, "superseded",
                                   SUPERSEDED_MESSAGES.get(exc.kind, "Superseded."))
         return None

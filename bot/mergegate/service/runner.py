@@ -48,8 +48,9 @@ async def run_job(service: Service, job: Job) -> None:
         for change in await forge.open_changes(repo, base_ref):
             if p.get("head_sha") and change.head_sha != p["head_sha"]:
                 continue
-            Enqueuer(service).scan(change, reason=p.get("reason", "re-evaluate"), force=True,
-                                   policy_ref=change.base_ref if p.get("base_ref") else None)
+            await service.db(Enqueuer(service).scan, change,
+                             reason=p.get("reason", "re-evaluate"), force=True,
+                             policy_ref=change.base_ref if p.get("base_ref") else None)
     elif job.kind == "workflow_logs":
         from mergegate.forge.github.workflow_logs import report_workflow_logs
 
@@ -84,11 +85,12 @@ async def show_retrying(service: Service, job: Job, exc: BaseException, delay: f
     message = (f"MergeGate could not finish this scan ({what}: {type(exc).__name__}); attempt "
                f"{job.attempts} failed, the next one starts in about {delay:.0f} s. Nothing "
                "needs doing: the check completes on its own.")
-    report_id = (service.store.queue.get(job.id) or job).report_id  # the scan may have set it
+    fresh = await service.db(service.store.queue.get, job.id)
+    report_id = (fresh or job).report_id  # the scan may have set it
     handle = await forge.report_retrying(
         change, ReportHandle(report_id) if report_id else None, message)
     if not report_id:
-        service.store.queue.set_report(job.id, handle.id)
+        await service.db(service.store.queue.set_report, job.id, handle.id)
 
 
 async def give_up(service: Service, job: Job, error: str) -> None:
@@ -100,6 +102,7 @@ async def give_up(service: Service, job: Job, error: str) -> None:
     forge = service.forge(change.repo.forge)
     handle = ReportHandle(job.report_id) if job.report_id else await forge.report_in_progress(change)
     await forge.report_closed(change, handle, "error", ERROR_MESSAGE)
-    scan = service.store.records.scan_for(change.repo.key, change.head_sha)
+    records = service.store.records
+    scan = await service.db(records.scan_for, change.repo.key, change.head_sha)
     if scan is not None:
-        service.store.records.set_scan_status(scan.id, "failed", "failure")
+        await service.db(records.set_scan_status, scan.id, "failed", "failure")

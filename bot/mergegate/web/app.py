@@ -13,9 +13,9 @@ from mergegate.forge.github import setup as github_setup
 from mergegate.forge.github.webhook import GitHubWebhook
 from mergegate.forge.gitlab import setup as gitlab_setup
 from mergegate.forge.gitlab.webhook import GitLabWebhook
-from mergegate.jobs import JobRunner
-from mergegate.metrics import Metrics, metrics_handler
-from mergegate.scanner_metrics import MeteredGateRunner
+from mergegate.observability.metrics import Metrics, metrics_handler
+from mergegate.observability.scanner_metrics import MeteredGateRunner
+from mergegate.queue.runner import JobRunner
 from mergegate.service.context import Service
 from mergegate.service.scan_pool import runner_for
 from mergegate.store.service_store import Store
@@ -52,7 +52,7 @@ def build_forges(settings: Settings, metrics: Metrics | None = None) -> dict[str
 async def healthz(request: web.Request) -> web.Response:
     ctx = request.app[CTX_KEY]
     try:
-        pending = ctx.service.store.queue.pending()
+        pending = await ctx.service.db(ctx.service.store.queue.pending)
     except Exception as exc:
         return web.json_response({"status": "error", "database": repr(exc)}, status=503)
     return web.json_response(
@@ -94,17 +94,15 @@ def create_app(
     return app
 
 
-def build(
-    settings: Settings, *, scanner_idle_timeout: float = 120.0
-) -> tuple[web.Application, WebContext]:
+def build(settings: Settings) -> tuple[web.Application, WebContext]:
     """Everything `mergegate serve` runs: store (migrated), forges, runner, application.
 
-    Scanner processes stop after ``scanner_idle_timeout`` seconds without a scan.
+    Scanner processes stop after ``settings.scanner_idle_timeout`` seconds without a scan.
     """
     check_forge_settings(settings)
     store = Store.open(settings.database_url)
     metrics = Metrics()  # one per process: deliveries, scans, dismissals, API calls
-    gate = runner_for(settings, processes=True, idle_timeout=scanner_idle_timeout)
+    gate = runner_for(settings, processes=True, idle_timeout=settings.scanner_idle_timeout)
     service = Service(store=store, settings=settings, metrics=metrics,
                       gate_runner=MeteredGateRunner(gate, metrics))
     ctx = WebContext(service, JobRunner(service))

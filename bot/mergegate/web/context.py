@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mergegate.jobs import JobRunner
+from mergegate.queue.runner import JobRunner
 from mergegate.service.context import Service
 
 

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from aiohttp import web
 from mergegate.config import Settings
 from mergegate.forge.base import Action, Ignore, PayloadError
-from mergegate.logging_setup import log_context
+from mergegate.observability.logs import log_context
 from mergegate.service.deliveries import accept_delivery
 from mergegate.web.body import BodyReader, BodyRefused, parse_json_object
 from mergegate.web.context import WebContext

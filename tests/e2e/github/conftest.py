@@ -20,7 +20,7 @@ from mergegate.config import Settings
 from mergegate.forge.github.client import RetryPolicy
 from mergegate.forge.github.forge import GitHubForge
 from mergegate.forge.github.webhook import GitHubWebhook
-from mergegate.jobs import JobRunner
+from mergegate.queue.runner import JobRunner
 from mergegate.service.context import Service
 from mergegate.store.service_store import Store
 from mergegate.web.app import create_app

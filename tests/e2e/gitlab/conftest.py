@@ -16,7 +16,7 @@ from mergegate.config import Settings
 from mergegate.forge.gitlab.client import GitLabClient
 from mergegate.forge.gitlab.forge import GitLabForge
 from mergegate.forge.gitlab.webhook import GitLabWebhook
-from mergegate.jobs import JobRunner
+from mergegate.queue.runner import JobRunner
 from mergegate.service.context import Service
 from mergegate.store.service_store import Store
 from mergegate.web.app import create_app

@@ -36,7 +36,7 @@ def parse_expiry(expires_at: str | None, now: float) -> float:
 
 def _keep_out_of_logs(secret: str) -> None:
     try:
-        from mergegate.logging_setup import register_secret
+        from mergegate.observability.logs import register_secret
     except ImportError:  # pragma: no cover - logging setup is optional
         return
     register_secret(secret)

@@ -19,7 +19,7 @@ import aiohttp
 import gidgethub
 import gidgethub.aiohttp
 
-from mergegate.metrics import Metrics
+from mergegate.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

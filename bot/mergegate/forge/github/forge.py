@@ -35,7 +35,7 @@ from mergegate.forge.github.api import Api
 from mergegate.forge.github.auth import AppAuth
 from mergegate.forge.github.client import GitHubClient, RetryPolicy, is_not_found, status_of
 from mergegate.forge.github.fetch import ChangeFetcher
-from mergegate.metrics import Metrics
+from mergegate.observability.metrics import Metrics
 
 _CALLBACK = re.compile(r"/repos/([^/]+)/([^/]+)/actions/runs/(\d+)/deployment_protection_rule$")
 

@@ -23,6 +23,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from mergegate.config import user_cache_dir
 from mergegate.scanners.dependencies import osv_match
 from mergegate.scanners.dependencies.model import normalize_name
 from mergegate.scanners.dependencies.osv_match import Advisory
@@ -54,8 +55,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def default_index_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mergegate" / "osv-index"
+    return user_cache_dir() / "osv-index"
 
 
 def _members(db: Path) -> list[Path]:

@@ -2,7 +2,7 @@
 
 With ``MERGEGATE_DATABASE_URL=postgresql://...`` the server only receives webhooks and
 enqueues: no scan runs in it. Webhook handlers enqueue into the store as always; the
-:class:`~mergegate.dispatcher.Dispatcher` running inside the server hands each job to the
+:class:`~mergegate.queue.dispatcher.Dispatcher` running inside the server hands each job to the
 ``mergegate worker`` processes through procrastinate. With SQLite nothing here is used.
 """
 
@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from mergegate.config import Settings
-from mergegate.dispatcher import Dispatcher
-from mergegate.queue_procrastinate import build_app, ensure_schema, is_postgres_url, queue_stats
+from mergegate.queue.dispatcher import Dispatcher
+from mergegate.queue.tasks import build_app, ensure_schema, is_postgres_url, queue_stats
 from mergegate.service.context import Service
 from mergegate.web.context import WebContext
 

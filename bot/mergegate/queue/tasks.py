@@ -27,7 +27,7 @@ from procrastinate import exceptions as pexc
 from procrastinate import jobs
 from procrastinate.retry import RetryStrategy
 
-from mergegate.metrics import Metrics, QueueStats
+from mergegate.observability.metrics import Metrics, QueueStats
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from mergegate.config import Settings
 from mergegate.core.policy import Policy
-from mergegate.metrics import Metrics
+from mergegate.observability.metrics import Metrics
 from mergegate.pipeline import GateResult
 from mergegate.service.scan_pool import GateRunner
 from mergegate.workspace import Workspace

@@ -19,7 +19,7 @@ import logging
 import time
 import traceback
 
-from mergegate.logging_setup import log_context
+from mergegate.observability.logs import log_context
 from mergegate.service.context import RetryLater, Service
 from mergegate.service.runner import forge_failed, give_up, run_job, show_retrying
 from mergegate.store.queue import Job, utcnow
@@ -64,7 +64,7 @@ class JobRunner:
         self._wake.set()
 
     async def start(self) -> None:
-        recovered = self.service.store.queue.recover()
+        recovered = await self.service.db(self.service.store.queue.recover)
         for job in recovered:
             log.warning("resuming job %s (%s %s) left running by a stopped process",
                         job.id, job.kind, job.key)
@@ -85,13 +85,18 @@ class JobRunner:
         self._tasks = []
 
     async def _loop(self, index: int) -> None:
-        queue = self.service.store.queue
+        queue, db = self.service.store.queue, self.service.db
         while not self._stopping:
-            job = queue.claim()
+            try:
+                job = await db(queue.claim)
+            except Exception as exc:  # the database is away or locked: look again later
+                log.warning("could not take a job: %s", type(exc).__name__)
+                await asyncio.sleep(self.poll_interval)
+                continue
             if job is None:
                 self._wake.clear()
                 wait = self.poll_interval
-                due = queue.next_due()
+                due = await db(queue.next_due)
                 if due is not None:
                     wait = min(wait, max(0.005, (due - utcnow()).total_seconds()))
                 with contextlib.suppress(TimeoutError):
@@ -105,7 +110,7 @@ class JobRunner:
             await self._run(job)
 
     async def _run(self, job: Job) -> None:
-        queue = self.service.store.queue
+        queue, db = self.service.store.queue, self.service.db
         metrics = self.service.metrics
         started = time.perf_counter()
         try:
@@ -113,7 +118,7 @@ class JobRunner:
         except asyncio.CancelledError:
             raise  # stopping: the job stays running and is recovered at the next start
         except RetryLater:
-            queue.retry_later(job.id, WAIT_DELAY, "waiting for the change's scan")
+            await db(queue.retry_later, job.id, WAIT_DELAY, "waiting for the change's scan")
             return
         except Exception as exc:
             metrics.record_error("job", exc)
@@ -123,18 +128,19 @@ class JobRunner:
                       job.attempts, error, traceback.format_exc())
             delay = self._retry_delay(job, exc)
             if delay is not None:
-                queue.retry_later(job.id, delay, error)
+                # Shown first: once queued again, another worker may take the job at once.
                 await self._show_retrying(job, exc, delay)
+                await db(queue.retry_later, job.id, delay, error)
                 return
             self.failed += 1
-            fresh = queue.get(job.id) or job
+            fresh = await db(queue.get, job.id) or job
             try:
                 await give_up(self.service, fresh, error)  # before the job stops counting
             except Exception:
                 log.exception("job %s: could not close its report", job.id)
-            queue.finish(job.id, "failed", error)
+            await db(queue.finish, job.id, "failed", error)
             return
-        queue.finish(job.id, "done")
+        await db(queue.finish, job.id, "done")
         metrics.observe_job(job.kind, time.perf_counter() - started)
         self.completed += 1
 
@@ -159,7 +165,7 @@ class JobRunner:
         """Wait until no job is queued or running (tests and benchmarks)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self.service.store.queue.pending():
+        while await self.service.db(self.service.store.queue.pending):
             if loop.time() > deadline:
                 raise TimeoutError(f"jobs still pending after {timeout}s")
             await asyncio.sleep(0.02)

@@ -28,7 +28,7 @@ from typing import Any
 import procrastinate
 from sqlalchemy import Engine, and_, or_, select, update
 
-from mergegate.queue_procrastinate import QueueConfigError, dispatch
+from mergegate.queue.tasks import QueueConfigError, dispatch
 from mergegate.store.queue import Job, QueueStore
 from mergegate.store.tables import jobs
 

@@ -3,9 +3,9 @@
 - Runs a procrastinate ``Worker`` (LISTEN/NOTIFY pick-up, ``concurrency`` jobs at once).
 - Supervises it: when the database goes away (restart, failover, cut network), the worker is
   rebuilt with backoff until the database answers again; jobs it was running are requeued by
-  the stalled-job sweep (:func:`mergegate.queue_procrastinate.requeue_stalled`), which every worker
+  the stalled-job sweep (:func:`mergegate.queue.tasks.requeue_stalled`), which every worker
   runs every ``reap_interval`` seconds. A worker that rides the outage out retries recording
-  the end of the jobs it finished meanwhile (:class:`mergegate.queue_worker.ResilientWorker`).
+  the end of the jobs it finished meanwhile (:class:`mergegate.queue.resilient_worker.ResilientWorker`).
 - SIGTERM or SIGINT drains: no new job is taken, running jobs get ``drain_timeout`` seconds to
   finish, then are aborted and requeued for another worker; the process exits 0. A second
   signal skips the wait.
@@ -30,8 +30,9 @@ import psycopg_pool
 from aiohttp import web
 from procrastinate import exceptions as pexc
 
-from mergegate.metrics import Metrics, QueueStats, metrics_handler
-from mergegate.queue_procrastinate import (
+from mergegate.observability.metrics import Metrics, QueueStats, metrics_handler
+from mergegate.queue.resilient_worker import ResilientWorker
+from mergegate.queue.tasks import (
     QUEUE,
     JobRunner,
     QueueOptions,
@@ -40,7 +41,6 @@ from mergegate.queue_procrastinate import (
     queue_stats,
     requeue_stalled,
 )
-from mergegate.queue_worker import ResilientWorker
 
 log = logging.getLogger(__name__)
 

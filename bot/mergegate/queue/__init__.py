@@ -1,0 +1,1 @@
+"""Running jobs: the in-process runner; scale-out's PostgreSQL queue, dispatcher and workers."""
