@@ -227,7 +227,8 @@ async def _dismiss(
         until = expiry.isoformat() if expiry else "never"
         await service.db(
             service.store.records.audit, change.repo.key, "dismiss", comment.author,
-            judged.finding.fingerprint, f"{finding_id} {cmd.reason} until {until}: {cmd.text}", comment.html_url,
+            judged.finding.fingerprint, f"{finding_id} {cmd.reason} until {until}: {cmd.text}",
+            comment.html_url,
         )
         service.metrics.record_dismissal("dismiss", cmd.reason)
     out.succeeded += 1
