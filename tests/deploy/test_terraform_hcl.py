@@ -97,6 +97,13 @@ def test_inputs_a_local_module_uses_as_a_region(tmp_path: Path) -> None:
     assert triples(result) == {("deploy.forbidden-region", "live/main.tf", 4)}
 
 
+def test_either_result_of_a_conditional_counts(tmp_path: Path) -> None:
+    text = 'provider "aws" {\n  region = var.prod ? "eu-west-1" : "cn-north-1"\n}\n'
+    result = scan_files(tmp_path, {"main.tf": text}, CHINA)
+    assert triples(result) == {("deploy.forbidden-region", "main.tf", 2)}
+    assert '(resolves to "cn-north-1")' in result.findings[0].message
+
+
 def test_auto_tfvars_override_defaults(tmp_path: Path) -> None:
     files = {
         "variables.tf": 'variable "target" {\n  default = "eu-west-1"\n}\n',

@@ -177,6 +177,21 @@ def evaluate(expr: Tree[Token] | Token, scope: Scope, depth: int = 0) -> Any:
     return UNKNOWN
 
 
+def possible_values(expr: Tree[Token], scope: Scope, depth: int = 0) -> list[Any]:
+    """The values an expression may take: both results of a conditional, else its value."""
+    node = expr
+    while node.data == "expr_term":
+        kids = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        if len(kids) != 1:
+            break
+        node = kids[0]
+    if node.data == "conditional" and depth < MAX_DEPTH:
+        kids = [c for c in node.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+        if len(kids) == 3:
+            return [v for k in kids[1:] for v in possible_values(k, scope, depth + 1)]
+    return [evaluate(expr, scope)]
+
+
 def is_literal(expr: Tree[Token]) -> bool:
     """True when the expression references nothing (no var, local, call or interpolation)."""
     for node in expr.iter_subtrees():

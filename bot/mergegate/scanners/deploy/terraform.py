@@ -2,7 +2,8 @@
 
 A file is parsed with python-hcl2 (see `hcl`); values are resolved where they are literal,
 through `var.*` (defaults of the module's variables, overridden by its `terraform.tfvars` and
-`*.auto.tfvars`) and `local.*` of every `.tf` file of the same folder (a Terraform module).
+`*.auto.tfvars`) and `local.*` of every `.tf` file of the same folder (a Terraform module); for
+regions, either result of a conditional counts.
 
 - Regions: every region-like attribute (``region``, ``location``, ``zone``,
   ``availability_zone``, ``*_region``... in providers, resources, data sources, module inputs,
@@ -222,11 +223,11 @@ def _region_attribute(
     where: str, attr: hcl.Attribute, scope: hcl.Scope, policy: DeployPolicy,
     lines: list[str], forced: bool,
 ) -> list[Violation]:
-    value = hcl.evaluate(attr.expr, scope)
+    values = hcl.possible_values(attr.expr, scope)
     if forced or _REGION_KEY.search(attr.name):
-        found = list(hcl.strings_in(value))
+        found = [s for value in values for s in hcl.strings_in(value)]
     else:
-        found = list(_region_values(value))
+        found = [s for value in values for s in _region_values(value)]
     out: list[Violation] = []
     for text in found:
         region = forbidden_region(text, policy.forbidden_regions)
