@@ -1,4 +1,6 @@
+import base64
 import json
+import marshal
 import pickle
 
 import yaml
@@ -11,9 +13,18 @@ app = Flask(__name__)
 def restore_session():
     # ruleid: mergegate.python.unsafe-deserialization
     state = pickle.loads(request.get_data())
+    cookie = base64.b64decode(request.cookies.get("profile", ""))
+    # ruleid: mergegate.python.unsafe-deserialization
+    profile = marshal.loads(cookie)
+    # ruleid: mergegate.python.unsafe-deserialization, mergegate.python.yaml-unsafe-load
+    settings = yaml.load(request.form["settings"], Loader=yaml.Loader)
+    # ok: mergegate.python.unsafe-deserialization
+    safe_settings = yaml.safe_load(request.form["settings"])
+    # ok: mergegate.python.unsafe-deserialization
+    model = pickle.loads(open("/srv/model.pkl", "rb").read())
     # ok: mergegate.python.unsafe-deserialization
     prefs = json.loads(request.get_data())
-    return {"state": state, "prefs": prefs}
+    return {"state": state, "prefs": prefs, "p": [profile, settings, safe_settings, model]}
 
 
 def save_cache(obj, path):

@@ -1,0 +1,35 @@
+import ldap
+import ldap3
+from flask import Flask, request
+from ldap3.utils.conv import escape_filter_chars
+
+app = Flask(__name__)
+
+
+@app.route("/user")
+def find_user():
+    name = request.args["name"]
+    conn = ldap.initialize("ldap://ldap.example.com")
+    search_filter = "(&(objectClass=person)(uid=%s))" % name
+    # ruleid: mergegate.python.ldap-injection
+    conn.search_s("dc=example,dc=com", ldap.SCOPE_SUBTREE, search_filter)
+    # ruleid: mergegate.python.ldap-injection
+    conn.search_s("ou=%s,dc=example,dc=com" % request.args["ou"], ldap.SCOPE_SUBTREE, "(uid=*)")
+    safe = "(uid=%s)" % ldap.filter.escape_filter_chars(name)
+    # ok: mergegate.python.ldap-injection
+    conn.search_s("dc=example,dc=com", ldap.SCOPE_SUBTREE, safe)
+    return "ok"
+
+
+@app.route("/user3")
+def find_user3():
+    name = request.args["name"]
+    server = ldap3.Server("ldap://ldap.example.com")
+    conn = ldap3.Connection(server, auto_bind=True)
+    # ruleid: mergegate.python.ldap-injection
+    conn.search("dc=example,dc=com", f"(uid={name})")
+    # ok: mergegate.python.ldap-injection
+    conn.search("dc=example,dc=com", f"(uid={escape_filter_chars(name)})")
+    # ok: mergegate.python.ldap-injection
+    conn.search("dc=example,dc=com", "(objectClass=person)", attributes=[name])
+    return "ok"
