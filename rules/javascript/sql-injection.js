@@ -42,4 +42,18 @@ function label(user) {
   return `Selected from ${user.team}`;
 }
 
+app.post('/login', async (req, res) => {
+  const users = req.app.locals.db.collection('users');
+  // ruleid: mergegate.javascript.nosql-injection
+  const user = await users.findOne({ name: req.body.name, password: req.body.password });
+  // ok: mergegate.javascript.nosql-injection
+  const same = await users.findOne({ name: String(req.body.name) });
+  if (typeof req.body.token !== 'string') {
+    return res.sendStatus(400);
+  }
+  // ok: mergegate.javascript.nosql-injection
+  const byToken = await users.findOne({ token: req.body.token });
+  res.json({ user, same, byToken });
+});
+
 module.exports = { search, byId, loadAll, label };
