@@ -15,9 +15,14 @@ from mergegate.scanners.deploy.rules import Violation
 from mergegate.scanners.deploy.terraform import ModuleFiles, check_terraform, is_terraform_name
 
 FileKind = Literal["yaml", "dockerfile", "terraform"]
-# A key at the start of a line, after a YAML list dash, or after `{` / `,` (JSON, flow YAML).
-_LOOKS_K8S = re.compile(r"(?:^[\s-]*|[{,]\s*)[\"']?apiVersion[\"']?\s*:", re.MULTILINE)
-_LOOKS_KIND = re.compile(r"(?:^[\s-]*|[{,]\s*)[\"']?kind[\"']?\s*:", re.MULTILINE)
+# The key at the start of a line, after a YAML list dash, or after `{` / `,` (JSON, flow YAML),
+# with a scalar value on the same line (a schema's `apiVersion: {type: string}` does not count).
+_LOOKS_K8S = re.compile(
+    r"(?:^[ \t-]*|[{,]\s*)[\"']?apiVersion[\"']?[ \t]*:[ \t]*[\"']?[A-Za-z]", re.MULTILINE
+)
+_LOOKS_KIND = re.compile(
+    r"(?:^[ \t-]*|[{,]\s*)[\"']?kind[\"']?[ \t]*:[ \t]*[\"']?[A-Z]", re.MULTILINE
+)
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 _LOOKS_COMPOSE = re.compile(r"^services\s*:", re.MULTILINE)
 
