@@ -147,9 +147,15 @@ def only_placeholders(line: str) -> bool:
     lines, common in CI logs, need not go to the detectors."""
     if SHAPE.search(line) is not None:
         return False
-    if any(_mask(m) == REDACTED for m in _TOKENISH.finditer(line)):
-        return False
-    return all(_PLACEHOLDER.match(line, m.end()) for m in KEYWORD.finditer(line))
+    rest, at = [], 0  # the line without its placeholders
+    for m in KEYWORD.finditer(line):
+        value = _PLACEHOLDER.match(line, m.end())
+        if value is None:
+            return False
+        rest.append(line[at : value.start()])
+        at = value.end()
+    rest.append(line[at:])
+    return not any(_key_like(m) for m in _TOKENISH.finditer(" ".join(rest)))
 
 
 def detect(path: str, lines: Sequence[tuple[int, str]]) -> list[SecretHit]:
@@ -185,6 +191,15 @@ def _mask(match: re.Match[str]) -> str:
             and _entropy(token) >= TOKEN_ENTROPY):
         return REDACTED
     return token
+
+
+_SHORT_HEX = re.compile(r"[0-9a-fA-F]{1,31}")
+
+
+def _key_like(match: re.Match[str]) -> bool:
+    """A run `_mask` hides that a detector could report: not a short hex id (request and
+    commit ids; the hex keys detectors know are 32 digits or more)."""
+    return _mask(match) == REDACTED and _SHORT_HEX.fullmatch(match.group(0)) is None
 
 
 def redact_groups(groups: Sequence[Sequence[str]], path: str = "log.txt") -> list[list[str]]:

@@ -54,11 +54,11 @@ def error_starts(low: str) -> set[int]:
 
 
 def is_error(line: str) -> bool:
-    return (
-        _QUICK.search(line.lower()) is not None
-        and ERROR_LINE.search(line) is not None
-        and NOT_AN_ERROR.search(line) is None
-    )
+    low = line.lower()
+    if _QUICK.search(low) is None or ERROR_LINE.search(line) is None:
+        return False
+    # NOT_AN_ERROR needs a "0" or a "no ": most lines have neither.
+    return not (("0" in low or "no " in low) and NOT_AN_ERROR.search(line) is not None)
 
 
 @dataclass(slots=True)

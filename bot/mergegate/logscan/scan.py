@@ -34,9 +34,9 @@ from mergegate.logscan.events import Event, EventGrouper, error_starts
 from mergegate.logscan.normalise import clean_block, normalise_many
 from mergegate.logscan.reader import MAX_LINE_BYTES, ByteBudget, LineReader, Lines, Overflow
 
-BATCH = 500
+BATCH = 250
 MAX_CLUSTERS = 2000
-MAX_CREDENTIALS = 1000  # distinct ones; past this the detectors stop
+MAX_CREDENTIALS = 500  # distinct ones; past this the detectors stop
 MAX_DETECTOR_LINES = 50_000  # lines given to the detectors (~0.1 ms each); past this they stop
 SEEN_LINES = 10_000  # candidate lines whose detector results are remembered
 OVERLAP = 256  # of an overlong line's pieces, so a credential cut in two is still whole
