@@ -1,7 +1,7 @@
 """One gate run: scanners over a workspace, release risk, then the verdict.
 
 The CLI and the forge workers both call `run_gate`; re-evaluating stored findings after a
-dismissal calls `judge` without scanning again.
+dismissal calls `evaluate` without scanning again.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from mergegate.change_risk import assess_workspace_risk
 from mergegate.config import Settings
 from mergegate.core.findings import Finding, ScannerError, ScanNote
 from mergegate.core.policy import Policy
@@ -30,24 +31,6 @@ class GateResult:
     durations: dict[str, float] = field(default_factory=dict)
 
 
-def assess(workspace: Workspace, findings: Sequence[Finding]) -> Risk | None:
-    """The change's release risk, when the risk model is installed."""
-    try:
-        from mergegate.core import risk as risk_module
-    except ImportError:  # pragma: no cover - the module is part of the package
-        return None
-    assess_fn = getattr(risk_module, "assess_workspace_risk", None)
-    if assess_fn is None:
-        return None
-    result: Risk = assess_fn(workspace, list(findings))
-    return result
-
-
-# Re-evaluating findings already found (a dismissal, a policy change) is `evaluate` itself:
-# no scanning. Kept under this name for the service's call sites.
-judge = evaluate
-
-
 def run_gate(
     workspace: Workspace,
     policy: Policy,
@@ -63,8 +46,8 @@ def run_gate(
     chosen = list(scanners) if scanners is not None else default_scanners(settings)
     outcome = run_scanners(workspace, policy, chosen)
     res = outcome.result
-    risk = assess(without_ignored_paths(workspace, policy), res.findings)
-    verdict = judge(
+    risk = assess_workspace_risk(without_ignored_paths(workspace, policy), res.findings)
+    verdict = evaluate(
         res.findings,
         policy,
         dismissals=dismissals,

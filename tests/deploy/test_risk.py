@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mergegate.change_risk import assess_workspace_risk
 from mergegate.core.findings import Severity
 from mergegate.core.policy import Policy, RiskPolicy
-from mergegate.core.risk import assess_risk, assess_workspace_risk
+from mergegate.core.risk import assess_risk
 from mergegate.core.verdict import evaluate
 from mergegate.workspace import CandidateFile, build_workspace
 

@@ -10,12 +10,11 @@ import pytest
 from mergegate.config import Settings
 from mergegate.core.findings import Finding, Severity
 from mergegate.core.policy import Policy
-from mergegate.core.verdict import JudgedFinding, Verdict
+from mergegate.core.verdict import JudgedFinding, Verdict, evaluate
 from mergegate.forge.base import ChangeRef, CommentRef, RepoRef, Report
 from mergegate.forge.gitlab import report as rep
 from mergegate.forge.gitlab.client import GitLabApiError, GitLabClient
 from mergegate.forge.gitlab.forge import GitLabForge
-from mergegate.pipeline import judge
 
 from tests.fakes.gitlab import TOKEN, FakeGitLab, Project
 
@@ -53,7 +52,7 @@ def summaries(p: Project) -> list[dict[str, Any]]:
 
 
 def clean_report() -> Report:
-    return Report(judge([], Policy()))
+    return Report(evaluate([], Policy()))
 
 
 async def test_summary_note_created_before_a_502_is_not_posted_again(

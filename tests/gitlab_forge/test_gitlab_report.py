@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from mergegate.core.findings import Finding, Severity
 from mergegate.core.policy import Policy
-from mergegate.core.verdict import JudgedFinding, Verdict
+from mergegate.core.verdict import JudgedFinding, Verdict, evaluate
 from mergegate.forge.base import PolicyAnnotation, Report
 from mergegate.forge.gitlab import report as rep
 from mergegate.forge.gitlab.discussions import Existing, existing_from, marker, plan
-from mergegate.pipeline import judge
 from mergegate.service.runner import ERROR_MESSAGE
 
 
@@ -29,7 +28,7 @@ def test_check_status() -> None:
 
 
 def test_summary_note_has_marker_policy_errors_and_speaks_of_merge_requests() -> None:
-    verdict = judge([], Policy())
+    verdict = evaluate([], Policy())
     report = Report(verdict, [PolicyAnnotation(".mergegate.yml", 3, 1, "block_on: bad value")],
                     ["the pull request edits the policy"])
     body = rep.summary_note(report, None, "a" * 40)

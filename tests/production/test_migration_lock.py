@@ -14,12 +14,6 @@ from sqlalchemy import inspect
 pytestmark = pytest.mark.postgres
 
 
-def test_the_lock_key_is_the_workers_key() -> None:
-    from mergegate.commands import worker
-
-    assert MIGRATION_LOCK_ID == worker._MIGRATION_LOCK_ID == 7415900002
-
-
 def test_migrate_waits_while_another_process_holds_the_migration_lock(pg_url: str) -> None:
     engine = make_engine(pg_url)
     errors: list[BaseException] = []

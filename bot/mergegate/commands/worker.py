@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_LOCK_ID = 7_415_900_002  # serialises concurrent start-ups' store migrations
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -141,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
 
 def open_store_serialized(url: str) -> Any:
     """The store, migrated: `migrate()` takes the PostgreSQL advisory lock
-    ``_MIGRATION_LOCK_ID`` in its transaction, so workers and `serve` starting together do
+    ``MIGRATION_LOCK_ID`` in its transaction, so workers and `serve` starting together do
     not run the same migration twice (a session lock here would deadlock with it)."""
     import psycopg
 

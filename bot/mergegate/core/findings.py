@@ -13,10 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 SCANNERS: tuple[str, ...] = ("sast", "secrets", "dependencies", "licenses", "deploy")
-ScannerName = Literal["sast", "secrets", "dependencies", "licenses", "deploy"]
 
 
 class Severity(enum.IntEnum):

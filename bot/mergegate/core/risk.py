@@ -13,12 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from mergegate.core.findings import Finding, Severity
-
-if TYPE_CHECKING:
-    from mergegate.workspace import Workspace
 
 RiskLevel = Literal["low", "medium", "high"]
 RISK_LEVELS: tuple[RiskLevel, ...] = ("low", "medium", "high")
@@ -170,10 +167,3 @@ def assess_risk(
     if counts.get(Severity.CRITICAL):
         level = "high"
     return Risk(level, score, tuple(reasons), hosts, lines_added, lines_removed)
-
-
-def assess_workspace_risk(workspace: Workspace, findings: Iterable[Finding]) -> Risk:
-    """`assess_risk` with its inputs read from a workspace (see `mergegate.change_risk`)."""
-    from mergegate.change_risk import assess_workspace_risk as adapter
-
-    return adapter(workspace, findings)

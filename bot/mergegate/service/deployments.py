@@ -3,7 +3,8 @@
 The commit's stored verdict (re-judged under today's dismissals; scanned first when there is
 none and a pull request names the commit) and the environment's policy decide:
 `require_clean` needs a success verdict; `require_checks` need every named check completed
-successfully on that commit. The decision and its reason go to the forge and the audit log.
+on that commit with a passing conclusion (`PASSING`). The decision and its reason go to the
+forge and the audit log.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from mergegate.service.context import Service
 from mergegate.service.gate import scan_change, stored_policy, stored_report
 
 log = logging.getLogger(__name__)
+# A required check passes when it completed as success, neutral or skipped: what GitHub's
+# branch protection accepts for a required check (a skipped job's check did not fail, and a
+# neutral one chose not to judge). Failure, cancelled, timed_out, action_required and stale
+# reject, as does a check still queued or in progress, or one that never ran.
 PASSING = ("success", "neutral", "skipped")
 
 
@@ -41,7 +46,7 @@ def decide(
         status, result = checks.get(name, ("missing", None))
         if status == "missing":
             problems.append(f"required check '{name}' has not run on {short}")
-        elif status != "completed" or result != "success":
+        elif status != "completed" or result not in PASSING:
             problems.append(
                 f"required check '{name}' is {status}"
                 + (f" ({result})" if result else "") + f" on {short}"

@@ -20,9 +20,8 @@ from mergegate.core.authorization import applicable_dismissals
 from mergegate.core.findings import ScannerError, ScanNote
 from mergegate.core.policy import Policy
 from mergegate.core.risk import Risk
-from mergegate.core.verdict import Verdict
+from mergegate.core.verdict import Verdict, evaluate
 from mergegate.forge.base import ChangeRef, Forge, PolicyAnnotation, Report, ReportHandle
-from mergegate.pipeline import judge
 from mergegate.service.context import Service
 from mergegate.service.policy_load import (
     LoadedPolicy,
@@ -122,7 +121,7 @@ async def stored_report(service: Service, scan: ScanRecord, author: str | None =
         await service.db(records.active_dismissals, scan.repo, service.clock()),
         loaded.policy.dismiss, author if author is not None else ctx.get("author", ""),
     )
-    verdict = judge(
+    verdict = evaluate(
         await service.db(records.findings_of, scan.id),
         loaded.policy,
         dismissals=dismissals,

@@ -6,14 +6,12 @@ with alembic from `bot/store/migrations` at every start-up (a no-op when up to d
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-TABLE_MODULES: tuple[str, ...] = ("mergegate.store.tables", "mergegate.store.cache")
 
 
 MIGRATION_LOCK_ID = 7415900002
@@ -25,13 +23,9 @@ class StoreError(RuntimeError):
 
 
 def load_tables() -> None:
-    """Import every module that defines tables on the shared metadata."""
-    for name in TABLE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+    """Import every module that defines tables on the shared metadata (they import this one,
+    so not at the top)."""
+    from mergegate.store import cache, tables  # noqa: F401
 
 
 PG_CONNECT_TIMEOUT = 3  # seconds, libpq's connect_timeout

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, exists, insert, select, update
+from sqlalchemy import Connection, Engine, and_, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -95,11 +95,6 @@ class QueueStore:
         except IntegrityError:
             return False
         return True
-
-    def forget_delivery(self, forge: str, delivery_id: str) -> None:
-        """Drop a recorded delivery, so that its redelivery is handled again."""
-        with self._begin() as conn:
-            conn.execute(delete(deliveries).where(deliveries.c.id == f"{forge}:{delivery_id}"))
 
     def enqueue(
         self, kind: str, key: str, payload: dict[str, Any], *, coalesce: bool,

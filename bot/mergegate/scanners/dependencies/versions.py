@@ -68,15 +68,3 @@ def canonical(ecosystem: str, version: str) -> str:
 def version_set(ecosystem: str, listed: tuple[str, ...]) -> frozenset[str]:
     """An advisory's explicit `versions` list in canonical form, for membership tests."""
     return frozenset(canonical(ecosystem, v) for v in listed)
-
-
-def same_version(ecosystem: str, a: str, b: str) -> bool:
-    """Equality as an advisory's `versions` list means it (PEP 440 normal form for PyPI)."""
-    if a == b:
-        return True
-    if ecosystem == PYPI:
-        try:
-            return bool(parse_version(PYPI, a) == parse_version(PYPI, b))
-        except ValueError:
-            return False
-    return _clean(ecosystem, a) == _clean(ecosystem, b)
