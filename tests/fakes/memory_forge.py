@@ -73,7 +73,7 @@ class MemoryForge:
 
     # -- set-up ----------------------------------------------------------------------------
     def commit(self, files: Files) -> str:
-        sha = hashlib.sha1(repr(sorted(files.items())).encode()).hexdigest()  # noqa: S324
+        sha = hashlib.sha1(repr(sorted(files.items())).encode()).hexdigest()
         self.commits[sha] = dict(files)
         return sha
 
