@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -40,48 +37,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _common import fixtures_dir, free_port, pct, sign, tree_rss_mb  # noqa: E402
+
 from tests.e2e.github import scenario as sc  # noqa: E402
 from tests.e2e.github.payloads import Payloads  # noqa: E402
 from tests.fakes.github import FakeGitHub  # noqa: E402
 
 SECRET = "bench-secret"
 APP_ID = "4242"
-
-
-def fixtures_dir() -> Path:
-    env = os.environ.get("MERGEGATE_FIXTURES")
-    return Path(env) if env else ROOT.parent / "shared" / "fixtures"
-
-
-def sign(body: bytes) -> str:
-    return "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def tree_rss_mb(pid: int) -> float:
-    """The process and all its descendants (the scanner processes)."""
-    total = rss_mb(pid)
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            total += tree_rss_mb(int(child))
-    return total
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class Bench:
@@ -144,7 +107,7 @@ class Bench:
         assert self.session is not None
         body = json.dumps(payload).encode()
         headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery,
-                   "X-Hub-Signature-256": sign(body), "Content-Type": "application/json"}
+                   "X-Hub-Signature-256": sign(body, SECRET), "Content-Type": "application/json"}
         started = time.perf_counter()
         async with self.session.post(self.url + "/webhooks/github", data=body,
                                      headers=headers) as r:

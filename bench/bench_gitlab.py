@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -36,28 +35,14 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _common import fixtures_dir, free_port, pct  # noqa: E402
+
 from tests.e2e.github import scenario as sc  # noqa: E402
 from tests.e2e.gitlab.payloads import Payloads  # noqa: E402
 from tests.fakes.gitlab import MR, TOKEN, FakeGitLab  # noqa: E402
 
 SECRET = "bench-gitlab-secret"
 EVENTS = {"merge_request": "Merge Request Hook", "note": "Note Hook"}
-
-
-def fixtures_dir() -> Path:
-    env = os.environ.get("MERGEGATE_FIXTURES")
-    return Path(env) if env else ROOT.parent / "shared" / "fixtures"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class Bench:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import random
 import resource
 import statistics
@@ -30,15 +29,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _common import fixtures_dir  # noqa: E402
 from mergegate.scanners.dependencies import versions  # noqa: E402
 from mergegate.scanners.dependencies.model import Dependency, normalize_name  # noqa: E402
 from mergegate.scanners.dependencies.osv_offline import OfflineOsv  # noqa: E402
 from mergegate.scanners.dependencies.scanner import find_vulnerabilities  # noqa: E402
-
-
-def fixtures_dir() -> Path:
-    env = os.environ.get("MERGEGATE_FIXTURES")
-    return Path(env) if env else REPO.parent / "shared" / "fixtures"
 
 
 def grow(real: list[dict[str, Any]], count: int, out: Path) -> list[tuple[str, str, str]]:

@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +42,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _common import fixtures_dir, free_port, pct, sign  # noqa: E402
+
 from tests.e2e.github.payloads import Payloads  # noqa: E402
 from tests.fakes.github import FakeGitHub, Pull  # noqa: E402
 
@@ -61,26 +60,6 @@ def add(a: int, b: int) -> int:
     return a + b
 """
 BASE = {"README.md": "# bench\n", "app/__init__.py": ""}
-
-
-def fixtures_dir() -> Path:
-    env = os.environ.get("MERGEGATE_FIXTURES")
-    return Path(env) if env else ROOT.parent / "shared" / "fixtures"
-
-
-def sign(body: bytes) -> str:
-    return "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class TimedFake(FakeGitHub):
@@ -182,7 +161,7 @@ class Bench:
             "X-GitHub-Event": event,
             "X-GitHub-Delivery": str(uuid.uuid4()),
             "Content-Type": "application/json",
-            "X-Hub-Signature-256": sign(body),
+            "X-Hub-Signature-256": sign(body, SECRET),
         }
         started = time.perf_counter()
         async with self.http.post(f"{self.serve_url}/webhooks/github", data=body, headers=headers) as r:
