@@ -31,3 +31,25 @@ function parse(text) {
 }
 
 module.exports = { calculate, compileFilter, runPlugin, remind, parse };
+
+const express = require('express');
+const pug = require('pug');
+const app = express();
+
+app.get('/calc', (req, res) => {
+  // ruleid: mergegate.javascript.code-injection, mergegate.javascript.code-injection-from-request
+  res.send(String(eval(req.query.expr)));
+});
+
+app.get('/greet', (req, res) => {
+  // ruleid: mergegate.javascript.code-injection-from-request
+  res.send(pug.render(req.query.template));
+  // ok: mergegate.javascript.code-injection-from-request
+  res.send(pug.renderFile('views/greet.pug', { name: req.query.name }));
+});
+
+app.post('/filter', async (req, res) => {
+  const items = req.app.locals.db.collection('items');
+  // ruleid: mergegate.javascript.code-injection-from-request
+  res.json(await items.find({ $where: req.body.predicate }).toArray());
+});
