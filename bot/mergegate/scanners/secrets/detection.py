@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ WINDOW = 8192
 OVERLAP = 1024
 CHUNK = 64 * 1024
 STREAM_BATCH = 2000
+STREAM_BATCH_CHARS = 128 * 1024
 CONTEXT = 5
 
 
@@ -59,6 +61,19 @@ def _detect_secrets() -> Any:
         return detect_secrets
 
 
+class _QuietDetectSecrets(logging.Filter):
+    """detect-secrets logs `Skipping "<value>" due to ...` at INFO: never let those out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+def _quiet_logger() -> None:
+    logger = logging.getLogger("detect-secrets")
+    if not any(isinstance(f, _QuietDetectSecrets) for f in logger.filters):
+        logger.addFilter(_QuietDetectSecrets())
+
+
 @lru_cache(maxsize=1)
 def default_plugin_names() -> tuple[str, ...]:
     """detect-secrets' own plugins that run, by class name; registers ours (without replacing
@@ -66,6 +81,7 @@ def default_plugin_names() -> tuple[str, ...]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
     with _SETTINGS_LOCK:
+        _quiet_logger()
         mapping = get_mapping_from_secret_type_to_class()
         names = tuple(
             cls.__name__ for cls in mapping.values()
@@ -241,26 +257,40 @@ def stream_lines(path: str) -> Iterator[tuple[int, str]]:
             *complete, pending = pending.split("\n")
             for text in complete:
                 number += 1
-                yield number, text
+                yield from _pieces(number, text)
             if len(pending) > CHUNK:
                 yield number + 1, pending[: len(pending) - OVERLAP]
                 pending = pending[len(pending) - OVERLAP :]
         pending += decoder.decode(b"", final=True)
         if pending:
-            yield number + 1, pending
+            yield from _pieces(number + 1, pending)
+
+
+def _pieces(number: int, text: str) -> Iterator[tuple[int, str]]:
+    """A line, or overlapping CHUNK-sized pieces of it when it is longer."""
+    if len(text) <= CHUNK:
+        yield number, text
+        return
+    for start in range(0, len(text), CHUNK - OVERLAP):
+        yield number, text[start : start + CHUNK]
+        if start + CHUNK >= len(text):
+            break
 
 
 def stream_file(path: str, filename: str | None = None) -> FileScan:
     """Scan a file too large to load, in batches of lines (no transformers)."""
     result = FileScan()
     batch: list[tuple[int, str]] = []
+    size = 0
     name = filename or path
     with detector_settings():
         for item in stream_lines(path):
             batch.append(item)
-            if len(batch) >= STREAM_BATCH:
+            size += len(item[1])
+            if len(batch) >= STREAM_BATCH or size >= STREAM_BATCH_CHARS:
                 result.hits.extend(_scan_lines(name, windows(batch)))
                 batch = batch[-CONTEXT:]  # a key block's body may follow its header
+                size = sum(len(text) for _, text in batch)
         if batch:
             result.hits.extend(_scan_lines(name, windows(batch)))
     return result

@@ -90,7 +90,7 @@ _PLACEHOLDER = re.compile(
     r"""(?ix)^(?:
         [*x#.?_\-•●]+                           # ****, xxxx, ...., ____
       | .*(?:x{4,}|\*{3,}|\.{3}|•{3,}|(.)\1{7,}).*  # partly masked
-      | <.*|.*<[^<>]+>                          # <password>, <YOUR_TOKEN>, markup
+      | <.*|.*<[^<>]+>|.*>                      # <password>, <YOUR_TOKEN>, markup
       | \[[A-Z_ -]+\]                           # [PASSWORD]
       | .*\$\{[^}]*\}.* | \$\(.*\) | \$[A-Za-z_]\w* | \$\d | %[A-Za-z_]\w*%
       | .*\{\{.*\}\}.* | .*\{%.*%\}.*           # Helm, Jinja, Liquid, CloudFormation resolve

@@ -49,7 +49,7 @@ class PrivateKeyDetector(TokenDetector):
     def _body(rest: str, context: CodeSnippet | None) -> str | None:
         """The first 64 characters of key material after the header; "" when none is in view
         (the following lines were not given), None when what follows is not a key."""
-        parts = re.split(r"\\r?\\n|\\r", rest)
+        parts = re.split(r"(?:\\r)?\\n|\\r", rest)
         following = parts[1:] if len(parts) > 1 else []
         if parts[0].strip():
             following = [parts[0], *following]

@@ -34,7 +34,8 @@ _NAME = r"[A-Za-z_$@:][\w.$:-]*"
 _QUOTED = r"(?P<q>[\"'\x60])(?P<value>(?:\\.|(?!(?P=q))[^\\])*)(?P=q)"
 _QUOTED_ASSIGN = re.compile(
     r"(?P<name>" + _NAME + r")[\"'\]]?\s*(?:\?\?=|\|\|=|:=|=>|==|\?=|:|=|<-|,)\s*"
-    r"(?:[A-Za-z]\w*\s*\(\s*)?(?:@|[rbuRBU]|\$)?" + _QUOTED
+    r"(?:(?:SecretStr|Secret|SecureString|String|str|bytes)\s*\(\s*)?(?:@|[rbuRBU]|\$)?"
+    + _QUOTED
 )
 _CALL_PAIR = re.compile(  # setProperty("PASSWORD", "x"), put('token', 'x'), ["password"] = "x"
     r"[\"'](?P<name>[\w.-]+)[\"']\s*(?:,|\]\s*=)\s*" + _QUOTED
@@ -51,7 +52,8 @@ _XML_KEY_VALUE = re.compile(
 )
 _K8S_NAME = re.compile(r"^\s*-?\s*name:\s*[\"']?(?P<name>[\w.-]+)[\"']?\s*$")
 _K8S_VALUE = re.compile(r"^\s*value:\s*(?P<value>.+?)\s*$")
-_CONTINUES = re.compile(r"^\s*[.+\[(]")  # "…" + var, "…".format(): the literal is not the value
+# "…" + var, "…".format(x), "…" if a else b: the literal is not the value.
+_CONTINUES = re.compile(r"\s*(?:[.+\[(%]|\bif\b|\?\?|\|\||or\b)")
 
 CODE_EXTENSIONS = frozenset({
     ".py", ".pyi", ".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".java", ".kt", ".kts", ".go",
@@ -75,7 +77,8 @@ class KeywordDetector(TokenDetector):
 
     secret_type = "Secret Keyword"
     severity = Severity.MEDIUM
-    keywords = ("pass", "pwd", "secret", "token", "key", "cred", "auth", "pat")
+    # `value:` opens the gate for a Kubernetes env entry whose name is on the line before.
+    keywords = ("pass", "pwd", "secret", "token", "key", "cred", "auth", "pat", "value:")
     patterns = ()
 
     def analyze_line(self, filename: str, line: str, line_number: int = 0,
