@@ -17,7 +17,7 @@ from mergegate.forge.github.workflow_logs_comment import (
     shown_run,
     worth_reporting,
 )
-from mergegate.logscan.scan import LogReport
+from mergegate.logscan.report import LogReport
 
 KEY = "AKIA" + "IOSFODNN7EXAMPLQ"
 

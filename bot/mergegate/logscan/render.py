@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from mergegate.logscan.reader import MAX_LINE_BYTES
-from mergegate.logscan.scan import MAX_CLUSTERS, LogReport, Truncation
+from mergegate.logscan.report import LogReport, Truncation
+from mergegate.logscan.scan import MAX_CLUSTERS
 
 MAX_TEXT_CLUSTERS = 50
 

@@ -6,6 +6,11 @@ stopped (`Truncation`). Only counters, the first occurrence of each distinct fai
 credentials found are kept, so memory does not grow with the log. Lines are handed on in
 blocks; cheap substring searches pick the lines that could hold a failure or a credential,
 and only those (and the lines continuing an open failure) get per-line work.
+
+Every other cost is bounded too, and each bound that is reached is said in the report: the
+detectors run on at most `MAX_DETECTOR_LINES` lines and stop at `MAX_CREDENTIALS` distinct
+credentials (`detection_stopped`); past `MAX_CLUSTERS` distinct failures, failures are counted
+without being told apart (`unclustered`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import gzip
 import hashlib
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,71 +37,20 @@ from mergegate.logscan.credentials import (
 from mergegate.logscan.events import Event, EventGrouper, error_starts
 from mergegate.logscan.normalise import clean_block, normalise_many
 from mergegate.logscan.reader import MAX_LINE_BYTES, ByteBudget, LineReader, Lines, Overflow
+from mergegate.logscan.report import Cluster, FileError, LogReport, Truncation
 
 BATCH = 250
 MAX_CLUSTERS = 2000
 MAX_CREDENTIALS = 500  # distinct ones; past this the detectors stop
 MAX_DETECTOR_LINES = 50_000  # lines given to the detectors (~0.1 ms each); past this they stop
-SEEN_LINES = 10_000  # candidate lines whose detector results are remembered
+SEEN_LINES = 10_000  # candidate lines whose detector results are remembered...
+SEEN_CHARS = 512  # ...when no longer than this
 OVERLAP = 256  # of an overlong line's pieces, so a credential cut in two is still whole
 SAMPLE_CHARS = 300
 SAMPLE_LINES = 20
 SAMPLE_CONTEXT = 1024  # kept past SAMPLE_CHARS until redacted, so a value cut there is seen
 REDACT_BATCH = 500  # sample lines redacted in one detector run
 EVENT_BATCH = 2000  # event lines normalised together
-
-
-@dataclass(slots=True)
-class Cluster:
-    """Identical or near-identical failures: how many, where the first was, what it said."""
-
-    key: str
-    count: int
-    path: str
-    line: int
-    sample: list[str]  # redacted, cut to SAMPLE_CHARS per line
-    python: bool = False
-
-    @property
-    def headline(self) -> str:
-        """The line that names the failure (a Python traceback's is its last line)."""
-        if self.python and len(self.sample) > 1:
-            return self.sample[-1]
-        return self.sample[0] if self.sample else ""
-
-
-@dataclass(slots=True)
-class FileError:
-    path: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Truncation:
-    """Where reading stopped when the logs went past `max_bytes` decompressed bytes."""
-
-    max_bytes: int
-    path: str  # the file being read then
-    line: int  # how many of its lines were read (a last partial one included)
-    unread: tuple[str, ...] = ()  # files (or archive members) not opened at all
-
-
-@dataclass(slots=True)
-class LogReport:
-    files: list[str] = field(default_factory=list)
-    lines: int = 0
-    credentials: list[Credential] = field(default_factory=list)
-    clusters: list[Cluster] = field(default_factory=list)
-    errors: list[FileError] = field(default_factory=list)
-    events: int = 0
-    unclustered: int = 0  # failures once MAX_CLUSTERS distinct ones are known: counted only
-    bytes_read: int = 0  # decompressed
-    long_lines: int = 0  # over MAX_LINE_BYTES: cut for grouping, searched whole for credentials
-    truncated: Truncation | None = None
-    detection_stopped: str | None = None  # why the credential detectors stopped early
-
-    def sorted_clusters(self) -> list[Cluster]:
-        return sorted(self.clusters, key=lambda c: (-c.count, c.path, c.line))
 
 
 class _Accumulator:
@@ -188,7 +141,8 @@ class _Accumulator:
         if len(self.seen) + len(batch) > SEEN_LINES:
             self.seen.clear()
         for number, text in batch:
-            self.seen[text] = found.get(number, [])
+            if len(text) <= SEEN_CHARS:
+                self.seen[text] = found.get(number, [])
         self._check_limits()
 
     def add_window_hits(self, path: str, line: int, windows: list[tuple[int, str]],

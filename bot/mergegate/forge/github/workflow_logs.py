@@ -36,7 +36,8 @@ from mergegate.forge.github.workflow_logs_comment import (
     select_members,
     worth_reporting,
 )
-from mergegate.logscan.scan import FileError, LogReport, scan_streams
+from mergegate.logscan.report import FileError, LogReport
+from mergegate.logscan.scan import scan_streams
 from mergegate.service.context import Service
 from mergegate.service.payloads import repo_from_dict
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mergegate.logscan.scan import LogReport, Truncation
+from mergegate.logscan.report import LogReport, Truncation
 
 MARKER = "<!-- mergegate:workflow-logs -->"
 TITLE = "### MergeGate: CI logs"
