@@ -117,16 +117,16 @@ def gitleaks(path: Path, show_misses: bool) -> dict[str, Any]:
           f"false cases reported {totals['reported']}/{totals['fp']} = {fp_rate:.1%} "
           "(target <= 5%)")
     shaped = totals["own_shape"]
+    fp_shapeless = (totals["reported"] - shaped) / max(1, totals["fp"] - shaped)
     print(f"  of which {shaped} have their rule's own shape (gitleaks drops those by a list of "
-          "known example values, which a shape cannot tell); without them "
-          f"{(totals['reported'] - shaped) / max(1, totals['fp'] - shaped):.1%}")
+          f"known example values, which a shape cannot tell); without them {fp_shapeless:.1%}")
     print("\nfindings per detector on the true cases:")
     for secret_type, count in by_type.most_common():
         print(f"  {secret_type:<34}{count:>6}")
     print("findings per detector on the false cases:")
     for secret_type, count in fp_types.most_common():
         print(f"  {secret_type:<34}{count:>6}")
-    return {"recall": recall, "fp_rate": fp_rate}
+    return {"recall": recall, "fp_rate": fp_rate, "fp_rate_shapeless": fp_shapeless}
 
 
 def manifests(folder: Path) -> int:

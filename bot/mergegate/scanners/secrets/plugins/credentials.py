@@ -58,17 +58,17 @@ class CommandLinePasswordDetector(TokenDetector):
     severity = Severity.HIGH
     keywords = ("-p", "--pass", "sshpass", "-u ", "--user", "--pwd", "-pw")
     patterns = (
-        re.compile(r"\bsshpass\s+-p\s*(?P<q>['\"]?)(?P<secret>[^\s'\"]+)(?P=q)"),
+        re.compile(r"\bsshpass\s+-p\s*(?P<q>['\"]?)(?P<secret>[^\s'\"\x60]+)(?P=q)"),
         re.compile(r"\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport|mysqlsh)\b"
-                   r"[^|;&\n]*?\s-p(?P<q>['\"]?)(?P<secret>[^\s'\"-][^\s'\"]*)(?P=q)"),
+                   r"[^|;&\n]*?\s-p(?P<q>['\"]?)(?P<secret>[^\s'\"\x60-][^\s'\"\x60]*)(?P=q)"),
         re.compile(r"(?:^|\s)--(?:password|passwd|pass|pwd|db-password|admin-password|"
-                   r"client-secret|token|api-key)(?:=|\s+)(?P<q>['\"]?)(?P<secret>[^\s'\"]+)"
+                   r"client-secret|token|api-key)(?:=|\s+)(?P<q>['\"]?)(?P<secret>[^\s'\"\x60]+)"
                    r"(?P=q)" + _VALUE_END),
         re.compile(r"\b(?:docker|podman|helm|oras|buildah|skopeo|nerdctl)\b[^|;&\n]*?\blogin\b"
-                   r"[^|;&\n]*?\s-p\s+(?P<q>['\"]?)(?P<secret>[^\s'\"]+)(?P=q)"),
+                   r"[^|;&\n]*?\s-p\s+(?P<q>['\"]?)(?P<secret>[^\s'\"\x60]+)(?P=q)"),
         re.compile(r"(?:\b(?:curl|wget|http)\b[^|;&\n]*?\s|^\s+)(?:-u|--user)(?:=|\s+)"
                    r"(?P<q>['\"]?)[^\s:'\"]*:\\?['\"]?(?P<secret>[^\s'\"\\]{3,})"),
-        re.compile(r"\s-(?:pw|pass|password)\s+(?P<q>['\"]?)(?P<secret>[^\s'\"-][^\s'\"]*)(?P=q)"),
+        re.compile(r"\s-(?:pw|pass|password)\s+(?P<q>['\"]?)(?P<secret>[^\s'\"\x60-][^\s'\"\x60]*)(?P=q)"),
     )
 
     def is_secret(self, value: str) -> bool:

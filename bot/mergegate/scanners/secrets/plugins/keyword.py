@@ -33,12 +33,13 @@ from .base import TokenDetector
 _NAME = r"[A-Za-z_$@:][\w.$:-]*"
 _QUOTED = r"(?P<q>[\"'\x60])(?P<value>(?:\\.|(?!(?P=q))[^\\])*)(?P=q)"
 _QUOTED_ASSIGN = re.compile(
-    r"(?P<name>" + _NAME + r")[\"'\]]?\s*(?:\?\?=|\|\|=|:=|=>|==|\?=|:|=|<-|,)\s*"
+    r"(?P<name>" + _NAME + r")[\"'\]]?\s*(?:\?\?=|\|\|=|:=|=>|==|\?=|:|=|<-)\s*"
     r"(?:(?:SecretStr|Secret|SecureString|String|str|bytes)\s*\(\s*)?(?:@|[rbuRBU]|\$)?"
     + _QUOTED
 )
 _CALL_PAIR = re.compile(  # setProperty("PASSWORD", "x"), put('token', 'x'), ["password"] = "x"
-    r"[\"'](?P<name>[\w.-]+)[\"']\s*(?:,|\]\s*=)\s*" + _QUOTED
+    r"(?:\b(?:[sS]et\w*|put\w*|add\w*|setdefault|setenv|putenv|store|save|with\w*)\s*\(\s*"
+    r"[\"'](?P<name>[\w.-]+)[\"']\s*,|\[\s*[\"'](?P<key>[\w.-]+)[\"']\s*\]\s*=)\s*" + _QUOTED
 )
 _BARE_ASSIGN = re.compile(
     r"^\s*(?:-\s+)?(?:export\s+|set\s+|ENV\s+|ARG\s+|declare\s+(?:-\w+\s+)?)?"
@@ -107,7 +108,7 @@ class KeywordDetector(TokenDetector):
             ):
                 yield value
         for match in _CALL_PAIR.finditer(line):
-            name, value = match.group("name"), match.group("value")
+            name, value = match.group("name") or match.group("key"), match.group("value")
             if holds_secret(name) and is_literal_secret(value, name):
                 yield value
         if "<" in line:
