@@ -22,3 +22,21 @@ app.get('/out', (req, res) => {
   res.writeHead(302, { Location: req.query.to });
   res.end();
 });
+
+function followNext() {
+  const next = new URLSearchParams(location.search).get('next');
+  // ruleid: mergegate.javascript.client-side-redirect
+  window.location.href = next;
+  // ok: mergegate.javascript.client-side-redirect
+  window.location.href = '/search?q=' + next;
+  // ruleid: mergegate.javascript.client-side-redirect
+  document.getElementById('frame').src = decodeURIComponent(location.hash.slice(1));
+}
+
+app.get('/go', (req, res) => {
+  // ruleid: mergegate.javascript.open-redirect
+  res.writeHead(302, { Location: req.query.to });
+  res.end();
+});
+
+module.exports.followNext = followNext;
