@@ -57,15 +57,6 @@ def calculate(expression):
     return eval(expression)
 
 
-def cli():
-    # ruleid: mergegate.python.code-injection
-    exec(sys.argv[1])
-    # ruleid: mergegate.python.code-injection
-    eval(input("> "))
-    # ok: mergegate.python.code-injection
-    json.loads(input("> "))
-
-
 @app.route("/hello")
 def hello():
     name = request.args.get("name", "world")
@@ -77,3 +68,12 @@ def hello():
     other = jinja2.Template(request.form["tpl"]).render()
     # ok: mergegate.python.template-injection
     return page + safe + other + render_template("hello.html", name=name)
+
+
+if __name__ == "__main__":
+    # ruleid: mergegate.python.code-injection
+    exec(sys.argv[1])
+    # ruleid: mergegate.python.code-injection
+    eval(input("> "))
+    # ok: mergegate.python.code-injection
+    json.loads(input("> "))

@@ -75,7 +75,7 @@ def check():
     return "ok"
 
 
-def main():
+if __name__ == "__main__":
     import sys
 
     # ruleid: mergegate.python.command-injection, mergegate.python.shell-command-formatting

@@ -74,11 +74,11 @@ def search(term):
     cur = conn.cursor()
     query = "SELECT * FROM items WHERE 1 = 1"
     query += " AND title = '" + term + "'"
-    # ruleid: mergegate.python.sql-injection
+    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
     cur.execute(query)
     columns = ", ".join(request.args.getlist("col"))
     sql = "SELECT " + columns + " FROM items"
-    # ruleid: mergegate.python.sql-injection
+    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
     cur.execute(sql)
     order = request.args.get("order", "id")
     if order not in ("id", "title", "price"):
@@ -117,12 +117,12 @@ def orm():
     return "ok"
 
 
-def cli():
+if __name__ == "__main__":
     import sys
 
-    conn = sqlite3.connect("app.db")
+    db = sqlite3.connect("app.db")
     # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
-    conn.execute("DELETE FROM jobs WHERE id = " + sys.argv[1])
+    db.execute("DELETE FROM jobs WHERE id = " + sys.argv[1])
 
 
 def record_delivery(conn, deliveries, forge, delivery_id):
