@@ -14,8 +14,6 @@ import base64
 import difflib
 import hashlib
 import io
-import itertools
-import json
 import re
 import tarfile
 from dataclasses import dataclass, field
@@ -24,8 +22,8 @@ from typing import Any
 
 import jwt
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
+from tests.fakes.http import FakeHttpServer, Recorded
 from tests.fakes.openapi_check import OpenApi
 
 Files = dict[str, bytes]
@@ -40,19 +38,6 @@ def commit_sha(files: Files, salt: str) -> str:
     for path in sorted(files):
         h.update(path.encode() + b"\x00" + files[path])
     return h.hexdigest()
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    query: dict[str, str]
-    body: bytes
-    template: str | None
-    status: int = 0
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
 
 
 @dataclass
@@ -98,43 +83,21 @@ class Repo:
         return f"{self.owner}/{self.name}"
 
 
-class FakeGitHub:
+class FakeGitHub(FakeHttpServer):
+    forge_name = "GitHub"
+
     def __init__(self, openapi_path: Path, app_id: str, public_key: Any) -> None:
+        super().__init__()
         self.openapi = OpenApi(openapi_path)
         self.app_id = app_id
         self.public_key = public_key
         self.repos: dict[str, Repo] = {}
         self.blobs: dict[str, bytes] = {}
         self.teams: dict[tuple[str, str], set[str]] = {}
-        self.requests: list[Recorded] = []
-        self.violations: list[str] = []
         self.faults: list[Fault] = []
         self.tokens: dict[str, int] = {}  # token -> installation id
         self.revoked: set[str] = set()
-        self.ids = itertools.count(1000)
-        self.server: TestServer | None = None
-        self.hold: dict[str, Any] = {}  # path regex -> asyncio.Event (block until set)
         self.log_downloads: list[dict[str, str]] = []  # headers of each signed-URL download
-
-    # -- lifecycle --------------------------------------------------------------------------
-    async def start(self) -> str:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
-        return self.url
-
-    async def close(self) -> None:
-        if self.server is not None:
-            await self.server.close()
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.port}"
-
-    def assert_clean(self) -> None:
-        assert not self.violations, "requests GitHub would refuse:\n" + "\n".join(self.violations)
 
     # -- scenario set-up --------------------------------------------------------------------
     def repo(self, full_name: str = "Codertocat/Hello-World") -> Repo:

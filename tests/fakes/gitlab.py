@@ -12,11 +12,9 @@ Requests must carry the token in ``PRIVATE-TOKEN`` (401 otherwise).
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 import hashlib
 import io
-import itertools
 import json
 import re
 import tarfile
@@ -26,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.fakes.http import FakeHttpServer, Recorded
 
 Files = dict[str, bytes]
 TOKEN = "glpat-fake-token-0123456789"
@@ -35,20 +34,6 @@ PAGING = {"page", "per_page"}
 STATES = ("pending", "running", "success", "failed", "canceled")
 _TRANSITION = {"pending": "enqueue", "running": "run", "success": "succeed", "failed": "drop",
                "canceled": "cancel"}
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    query: dict[str, str]
-    body: bytes
-    headers: dict[str, str]
-    route: str | None
-    status: int = 0
-
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
 
 
 @dataclass
@@ -117,38 +102,16 @@ ROUTES: list[tuple[str, str, re.Pattern[str], set[str]]] = [
 ]
 
 
-class FakeGitLab:
+class FakeGitLab(FakeHttpServer):
+    forge_name = "GitLab"
+
     def __init__(self, token: str = TOKEN, bot: str = BOT) -> None:
+        super().__init__()
         self.token = token
         self.bot = bot
         self.projects: dict[int, Project] = {}
         self.groups: dict[str, dict[str, int]] = {}
-        self.requests: list[Recorded] = []
-        self.violations: list[str] = []
         self.faults: list[tuple[str, re.Pattern[str], int, list[int], dict[str, str], bool]] = []
-        self.hold: dict[str, asyncio.Event] = {}
-        self.ids = itertools.count(1000)
-        self.server: TestServer | None = None
-
-    # -- lifecycle --------------------------------------------------------------------------
-    async def start(self) -> str:
-        app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        self.server = TestServer(app, host="127.0.0.1")
-        await self.server.start_server()
-        return self.url
-
-    async def close(self) -> None:
-        if self.server is not None:
-            await self.server.close()
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.port}"
-
-    def assert_clean(self) -> None:
-        assert not self.violations, "requests GitLab would refuse:\n" + "\n".join(self.violations)
 
     # -- scenario set-up --------------------------------------------------------------------
     def project(self, path: str = "gitlabhq/gitlab-test", pid: int = 1) -> Project:
@@ -200,8 +163,8 @@ class FakeGitLab:
         method = request.method
         match = next(((name, m, q) for meth, name, rx, q in ROUTES
                       if meth == method and (m := rx.match(raw))), None)
-        rec = Recorded(method, raw, query, body, dict(request.headers),
-                       match[0] if match else None)
+        rec = Recorded(method, raw, query, body, match[0] if match else None,
+                       dict(request.headers))
         self.requests.append(rec)
         if match is None:
             self.violations.append(f"{method} {raw}: not an endpoint MergeGate should call")
