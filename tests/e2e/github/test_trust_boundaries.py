@@ -193,3 +193,32 @@ async def test_a_command_in_an_indented_code_block_does_not_act(harness: Harness
     assert h.repo.comments == [] and h.repo.reactions == []
     assert h.service.store.records.active_dismissals("github:" + h.repo.full_name) == []
     assert latest_run(h, pull.head_sha)["conclusion"] == "failure"
+
+
+BACKSLASH_PY = f'''import os
+
+KEY = "{sc.AWS_KEY}"
+
+
+def run(request):
+    os.system("ping " + request.args["host"])
+'''
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["changed-files", "full-scan"])
+async def test_a_backslash_in_a_file_name_is_scanned_not_skipped(harness: Harness,
+                                                                   full: bool) -> None:
+    """Review item 5: `cfg\\prod.py` was skipped as an unsafe path, or broke every full scan."""
+    h = harness
+    base = dict(sc.BASE)
+    if full:
+        base[".mergegate.yml"] = "version: 1\nnew_findings_only: false\n"
+    name = "cfg\\prod.py"
+    pull = await open_pr(h, 2, base, {**base, name: BACKSLASH_PY,
+                                      "odd\nname.py": "print(1)\n"}, "someone")
+    run = latest_run(h, pull.head_sha)
+    assert run["conclusion"] == "failure", run["output"]
+    assert "Not fully scanned" not in run["output"]["summary"]
+    on_file = [a for a in run["annotations"] if a["path"] == name]
+    assert {a["start_line"] for a in on_file if a["annotation_level"] == "failure"} >= {3, 7}
+    assert not any(v in str(run) for v in sc.SECRET_VALUES)
