@@ -43,6 +43,16 @@ ASSIGNMENTS: list[tuple[str, str]] = [
     ("settings.xml", f"<password>{PW}</password>"),
     ("main.tf", f'  master_password = "{PW}"'),
     ("Dockerfile", f"ENV DB_PASSWORD {PW}"),
+    ("app.py", f'password: str = "{PW}"'),
+    ("main.go", f'var dbPassword string = "{PW}"'),
+    ("App.java", f'ds.setPassword("{PW}");'),
+    ("Client.kt", f'builder.apiKey("{PW}").build()'),
+    ("wp-config.php", f"define('DB_PASSWORD', '{PW}');"),
+    ("run.sh", f"java -Dspring.datasource.password={PW} -jar app.jar"),
+    ("Makefile", f"\tdocker run -e POSTGRES_PASSWORD={PW} postgres"),
+    ("tasks.py", f'subprocess.run(["docker", "run", "-e", "DB_PASSWORD={PW}", "app"])'),
+    ("settings.xml", f'<entry key="password">{PW}</entry>'),
+    ("README.md", f"password: {PW}"),
 ]
 
 NOT_REPORTED: list[tuple[str, str]] = [
@@ -79,6 +89,9 @@ NOT_REPORTED: list[tuple[str, str]] = [
     ("deploy.yaml", "    caSecretNamespace: cert-manager"),
     ("deploy.yaml", "      secretRef: {name: app-env}"),
     ("sa.yaml", "automountServiceAccountToken: false"),
+    ("app.py", "db = connect(password=db_password)"),
+    ("run.sh", "mytool password=$DB_PASSWORD"),
+    ("app.py", 'if password == "":'),
 ]
 
 

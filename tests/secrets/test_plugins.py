@@ -116,6 +116,8 @@ TRUE_CASES: list[tuple[str, str, str]] = [
     ("Command Line Password", "README.md", f"mytool --password={token('', 14)} --host db"),
     ("Command Line Password", "ci.yml", f"  - docker login -u ci -p {token('', 14)} registry.acme.io"),
     ("Command Line Password", "a.sh", f"curl -u admin:{token('', 14)} https://api.acme.io/x"),
+    ("Authorization Header", "a.sh", f"curl -H 'Authorization: Bearer {token('', 32)}' https://x.io"),
+    ("Authorization Header", "api.http", f"X-Api-Key: {token('', 24)}"),
 ]
 
 FALSE_CASES: list[tuple[str, str]] = [
@@ -131,6 +133,8 @@ FALSE_CASES: list[tuple[str, str]] = [
     ("a.sh", 'sshpass -p "$SSH_PASS" ssh admin@host'),
     ("a.sh", "mytool --password=$DB_PASSWORD"),
     ("a.sh", "curl -u <user:password> https://test.com/endpoint"),
+    ("a.sh", 'curl -H "Authorization: Bearer $TOKEN" https://x.io'),
+    ("a.md", "Authorization: Bearer <token>"),
     ("a.txt", "-----BEGIN PRIVATE KEY-----\nanything\n-----END PRIVATE KEY-----"),
     ("a.txt", "-----BEGIN OPENSSH PRIVATE KEY----------END OPENSSH PRIVATE KEY-----"),
     ("a.py", "grafana = 'glc_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'"),

@@ -19,7 +19,7 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 SECRET_WORDS = frozenset({
     "password", "passwd", "passphrase", "pwd", "pass", "pword", "secret", "token", "apikey",
-    "credential", "credentials", "creds", "pat", "passcode",
+    "credential", "credentials", "creds", "pat", "passcode", "pw", "pswd", "psw", "passw",
 })
 # One-word names that end in a secret word: PGPASSWORD, githubtoken, ACCESSTOKEN.
 _GLUED = ("password", "passwd", "passphrase", "secret", "token", "apikey", "secretkey",
@@ -83,7 +83,7 @@ _PLACEHOLDER_WORDS = frozenset({
     "password_here", "secret_here", "key", "private", "public", "env", "replace_me", "replaceme",
     "set_me", "setme", "insert", "your", "here", "placeholder", "omitted", "masked", "secure",
     "encrypted", "generated", "random", "auto", "unknown", "off", "on", "yes", "no", "disabled",
-    "enabled", "user", "username", "admin", "root", "guest", "demo", "prompt", "ask", "stdin",
+    "enabled", "prompt", "ask", "stdin",
     "file", "keyring", "keychain", "vault", "aws", "gcp", "azure", "k8s", "kubernetes", "external",
 })
 _PLACEHOLDER = re.compile(
@@ -155,5 +155,7 @@ def is_literal_secret(value: str, name: str = "") -> bool:
 
 def _same_words(value: str, name: str) -> bool:
     """`password = "password"`, `token: TOKEN`, `DB_PASSWORD: db-password`."""
+    if not re.fullmatch(r"[A-Za-z_.\-\s=:]+", value):
+        return False  # digits or symbols: `Password123!` is a (weak) password, not a name
     vw = words(value)
     return bool(vw) and set(vw) <= set(words(name)) | {"my", "your", "the", "new", "old", "here"}

@@ -17,7 +17,12 @@ from .cloud import (
     GoogleOAuthClientSecretDetector,
     GoogleServiceAccountKeyDetector,
 )
-from .credentials import BasicAuthDetector, CommandLinePasswordDetector, ConnectionStringDetector
+from .credentials import (
+    AuthorizationHeaderDetector,
+    BasicAuthDetector,
+    CommandLinePasswordDetector,
+    ConnectionStringDetector,
+)
 from .forges import (
     GitHubFineGrainedTokenDetector,
     GitHubTokenDetector,
@@ -82,6 +87,7 @@ PLUGINS: tuple[type[TokenDetector], ...] = (
     SentryTokenDetector, DopplerTokenDetector, PulumiTokenDetector, GrafanaTokenDetector,
     PrivateKeyDetector, AgeSecretKeyDetector, JwtShapeDetector,
     BasicAuthDetector, ConnectionStringDetector, CommandLinePasswordDetector,
+    AuthorizationHeaderDetector,
     KeywordDetector,
 )
 

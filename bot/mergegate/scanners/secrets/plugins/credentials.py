@@ -16,7 +16,7 @@ import re
 from mergegate.core.findings import Severity
 
 from ..keywords import is_literal_secret
-from .base import TokenDetector
+from .base import TokenDetector, charset_variety
 
 _VALUE_END = r"(?=[\s\"'`;,)<>\]}|&]|\\[nrt]|$)"
 
@@ -32,6 +32,25 @@ class BasicAuthDetector(TokenDetector):
 
     def is_secret(self, value: str) -> bool:
         return is_literal_secret(value) and value.lower() not in {"pass", "pw", "pwd"}
+
+
+class AuthorizationHeaderDetector(TokenDetector):
+    """A credential written into an HTTP header: `Authorization: Bearer …`, `X-Api-Key: …`
+    (in curl commands, HTTP files, code and configuration)."""
+
+    secret_type = "Authorization Header"
+    severity = Severity.HIGH
+    keywords = ("authorization", "api-key", "auth-token", "access-token", "private-token",
+                "gitlab-token")
+    patterns = (
+        re.compile(r"(?i)\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic|token|"
+                   r"digest|apikey)\s+(?P<secret>[A-Za-z0-9._~+/=-]{8,})"),
+        re.compile(r"(?i)\b(?:x-)?(?:api-key|auth-token|access-token|private-token|gitlab-token)"
+                   r"[\"']?\s*[:=]\s*[\"']?(?P<secret>[A-Za-z0-9._~+/=-]{12,})"),
+    )
+
+    def is_secret(self, value: str) -> bool:
+        return is_literal_secret(value) and charset_variety(value) >= 2
 
 
 class ConnectionStringDetector(TokenDetector):

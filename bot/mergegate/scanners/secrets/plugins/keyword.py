@@ -32,14 +32,27 @@ from .base import TokenDetector
 
 _NAME = r"[A-Za-z_$@:][\w.$:-]*"
 _QUOTED = r"(?P<q>[\"'\x60])(?P<value>(?:\\.|(?!(?P=q))[^\\])*)(?P=q)"
+# A type annotation or declaration between the name and the operator: `password: str = …`,
+# `var password string = …`.
+_TYPED = r"(?:\s*:\s*[A-Za-z_][\w\[\]., |]*?(?=\s*=)|\s+(?:string|String|str|\[\]byte)\b)?"
 _QUOTED_ASSIGN = re.compile(
-    r"(?P<name>" + _NAME + r")[\"'\]]?\s*(?:\?\?=|\|\|=|:=|=>|==|\?=|:|=|<-)\s*"
+    r"(?P<name>" + _NAME + r")" + _TYPED + r"[\"'\]]?\s*(?:\?\?=|\|\|=|:=|=>|==|\?=|:|=|<-)\s*"
     r"(?:(?:SecretStr|Secret|SecureString|String|str|bytes)\s*\(\s*)?(?:@|[rbuRBU]|\$)?"
     + _QUOTED
 )
 _CALL_PAIR = re.compile(  # setProperty("PASSWORD", "x"), put('token', 'x'), ["password"] = "x"
-    r"(?:\b(?:[sS]et\w*|put\w*|add\w*|setdefault|setenv|putenv|store|save|with\w*)\s*\(\s*"
+    r"(?:\b(?:[sS]et\w*|put\w*|add\w*|setdefault|setenv|putenv|store|save|with\w*|define)"
+    r"\s*\(\s*"
     r"[\"'](?P<name>[\w.-]+)[\"']\s*,|\[\s*[\"'](?P<key>[\w.-]+)[\"']\s*\]\s*=)\s*" + _QUOTED
+)
+_SETTER = re.compile(  # .setPassword("x"), .password("x"), .withApiKey("x")
+    r"\.(?:set|with)?(?P<name>[A-Za-z_]\w*)\s*\(\s*" + _QUOTED + r"\s*\)"
+)
+# name=value inside a command line, a URL query or a string: `-Ddb.password=…`,
+# `docker run -e DB_PASSWORD=…`, `"--token=…"`.
+_INLINE = re.compile(
+    r"(?:^|(?<=[\s\"'(;&?])|(?<=-D))(?P<name>[A-Za-z_][\w.-]*)=(?!=)"
+    r"(?P<value>[^\s\"'&;,)<>\x60]{4,})"
 )
 _BARE_ASSIGN = re.compile(
     r"^\s*(?:-\s+)?(?:export\s+|set\s+|ENV\s+|ARG\s+|declare\s+(?:-\w+\s+)?)?"
@@ -47,6 +60,10 @@ _BARE_ASSIGN = re.compile(
     r"\s*(?:[#;].*)?$"
 )
 _XML_ELEMENT = re.compile(r"<(?P<name>[\w:.-]+)(?:\s[^>]*)?>(?P<value>[^<>]+)</(?P=name)>")
+_XML_KEYED_ELEMENT = re.compile(  # <entry key="password">…</entry>
+    r"<(?P<tag>[\w:.-]+)\s+(?:key|name)\s*=\s*[\"'](?P<name>[\w.:-]+)[\"'][^>]*>"
+    r"(?P<value>[^<>]+)</(?P=tag)>", re.IGNORECASE,
+)
 _XML_KEY_VALUE = re.compile(
     r"(?:key|name)\s*=\s*[\"'](?P<name>[\w.:-]+)[\"']\s+value\s*=\s*[\"'](?P<value>[^\"']*)[\"']",
     re.IGNORECASE,
@@ -61,7 +78,7 @@ CODE_EXTENSIONS = frozenset({
     ".cs", ".php", ".rb", ".rs", ".c", ".cc", ".cpp", ".h", ".hpp", ".swift", ".scala",
     ".groovy", ".gradle", ".dart", ".lua", ".vue", ".svelte", ".m", ".pl", ".r", ".ex", ".exs",
     ".erl", ".clj", ".fs", ".vb", ".ps1", ".sql", ".tf", ".hcl", ".tfvars", ".json", ".toml",
-    ".md", ".rst", ".html", ".htm", ".adoc",
+    ".html", ".htm",
 })
 
 
@@ -102,7 +119,7 @@ class KeywordDetector(TokenDetector):
         for match in _QUOTED_ASSIGN.finditer(line):
             if _CONTINUES.match(line, match.end()):
                 continue
-            name, value = match.group("name"), match.group("value")
+            name, value = match.group("name").rstrip(":"), match.group("value")
             if holds_secret(name.split(".")[-1].split(":")[-1].lstrip("$@")) and is_literal_secret(
                 value, name
             ):
@@ -111,8 +128,22 @@ class KeywordDetector(TokenDetector):
             name, value = match.group("name") or match.group("key"), match.group("value")
             if holds_secret(name) and is_literal_secret(value, name):
                 yield value
+        for match in _SETTER.finditer(line):
+            name, value = match.group("name"), match.group("value")
+            if holds_secret(name) and is_literal_secret(value, name):
+                yield value
+        code = not bare_values_allowed(filename)
+        if "=" in line:
+            for match in _INLINE.finditer(line):
+                name, value = match.group("name"), match.group("value")
+                if code and not _inside_string(line, match.start()):
+                    continue  # in code, name=value counts inside a string, not as an expression
+                if holds_secret(name.split(".")[-1]) and is_literal_secret(value, name) and (
+                    not value.startswith(("$", "%", "*", "("))
+                ):
+                    yield value
         if "<" in line:
-            for pattern in (_XML_ELEMENT, _XML_KEY_VALUE):
+            for pattern in (_XML_ELEMENT, _XML_KEYED_ELEMENT, _XML_KEY_VALUE):
                 for match in pattern.finditer(line):
                     name, value = match.group("name"), match.group("value")
                     if holds_secret(name.split(":")[-1]) and is_literal_secret(value, name):
@@ -125,7 +156,7 @@ class KeywordDetector(TokenDetector):
                 value, env_name.group("name")
             ):
                 yield value
-        if bare_values_allowed(filename):
+        if not code:
             bare = _BARE_ASSIGN.match(line)
             if bare:
                 name, value = bare.group("name"), bare.group("value")
@@ -133,6 +164,12 @@ class KeywordDetector(TokenDetector):
                     "(" not in value and not value.startswith(("$", "%", "&", "*"))
                 ):
                     yield value
+
+
+def _inside_string(line: str, position: int) -> bool:
+    """Whether `position` is inside a quoted string (an odd number of quotes before it)."""
+    before = line[:position]
+    return any(before.count(quote) % 2 == 1 for quote in "\"'")
 
 
 _OPEN_TAG = re.compile(r"^\s*<(?P<name>[\w:.-]+)(?:\s[^>]*)?>\s*$")
