@@ -122,3 +122,8 @@ env = jinja2.Environment(loader=jinja2.FileSystemLoader("templates"))
 safe_env = jinja2.Environment(loader=jinja2.FileSystemLoader("templates"), autoescape=True)
 # ruleid: mergegate.python.jinja2-autoescape-disabled
 plain_env = jinja2.Environment(autoescape=False)
+Env = jinja2.Environment
+# ruleid: mergegate.python.jinja2-autoescape-disabled
+aliased = Env()
+# ok: mergegate.python.jinja2-autoescape-disabled
+aliased_safe = Env(autoescape=jinja2.select_autoescape())
