@@ -39,8 +39,21 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _cwe_tags(cwes: tuple[str, ...]) -> list[str]:
+    """Each CWE twice: as MergeGate writes it (CWE-89) and as GitHub code scanning reads it
+    (external/cwe/cwe-89, the tag form CodeQL uses)."""
+    tags: list[str] = []
+    for cwe in cwes:
+        number = cwe.strip().upper().removeprefix("CWE-").lstrip("0")
+        if not number.isdigit():
+            tags.append(cwe)
+            continue
+        tags += [f"CWE-{number}", f"external/cwe/cwe-{number}"]
+    return list(dict.fromkeys(tags))
+
+
 def _rule(f: Finding) -> dict[str, Any]:
-    tags = ["security", f.scanner, *f.cwe]
+    tags = ["security", f.scanner, *_cwe_tags(f.cwe)]
     rule: dict[str, Any] = {
         "id": f.rule,
         "name": "".join(part.capitalize() for part in f.rule.replace(".", "-").split("-") if part),
@@ -81,7 +94,12 @@ def _result(j: JudgedFinding, rule_index: int) -> dict[str, Any]:
             }
         ],
         "partialFingerprints": {"mergegate/v1": f.fingerprint},
-        "properties": {"mergegateId": f.id, "new": f.new, "blocking": j.blocking},
+        "properties": {
+            "mergegateId": f.id,
+            "new": f.new,
+            "blocking": j.blocking,
+            **({"tags": _cwe_tags(f.cwe)} if f.cwe else {}),
+        },
     }
     if j.dismissed is not None:
         result["suppressions"] = [
