@@ -212,10 +212,11 @@ def bench_bombs(runs: int, timeout: float) -> None:
             make(path)
             code = ("import sys; from mergegate.cli import main; "
                     "sys.exit(main(['logs', sys.argv[1]]))")
-            times = []
+            times, cpus = [], []
             out = ""
             for _ in range(runs):
                 started = time.perf_counter()
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 try:
                     proc = subprocess.run([sys.executable, "-c", code, str(path)],
                                           capture_output=True, text=True, check=False,
@@ -225,10 +226,13 @@ def bench_bombs(runs: int, timeout: float) -> None:
                 except subprocess.TimeoutExpired:
                     times.append(float("inf"))
                     out = f"(killed after {timeout:.0f} s)"
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             note = [ln for ln in out.splitlines() if "truncated" in ln.lower() or "killed" in ln]
             print(f"{name}: {path.stat().st_size / 1024:.0f} KB on disk; runs "
-                  f"{', '.join(f'{t:.2f}s' for t in times)}; median "
-                  f"{statistics.median(times):.2f}s")
+                  f"{', '.join(f'{t:.2f}s' for t in times)} wall; median "
+                  f"{statistics.median(times):.2f}s wall, {statistics.median(cpus):.2f}s CPU "
+                  "(the whole command, start-up included)")
             for ln in note:
                 print(f"    {ln}")
 
