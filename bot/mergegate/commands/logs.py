@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "shown redacted, and summarise failures: identical and near-identical error lines and "
         "stack traces become one entry with a count and the first occurrence. At most "
         "--max-bytes decompressed bytes are read over all files; past that the report says "
-        "it is truncated. Exit 1 when a credential is found, 2 when a file cannot be read or "
-        "the logs were truncated, else 0.",
+        "it is truncated. Exit 1 when a credential is found, 2 when a file cannot be read, the "
+        "logs were truncated or the credential detectors stopped early, else 0.",
     )
     logs.add_argument("files", nargs="+", metavar="FILE", help="log files to scan")
     logs.add_argument("--format", choices=("text", "json"), default="text")
