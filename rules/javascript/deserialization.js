@@ -22,7 +22,10 @@ function loadConfig(text) {
   const safe = yaml.load(text);
   // ok: mergegate.javascript.unsafe-deserialization
   const core = yaml.load(text, { schema: yaml.CORE_SCHEMA });
-  return { full, safe, core };
+  const unsafeConfig = { schema: yaml.DEFAULT_FULL_SCHEMA };
+  // ruleid: mergegate.javascript.unsafe-deserialization
+  const viaConfig = yaml.loadAll(text, unsafeConfig);
+  return { full, safe, core, viaConfig };
 }
 
 module.exports = { loadConfig };

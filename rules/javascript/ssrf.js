@@ -19,3 +19,12 @@ app.get('/preview', async (req, res) => {
 });
 
 module.exports = app;
+
+export async function POST(req) {
+  const { url } = await req.json();
+  // ruleid: mergegate.javascript.ssrf
+  const upstream = await fetch(url);
+  // ok: mergegate.javascript.ssrf
+  const fixed = await fetch('https://api.example.com/items?q=' + url);
+  return new Response(upstream.body, { status: fixed.status });
+}

@@ -11,3 +11,11 @@ function parseInvoice(xml) {
 }
 
 module.exports = { parseInvoice };
+
+function streamInvoice(xml) {
+  const parser = new libxmljs.SaxParser();
+  // ruleid: mergegate.javascript.xxe
+  parser.parseString(xml);
+}
+
+module.exports.streamInvoice = streamInvoice;
