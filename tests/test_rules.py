@@ -6,6 +6,9 @@ Three things are checked:
 * ``semgrep scan --experimental`` (the OCaml CLI, which the SAST scanner runs by default) reports
   exactly the lines annotated ``ruleid:`` in the test files, so both CLIs agree;
 * every rule carries the id, message, severity and metadata the scanner and reports rely on.
+
+The two Semgrep runs take a minute or two (every rule of every language); they are marked
+``slow`` and still run in the default suite (``-m "not slow"`` leaves them out).
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ LANGUAGES = ("python", "javascript", "typescript", "java", "go")
 SEMGREP_LEVELS = {"ERROR", "WARNING", "INFO"}
 CONFIDENCES = {"HIGH", "MEDIUM", "LOW"}
 MERGEGATE_SEVERITIES = {"critical", "high", "medium", "low"}
+PRECISIONS = {"very-high", "high", "medium", "low"}
+# Languages whose every rule must say how precise it is (metadata.precision); the others are
+# checked where they do.
+PRECISION_REQUIRED = {"python"}
 RULE_ID = re.compile(r"^mergegate\.(?P<lang>[a-z]+)\.[a-z0-9]+(?:-[a-z0-9]+)*$")
 CWE = re.compile(r"^CWE-\d+: \S.*$")
 OWASP = re.compile(r"^A(0[1-9]|10):2021 - \S.*$")
@@ -161,6 +168,8 @@ def test_rule_file_metadata(rule_file: Path) -> None:
             assert isinstance(values, list) and values, f"{rule_id}: metadata.{key} is not a list"
             for value in values:
                 assert isinstance(value, str) and pattern.match(value), f"{rule_id}: {value!r}"
+        if "precision" in meta or match["lang"] in PRECISION_REQUIRED:
+            assert meta.get("precision") in PRECISIONS, f"{rule_id}: metadata.precision"
         references = meta.get("references")
         assert isinstance(references, list) and references, f"{rule_id} has no references"
         assert all(str(r).startswith("https://") for r in references), rule_id
@@ -189,6 +198,7 @@ def test_rule_ids_are_unique_across_files() -> None:
             seen[rule["id"]] = rule_file
 
 
+@pytest.mark.slow
 def test_semgrep_test_passes() -> None:
     """``semgrep --test`` (Python CLI) finds every ``ruleid:`` line and no ``ok:`` line."""
     result = run_semgrep(["--test", "--metrics=off", "--disable-version-check", "rules/"])
@@ -197,6 +207,7 @@ def test_semgrep_test_passes() -> None:
     assert "All tests passed" in output, output
 
 
+@pytest.mark.slow
 def test_experimental_cli_reports_exactly_the_annotated_lines() -> None:
     """The OCaml CLI, as the SAST scanner runs it, agrees with the annotations line for line."""
     rule_ids_of: dict[Path, set[str]] = {}
