@@ -16,7 +16,8 @@ COMMANDS = (scan, logs, sbom, serve, worker)
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         """Usage errors exit 2 with one line, as every other configuration error does."""
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("mergegate").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         code: int = args.func(args)
     except UsageError as exc:
-        print(exc, file=sys.stderr)  # "mergegate scan: argument --format: invalid choice ..."
+        print(f"mergegate: {exc}", file=sys.stderr)  # "mergegate: scan: argument --format: …"
         return 2
     except KeyboardInterrupt:
         print("mergegate: interrupted", file=sys.stderr)

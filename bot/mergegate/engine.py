@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import logging
 import threading
 import time
@@ -16,20 +15,51 @@ from mergegate.core.findings import ScannerError, ScanResult
 from mergegate.core.globs import matches_any
 from mergegate.core.policy import Policy
 from mergegate.scanners.base import Scanner
+from mergegate.store.cache import optional_cache
 from mergegate.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-ScannerFactory = Callable[[Settings], Scanner]
 SEQUENTIAL_FULL_SCAN_FILES = 200
 
 
-SCANNER_MODULES: dict[str, str] = {
-    "sast": "mergegate.scanners.sast",
-    "secrets": "mergegate.scanners.secrets",  # pragma: allowlist secret (a module name)
-    "dependencies": "mergegate.scanners.dependencies",
-    "licenses": "mergegate.scanners.licenses",
-    "deploy": "mergegate.scanners.deploy",
+def _sast(settings: Settings) -> Scanner:
+    from mergegate.scanners.sast import create
+
+    return create(settings)
+
+
+def _secrets(settings: Settings) -> Scanner:
+    from mergegate.scanners.secrets import create
+
+    return create(settings)
+
+
+def _dependencies(settings: Settings) -> Scanner:
+    from mergegate.scanners.dependencies import create
+
+    return create(settings, lambda: optional_cache(settings.database_url))
+
+
+def _licenses(settings: Settings) -> Scanner:
+    from mergegate.scanners.licenses import create
+
+    return create(settings, lambda: optional_cache(settings.database_url))
+
+
+def _deploy(settings: Settings) -> Scanner:
+    from mergegate.scanners.deploy import create
+
+    return create(settings)
+
+
+# Each scanner's module is imported on its first scan (see LazyScanner), by these functions.
+SCANNERS: dict[str, Callable[[Settings], Scanner]] = {
+    "sast": _sast,
+    "secrets": _secrets,  # pragma: allowlist secret (a scanner name)
+    "dependencies": _dependencies,
+    "licenses": _licenses,
+    "deploy": _deploy,
 }
 
 
@@ -39,15 +69,15 @@ _IMPORT_LOCK = threading.Lock()
 
 
 class LazyScanner:
-    """A scanner whose module is imported on its first scan, in the engine's worker thread.
+    """A scanner built on its first scan, in the engine's worker thread.
 
     Importing detect-secrets, univers and the parsers costs a tenth of a second or more; done
     here, it overlaps with Semgrep running in another thread instead of delaying the start.
     """
 
-    def __init__(self, name: str, module_name: str, settings: Settings) -> None:
+    def __init__(self, name: str, build: Callable[[Settings], Scanner], settings: Settings) -> None:
         self.name = name
-        self.module_name = module_name
+        self.build = build
         self.settings = settings
         self._scanner: Scanner | None = None
         self._lock = threading.Lock()
@@ -56,9 +86,7 @@ class LazyScanner:
         with self._lock:
             if self._scanner is None:
                 with _IMPORT_LOCK:
-                    module = importlib.import_module(self.module_name)
-                factory: ScannerFactory = module.create
-                self._scanner = factory(self.settings)
+                    self._scanner = self.build(self.settings)
             return self._scanner
 
     def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
@@ -67,11 +95,11 @@ class LazyScanner:
 
 def default_scanners(settings: Settings, only: Sequence[str] | None = None) -> list[Scanner]:
     """Every scanner the engine knows (or those named), in report order."""
-    names = list(only) if only is not None else list(SCANNER_MODULES)
-    unknown = [n for n in names if n not in SCANNER_MODULES]
+    names = list(only) if only is not None else list(SCANNERS)
+    unknown = [n for n in names if n not in SCANNERS]
     if unknown:
-        raise ValueError(f"unknown scanner {unknown[0]!r} (known: {', '.join(SCANNER_MODULES)})")
-    return [LazyScanner(name, SCANNER_MODULES[name], settings) for name in names]
+        raise ValueError(f"unknown scanner {unknown[0]!r} (known: {', '.join(SCANNERS)})")
+    return [LazyScanner(name, SCANNERS[name], settings) for name in names]
 
 
 @dataclass
@@ -84,8 +112,13 @@ def without_ignored_paths(workspace: Workspace, policy: Policy) -> Workspace:
     """The workspace less the files that `paths.ignore` excludes."""
     if not policy.paths_ignore:
         return workspace
-    kept = [f for f in workspace.files if not matches_any(f.path, policy.paths_ignore)]
-    return dataclasses.replace(workspace, files=kept)
+    ignore = policy.paths_ignore
+    return dataclasses.replace(
+        workspace,
+        files=[f for f in workspace.files if not matches_any(f.path, ignore)],
+        oversized=[f for f in workspace.oversized if not matches_any(f.path, ignore)],
+        notes=[n for n in workspace.notes if not (n.path and matches_any(n.path, ignore))],
+    )
 
 
 def run_scanners(
@@ -98,7 +131,7 @@ def run_scanners(
     """Run each enabled scanner in its own thread; a crash becomes that scanner's error."""
     scoped = without_ignored_paths(workspace, policy)
     enabled = [s for s in scanners if policy.scanner_enabled(s.name)]
-    outcome = EngineResult(ScanResult(notes=list(workspace.notes)))
+    outcome = EngineResult(ScanResult(notes=list(scoped.notes)))
 
     def run_one(scanner: Scanner) -> tuple[str, ScanResult, float]:
         started = time.perf_counter()

@@ -43,19 +43,19 @@ def test_rule_selection_is_cached_on_disk_and_refreshed_when_a_rule_file_changes
     rules.mkdir()
     rule_file = rules / "a.yml"
     rule_file.write_text("rules:\n- id: one\n  languages: [python]\n  severity: ERROR\n  message: m\n  pattern: eval(...)\n")
-    monkeypatch.setenv("MERGEGATE_RULES_DIR", str(rules))
+    settings = Settings(rules_dir=rules)
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "a.py").write_text("eval(x)\n")
     ws = build_workspace(repo, [CandidateFile("a.py", "added")], diff_aware=False)
     cache = tmp_path / "cache"
-    first = SemgrepScanner(Settings(), cache_dir=cache).config_for(ws, DEFAULT_POLICY)
+    first = SemgrepScanner(settings, cache_dir=cache).config_for(ws, DEFAULT_POLICY)
     assert first[1] == frozenset({"one"}) and first[0] is not None and first[0].is_file()
     # A new process (a new scanner) finds the selection on disk.
-    again = SemgrepScanner(Settings(), cache_dir=cache)
+    again = SemgrepScanner(settings, cache_dir=cache)
     assert again._load_selection(next(iter(again._selections), "")) is None  # nothing in memory yet
     assert again.config_for(ws, DEFAULT_POLICY) == first
     # Editing the rule file changes the selection.
     rule_file.write_text(rule_file.read_text().replace("id: one", "id: two"))
     os.utime(rule_file, ns=(1, 1))
-    assert SemgrepScanner(Settings(), cache_dir=cache).config_for(ws, DEFAULT_POLICY)[1] == frozenset({"two"})
+    assert SemgrepScanner(settings, cache_dir=cache).config_for(ws, DEFAULT_POLICY)[1] == frozenset({"two"})

@@ -55,11 +55,13 @@ def run(args: argparse.Namespace) -> int:
     from mergegate.sbom import build_bom, render_bom, repository_inventory, repository_workspace
     from mergegate.scanners.licenses import deps_dev_client
     from mergegate.scanners.licenses.scanner import resolve
+    from mergegate.store.cache import optional_cache
 
     inventory = repository_inventory(root)
     for err in inventory.errors:
         print(f"mergegate: sbom: {err.message}", file=sys.stderr)
-    client = deps_dev_client(settings) if args.licenses_online else None
+    client = (deps_dev_client(settings, lambda: optional_cache(settings.database_url))
+              if args.licenses_online else None)
     pinned = [d for d in inventory.dependencies if d.version is not None]
     licenses = resolve(pinned, load.policy.licenses.packages, client, online_for=lambda _d: True)
     if client is not None and client.problem:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from mergegate.core.findings import ScanResult
 from mergegate.core.policy import Policy
@@ -19,3 +20,12 @@ class Scanner(Protocol):
         ``new=False``; the engine turns an unexpected exception into a ScannerError.
         """
         ...
+
+
+class ResponseCache(Protocol):
+    """Where online scanners keep answers for a while (OSV, deps.dev); the service passes the
+    store's cache, so scanners never import the store."""
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]: ...
+
+    def set_many(self, items: Mapping[str, Any], ttl: float) -> None: ...

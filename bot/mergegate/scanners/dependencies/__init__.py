@@ -1,16 +1,17 @@
 """The `dependencies` scanner: known vulnerabilities (OSV) in the packages lockfiles pin.
 
 `create(settings)` chooses the advisory source: the offline database `settings.osv_db` when
-set, else the OSV.dev API at `settings.osv_url` with responses cached in the store.
+set, else the OSV.dev API at `settings.osv_url` with responses kept in the cache it is given.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from mergegate.config import Settings
-from mergegate.scanners.base import Scanner
+from mergegate.scanners.base import ResponseCache, Scanner
 from mergegate.scanners.dependencies.scanner import DependencyScanner
 from mergegate.scanners.dependencies.sources import AdvisorySource
 
@@ -30,17 +31,19 @@ def offline_source(db: Path) -> AdvisorySource:
         return _OFFLINE[key]
 
 
-def advisory_source(settings: Settings) -> AdvisorySource:
+CacheFactory = Callable[[], ResponseCache | None]
+
+
+def advisory_source(settings: Settings, cache: CacheFactory = lambda: None) -> AdvisorySource:
     if settings.osv_db is not None:
         return offline_source(settings.osv_db)
     from mergegate.scanners.dependencies.osv_api import OsvApi
-    from mergegate.store.cache import optional_cache
 
-    return OsvApi(settings.osv_url, cache=optional_cache(settings.database_url))
+    return OsvApi(settings.osv_url, cache=cache())
 
 
-def create(settings: Settings) -> Scanner:
-    return DependencyScanner(lambda: advisory_source(settings))
+def create(settings: Settings, cache: CacheFactory = lambda: None) -> Scanner:
+    return DependencyScanner(lambda: advisory_source(settings, cache))
 
 
 __all__ = ["DependencyScanner", "advisory_source", "create"]

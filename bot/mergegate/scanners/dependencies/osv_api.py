@@ -15,10 +15,10 @@ from urllib.parse import quote
 
 import aiohttp
 
+from mergegate.scanners.base import ResponseCache
 from mergegate.scanners.dependencies.aio import run_sync, shown_url
 from mergegate.scanners.dependencies.osv_match import Advisory
 from mergegate.scanners.dependencies.sources import Query, SourceError
-from mergegate.store.cache import Cache
 
 BATCH_SIZE = 1000
 MAX_PAGES = 100
@@ -36,7 +36,7 @@ class OsvApi:
     def __init__(
         self,
         base_url: str,
-        cache: Cache | None = None,
+        cache: ResponseCache | None = None,
         *,
         timeout: float = 20.0,
         retries: int = 3,

@@ -16,7 +16,7 @@ from mergegate.scanners.dependencies.model import CARGO, GO, MAVEN, NPM, NUGET, 
 if TYPE_CHECKING:  # aiohttp and the store load only when deps.dev is really asked (CLI start-up)
     import aiohttp
 
-    from mergegate.store.cache import Cache
+    from mergegate.scanners.base import ResponseCache
 
 SYSTEMS = {
     PYPI: "pypi",
@@ -47,7 +47,7 @@ class DepsDev:
     def __init__(
         self,
         base_url: str,
-        cache: Cache | None = None,
+        cache: ResponseCache | None = None,
         *,
         timeout: float = 10.0,
         concurrency: int = 8,
@@ -95,7 +95,7 @@ class DepsDev:
                         out[c] = _expression(body)
                         if self.cache is not None:
                             ttl = TTL if body.get("licenses") else MISSING_TTL
-                            self.cache.set(str(cache_key(c)), body, ttl)
+                            self.cache.set_many({str(cache_key(c)): body}, ttl)
 
             await asyncio.gather(*(one(c) for c in coords))
         return out
