@@ -383,3 +383,15 @@ def test_masked_values_skip_the_detectors_and_real_ones_do_not(
     report = scan_logs([str(log)])
     assert sent == real
     assert sorted(c.line for c in report.credentials) == [4, 5, 6]
+
+
+def test_a_cut_gzip_still_reports_what_was_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = gzip.compress(f"export AWS_ACCESS_KEY_ID={AWS_KEY}\n".encode() + LINE * 100_000)
+    log = tmp_path / "cut.log.gz"
+    log.write_bytes(whole[: len(whole) // 2])
+    assert run(_args([str(log)], "text")) == 1  # the key wins over the read error
+    captured = capsys.readouterr()
+    assert f"{log}:1: AWS Access Key (sha1 " in captured.out
+    assert f"mergegate logs: {log}: cannot read: " in captured.err

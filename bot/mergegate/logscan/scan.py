@@ -268,8 +268,8 @@ def _scan_stream(fh: BinaryIO, shown: str, acc: _Accumulator) -> None:
                 scan.lines(segment.text, segment.first)
             elif isinstance(segment, Overflow):
                 scan.overflow(segment.line, segment.text)
+    finally:  # a stream that breaks off (a cut gzip) still has what was read before scanned
         scan.finish()
-    finally:
         acc.report.lines += reader.lines
         acc.report.long_lines += reader.long_lines
     if acc.budget.exhausted and acc.report.truncated is None:
