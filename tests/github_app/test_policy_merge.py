@@ -55,3 +55,18 @@ def test_describe_policy_change() -> None:
         "paths.ignore: [] → [vendor/**]",
     ]
     assert describe_policy_change(old, old) == []
+
+
+def test_enforced_pod_security_and_on_unscanned_keep_the_stricter_value() -> None:
+    from mergegate.core.policy import DeployPolicy
+
+    org = Policy(deploy=DeployPolicy(pod_security="restricted"), on_unscanned="fail",
+                 enforce=("deploy.pod_security", "on_unscanned"))
+    weaker = Policy(deploy=DeployPolicy(pod_security="privileged"), on_unscanned="warn")
+    merged, notes = merge_policies(org, weaker)
+    assert merged.deploy.pod_security == "restricted" and merged.on_unscanned == "fail"
+    assert len(notes) == 2
+    org_baseline = Policy(deploy=DeployPolicy(pod_security="baseline"),
+                          enforce=("deploy.pod_security",))
+    stricter = Policy(deploy=DeployPolicy(pod_security="restricted"))
+    assert merge_policies(org_baseline, stricter)[0].deploy.pod_security == "restricted"

@@ -14,7 +14,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from mergegate.core.findings import Severity
-from mergegate.core.policy import DismissPolicy, EnvironmentPolicy, Policy, Threshold, threshold_label
+from mergegate.core.policy import (
+    POD_SECURITY_LEVELS,
+    DismissPolicy,
+    EnvironmentPolicy,
+    Policy,
+    Threshold,
+    threshold_label,
+)
 
 _ERROR_MODES = ("pass", "neutral", "fail")  # weakest first
 _UNSCANNED_MODES = ("warn", "fail")
@@ -110,6 +117,8 @@ def _stricter(key: str) -> Callable[[Any, Any], Any]:
         return _ordered(_ERROR_MODES)
     if key == "on_unscanned":
         return _ordered(_UNSCANNED_MODES)
+    if key == "deploy.pod_security":
+        return _ordered(POD_SECURITY_LEVELS)  # weakest first: the stricter level wins
     if key == "licenses.unknown":
         return _ordered(_UNKNOWN_MODES)
     if key == "risk.block_at":

@@ -370,7 +370,7 @@ ENFORCEABLE_KEYS: tuple[str, ...] = (
     "dependencies.ignore", "licenses.allow", "licenses.deny", "licenses.unknown",
     "licenses.packages", "deploy.allowed_ports", "deploy.allowed_registries",
     "deploy.forbidden_regions", "deploy.allow_latest", "deploy.allow_mutable_tags",
-    "deploy.environments", "risk.block_at",
+    "deploy.pod_security", "deploy.environments", "risk.block_at",
 )
 
 
