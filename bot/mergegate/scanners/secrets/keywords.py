@@ -21,6 +21,13 @@ SECRET_WORDS = frozenset({
     "password", "passwd", "passphrase", "pwd", "pass", "pword", "secret", "token", "apikey",
     "credential", "credentials", "creds", "pat", "passcode", "pw", "pswd", "psw", "passw",
 })
+_PAT_OWNERS = frozenset({"github", "gitlab", "gh", "gl", "azure", "ado", "devops", "personal",
+                         "access", "hf", "huggingface", "docker", "npm", "git", "bitbucket"})
+# Secret words of credentials machines make: their values are random, never a plain word.
+# (A `secret` or a password is often a phrase someone chose: `app.secret_key = "supersecret"`.)
+_MACHINE_WORDS = frozenset({"token", "apikey", "key", "pat", "accesskey", "privatekey"})
+# A value in regular-expression syntax (`_PAT = r"(?:[0-9]{1,3}\.){3}"`) is not a credential.
+_REGEX_SYNTAX = re.compile(r"\(\?[:=!<P]|\[\^|\\[wdsbWDS]|\{\d+,\d*\}|\[[^\]]*-[^\]]*\][*+?{]")
 # One-word names that end in a secret word: PGPASSWORD, githubtoken, ACCESSTOKEN.
 _GLUED = ("password", "passwd", "passphrase", "secret", "token", "apikey", "secretkey",
           "accesskey", "privatekey")
@@ -41,6 +48,7 @@ NOT_VALUE_PREFIXES = frozenset({
     "is", "has", "show", "hide", "require", "requires", "use", "uses", "enable", "disable",
     "allow", "no", "num", "max", "min", "forgot", "reset", "validate", "check", "verify",
     "get", "set", "read", "load", "fetch", "generate", "gen", "create", "rotate", "refresh",
+    "hashed", "hash", "salted", "masked", "public", "example", "sample", "dummy", "fake",
 })
 
 
@@ -50,25 +58,33 @@ def words(name: str) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def holds_secret(name: str) -> bool:
-    """Whether a variable, key or element of this name is meant to hold a secret value.
+def secret_word(name: str) -> str | None:
+    """The word that makes a name hold a secret (`password`, `token`, `key`...), or None.
 
     Only the last word decides: `password_field`, `token_type` or `secretName` end in a word
     that is not a secret, so they name something about a secret, not the secret itself.
     """
     parts = words(name)
     if not parts or (len(parts) > 1 and parts[0] in NOT_VALUE_PREFIXES):
-        return False
+        return None
     while len(parts) > 1 and (parts[-1] in VALUE_SUFFIXES or parts[-1].isdigit()):
         if parts[-1] == "key" and parts[-2] in KEY_QUALIFIERS:
             break
         parts.pop()
     last = parts[-1]
+    if last == "pat":  # a personal access token, or (mostly) a pattern
+        return last if len(parts) > 1 and parts[-2] in _PAT_OWNERS else None
     if last in SECRET_WORDS:
-        return last != "pat" or len(parts) > 1
+        return last
     if last == "key":
-        return len(parts) > 1 and parts[-2] in KEY_QUALIFIERS
-    return last.endswith(_GLUED)
+        return last if len(parts) > 1 and parts[-2] in KEY_QUALIFIERS else None
+    glued = next((g for g in _GLUED if last.endswith(g)), None)
+    return glued
+
+
+def holds_secret(name: str) -> bool:
+    """Whether a variable, key or element of this name is meant to hold a secret value."""
+    return secret_word(name) is not None
 
 
 _PLACEHOLDER_WORDS = frozenset({
@@ -89,12 +105,12 @@ _PLACEHOLDER_WORDS = frozenset({
 _PLACEHOLDER = re.compile(
     r"""(?ix)^(?:
         [*x#.?_\-•●]+                           # ****, xxxx, ...., ____
-      | .*(?:x{4,}|\*{3,}|\.{3}|•{3,}|(.)\1{7,}).*  # partly masked
+      | .*(?:x{4,}|\*{3,}|\.{3}|•{3,}|(.)\1{7,}).* | .*xxx  # partly masked
       | <.*|.*<[^<>]+>|.*>                      # <password>, <YOUR_TOKEN>, markup
       | \[[A-Z_ -]+\]                           # [PASSWORD]
       | .*\$\{[^}]*\}.* | \$\(.*\) | \$[A-Za-z_]\w* | \$\d | %[A-Za-z_]\w*%
       | .*\{\{.*\}\}.* | .*\{%.*%\}.*           # Helm, Jinja, Liquid, CloudFormation resolve
-      | .*\#\{.*\}.* | %\(\w+\)[sd] | %[sd] | \{\w*\} | @\w+@ | __\w+__
+      | .*\#\{.*\}.* | %\(\w+\)[sd] | %[sd] | \{[^{}]*\} | @\w+@ | __\w+__
       | (?:your|my|the|enter|insert|put|replace|add|paste)[\s_-]?.*
       | .*(?:_here|-here|here$)
       | !\w+.*                                  # YAML tags: !vault, !Ref, !Sub
@@ -148,9 +164,24 @@ def is_literal_secret(value: str, name: str = "") -> bool:
         return False
     if len(value.split()) >= 3:  # prose: "Enter your password", "the token to use"
         return False
+    if _REGEX_SYNTAX.search(value):
+        return False
     if name and _same_words(value, name):
         return False
+    if name and secret_word(name) in _MACHINE_WORDS and not _machine_made(value):
+        return False
     return not (value.startswith(("http://", "https://")) and "@" not in value)
+
+
+def _machine_made(value: str) -> bool:
+    """Tokens, keys and secrets are random: at least 8 characters mixing classes or symbols.
+    A plain word (`upgrades`, `_sa_default`, `dbapiunicode`) is a marker, not a credential."""
+    if len(value) < 8:
+        return False
+    lower, upper, digit = (any(c.islower() for c in value), any(c.isupper() for c in value),
+                           any(c.isdigit() for c in value))
+    symbol = any(not c.isalnum() and c not in "_-. " for c in value)
+    return sum((lower, upper, digit)) >= 2 or symbol or (digit and len(value) >= 16)
 
 
 def _same_words(value: str, name: str) -> bool:
@@ -158,4 +189,5 @@ def _same_words(value: str, name: str) -> bool:
     if not re.fullmatch(r"[A-Za-z_.\-\s=:]+", value):
         return False  # digits or symbols: `Password123!` is a (weak) password, not a name
     vw = words(value)
-    return bool(vw) and set(vw) <= set(words(name)) | {"my", "your", "the", "new", "old", "here"}
+    fillers = {"my", "your", "the", "new", "old", "here", "some", "any", "a", "an", "this", "that"}
+    return bool(vw) and set(vw) <= set(words(name)) | fillers

@@ -91,4 +91,6 @@ class CommandLinePasswordDetector(TokenDetector):
     )
 
     def is_secret(self, value: str) -> bool:
-        return is_literal_secret(value) and not value.startswith(("-", "/"))
+        # A lower-case word after a flag is prose ("the --password option") more than a secret.
+        return (is_literal_secret(value) and not value.startswith(("-", "/"))
+                and not (value.isalpha() and value.islower()))
