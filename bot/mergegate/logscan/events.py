@@ -32,8 +32,14 @@ _QUICK = re.compile(r"err|fail|fatal|exception|panic|segmentation|traceback|crit
 _NEEDLES = ("err", "fail", "fatal", "exception", "panic", "segmentation", "traceback", "critical")
 
 
+# A line starting with "e" and a space (pytest's `E   ` lines); "?" stands for any character
+# that is not ASCII in the scanner's lower-cased text, a Unicode space among them.
+_E_LINE = re.compile(r"\ne[\s?]")
+
+
 def error_starts(low: str) -> set[int]:
-    """Offsets of the lines of a lower-cased block that `_QUICK` would let through."""
+    """Offsets of the lines of a lower-cased block that `_QUICK` would let through (and a few
+    more): the lines `is_error` can be true of."""
     starts: set[int] = set()
     for needle in _NEEDLES:
         at = low.find(needle)
@@ -43,19 +49,18 @@ def error_starts(low: str) -> set[int]:
             if end < 0:
                 break
             at = low.find(needle, end)
-    for head in ("\ne ", "\ne\t"):  # pytest's `E   ` lines
-        at = low.find(head)
-        while at >= 0:
-            starts.add(at + 1)
-            at = low.find(head, at + 1)
-    if low.startswith(("e ", "e\t")):
+    starts.update(m.start() + 1 for m in _E_LINE.finditer(low))
+    if (low.startswith("e") and low[1:2].isspace()) or low.startswith("e?"):
         starts.add(0)
     return starts
 
 
-def is_error(line: str) -> bool:
+def is_error(line: str, prefiltered: bool = False) -> bool:
+    """Whether a line starts a failure; ``prefiltered``: `error_starts` found it already."""
     low = line.lower()
-    if _QUICK.search(low) is None or ERROR_LINE.search(line) is None:
+    if not prefiltered and _QUICK.search(low) is None:
+        return False
+    if ERROR_LINE.search(line) is None:
         return False
     # NOT_AN_ERROR needs a "0" or a "no ": most lines have neither.
     return not (("0" in low or "no " in low) and NOT_AN_ERROR.search(line) is not None)
@@ -83,8 +88,9 @@ class EventGrouper:
     def __init__(self) -> None:
         self.current: Event | None = None
 
-    def feed(self, number: int, text: str) -> Event | None:
-        """Take one line; return the event this line finished, if any."""
+    def feed(self, number: int, text: str, maybe_error: bool | None = None) -> Event | None:
+        """Take one line; return the event this line finished, if any. ``maybe_error``:
+        whether `error_starts` found the line (None: not known)."""
         done: Event | None = None
         cur = self.current
         if cur is not None:
@@ -101,7 +107,7 @@ class EventGrouper:
             done, self.current = cur, None
         if text.startswith(_PY_HEADER):
             self.current = Event(number, [text], python=True)
-        elif is_error(text):
+        elif maybe_error is not False and is_error(text, prefiltered=maybe_error is True):
             self.current = Event(number, [text], pytest=text.startswith("E   "))
         return done
 

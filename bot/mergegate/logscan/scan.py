@@ -218,7 +218,8 @@ class _StreamScan:
         text = clean_block(text)
         low = _lower(text)
         creds = candidate_starts(low) if self.acc.detecting else set()
-        starts = sorted(creds | error_starts(low))
+        errors = error_starts(low)
+        starts = sorted(creds | errors)
         grouper, acc, shown = self.grouper, self.acc, self.shown
         pos, number, size, i = 0, first, len(text), 0
         while pos <= size:
@@ -235,7 +236,7 @@ class _StreamScan:
             line = text[pos:end]
             if pos in creds and is_candidate(line) and not only_placeholders(line):
                 acc.check(shown, self.batch, number, line)
-            event = grouper.feed(number, line)
+            event = grouper.feed(number, line, pos in errors)
             if event is not None:
                 acc.add_event(shown, event)
             pos, number = end + 1, number + 1
