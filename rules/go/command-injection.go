@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
+	"strings"
 )
 
 func Ping(w http.ResponseWriter, r *http.Request) {
@@ -28,4 +29,21 @@ func Backup(dir string) error {
 	_ = direct
 	_ = fixed
 	return cmd.Run()
+}
+
+func Mirror(w http.ResponseWriter, r *http.Request) {
+	repo := r.FormValue("repo")
+	// ruleid: mergegate.go.command-injection
+	exec.Command("git", "clone", repo, "/srv/mirror").Run()
+	// ok: mergegate.go.command-injection
+	exec.Command("git", "clone", "--", repo, "/srv/mirror").Run()
+	// ok: mergegate.go.command-injection
+	exec.Command("git", "checkout", repo).Run()
+	// ruleid: mergegate.go.command-injection
+	exec.Command("sudo", "--", repo).Run()
+	if strings.HasPrefix(repo, "-") {
+		return
+	}
+	// ok: mergegate.go.command-injection
+	exec.Command("rsync", repo, "/srv/backup").Run()
 }
