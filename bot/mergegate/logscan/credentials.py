@@ -83,6 +83,18 @@ _NEEDLES = (
     "github_pat", "glp", "gld", "xox", "xapp", "_live", "sk-", "eyj", "sg.", "npm_", "pypi-",
     "aiza", "shpat", "dop_v1", "sq0", "private", "://", "discord",
 )
+# For `candidate_starts`, which needs only the lines `CANDIDATE` can match: the pieces of its
+# case-insensitive parts in lower case, and its token shapes as they are written (a literal
+# first, so each is searched for as fast as `str.find`), several shapes to a search.
+_LOWER_NEEDLES = (
+    "pwd", "secret", "token", "key", "auth", "cred", "session", "signature", "bearer", "basic",
+    "private", "://", "discord",
+)
+_SHAPE_PIECES = tuple(re.compile(p) for p in (
+    r"A(?:KIA|SIA|GPA|IDA|ROA|Iza)", r"gh(?:[pousr]_|ithub_pat_)", r"gl(?:pat|ptt|dt)-",
+    r"x(?:ox[abposr]|app)-", r"k_live_", r"sk-", r"eyJ", r"SG\.", r"npm_", r"pypi-", r"shpat_",
+    r"dop_v1_", r"sq0",
+))
 # Around a piece found in an overlong line, the text given to the detectors.
 WINDOW_BEFORE = 256
 WINDOW_AFTER = 2048
@@ -99,17 +111,25 @@ def _line_end(low: str, at: int) -> int:
     return len(low) if end < 0 else end
 
 
-def candidate_starts(low: str) -> set[int]:
-    """Offsets of the lines of a lower-cased block that hold a piece `_QUICK` looks for."""
+def candidate_starts(text: str, low: str) -> set[int]:
+    """Offsets of the lines of a block (and the block lower-cased, at the same offsets) that
+    hold a piece of one of `CANDIDATE`'s patterns ("passed" only when `CANDIDATE` matches
+    there): every line `is_candidate` is true of, and a few more."""
     starts: set[int] = set()
-    for needle in _NEEDLES:
+    for needle in _LOWER_NEEDLES:
         at = low.find(needle)
         while at >= 0:
             starts.add(_line_start(low, at))
             at = low.find(needle, _line_end(low, at))
+    for shape in _SHAPE_PIECES:
+        m = shape.search(text)
+        while m is not None:
+            starts.add(_line_start(text, m.start()))
+            m = shape.search(text, _line_end(text, m.start()))
     at = low.find("pass")
     while at >= 0:
-        if low.startswith("ed", at + 4) and not _word_char(low, at + 6):
+        if (low.startswith("ed", at + 4) and not _word_char(low, at + 6)
+                and _KEYWORD_LOW.match(low, at) is None):
             at = low.find("pass", at + 6)  # "passed" only: look further along the line
             continue
         starts.add(_line_start(low, at))

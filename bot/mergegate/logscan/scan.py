@@ -217,7 +217,7 @@ class _StreamScan:
     def lines(self, text: str, first: int) -> None:
         text = clean_block(text)
         low = _lower(text)
-        creds = candidate_starts(low) if self.acc.detecting else set()
+        creds = candidate_starts(text, low) if self.acc.detecting else set()
         errors = error_starts(low)
         starts = sorted(creds | errors)
         grouper, acc, shown = self.grouper, self.acc, self.shown
