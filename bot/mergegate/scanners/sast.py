@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -241,6 +242,39 @@ def _unanalysed(err: dict[str, Any]) -> bool:
     return isinstance(name, str) and name in _UNANALYSED_TYPES
 
 
+_NOSEM = re.compile(r"\bnosem(?:grep)?\b(?:\s*:\s*(?P<ids>[\w.,\s-]+))?", re.IGNORECASE)
+SUPPRESSION_ADDED = (
+    " (This change adds the `nosemgrep` comment that would hide this finding: a suppression "
+    "written by the change does not count; someone allowed to dismiss can dismiss it.)"
+)
+
+
+def suppression_line(lines: Sequence[str], start: int, rule_id: str) -> int | None:
+    """The line of a `nosemgrep` comment that suppresses a finding starting at ``start``: on
+    that line or alone on the line before, for every rule or naming this one."""
+    for number in (start, start - 1):
+        if not 0 < number <= len(lines):
+            continue
+        text = lines[number - 1]
+        if number == start - 1 and not text.strip().startswith(("#", "//", "/*", "--", "<!--")):
+            continue
+        m = _NOSEM.search(text)
+        if m is None:
+            continue
+        ids = [i.strip() for i in (m.group("ids") or "").split(",") if i.strip()]
+        if not ids or any(rule_id == i or rule_id.endswith("." + i) for i in ids):
+            return number
+    return None
+
+
+def _suppression_added(workspace: Workspace, path: str, line: int) -> bool:
+    """Whether the change under review wrote that suppression (a local scan trusts its own)."""
+    if workspace.trusted_reader is None:
+        return False
+    f = workspace.file(path)
+    return f is not None and f.is_added(line)
+
+
 class SemgrepScanner:
     name = "sast"
 
@@ -337,6 +371,7 @@ class SemgrepScanner:
             cmd.append("--experimental")
         cmd += [
             "--json", "--metrics=off", "--disable-version-check", "--quiet",
+            "--disable-nosem",  # suppressions are judged here (`suppression_line`)
             "--config", str(config),
             "--jobs", str(self.settings.semgrep_jobs),
             "--timeout", "30",
@@ -487,6 +522,11 @@ class SemgrepScanner:
             extra = r.get("extra", {})
             meta = extra.get("metadata") or {}
             message = " ".join(str(extra.get("message", "")).split())
+            at = suppression_line(texts[str(r["path"])], int(r["start"]["line"]), rule_id)
+            if at is not None:
+                if not _suppression_added(workspace, target.rel, at):
+                    continue  # a suppression the protected base already had (or a local scan)
+                message += SUPPRESSION_ADDED
             refs = meta.get("references") or []
             findings.append(
                 Finding(

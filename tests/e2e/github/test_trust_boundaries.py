@@ -196,11 +196,12 @@ async def test_a_command_in_an_indented_code_block_does_not_act(harness: Harness
 
 
 BACKSLASH_PY = f'''import os
+from flask import request
 
 KEY = "{sc.AWS_KEY}"
 
 
-def run(request):
+def run():
     os.system("ping " + request.args["host"])
 '''
 
@@ -220,5 +221,32 @@ async def test_a_backslash_in_a_file_name_is_scanned_not_skipped(harness: Harnes
     assert run["conclusion"] == "failure", run["output"]
     assert "Not fully scanned" not in run["output"]["summary"]
     on_file = [a for a in run["annotations"] if a["path"] == name]
-    assert {a["start_line"] for a in on_file if a["annotation_level"] == "failure"} >= {3, 7}
+    assert {a["start_line"] for a in on_file if a["annotation_level"] == "failure"} >= {4, 8}
     assert not any(v in str(run) for v in sc.SECRET_VALUES)
+
+
+SUPPRESSED_PY = '''import os
+from flask import request
+
+
+def run():
+    os.system("ping " + request.args["host"])  # nosemgrep
+'''
+
+
+async def test_a_nosemgrep_comment_the_change_adds_does_not_hide_its_finding(
+    harness: Harness,
+) -> None:
+    h = harness
+    pull = await open_pr(h, 2, sc.BASE, {**sc.BASE, "app/run.py": SUPPRESSED_PY}, "someone")
+    run = latest_run(h, pull.head_sha)
+    assert run["conclusion"] == "failure"
+    [blocking] = [a for a in run["annotations"] if a["annotation_level"] == "failure"]
+    assert blocking["start_line"] == 6
+    assert "does not count; someone allowed to dismiss can dismiss it" in blocking["message"]
+
+    # The same suppression already on the protected branch, in a line the change leaves alone.
+    base = {**sc.BASE, "app/run.py": SUPPRESSED_PY}
+    pull = await open_pr(h, 3, base, {**base, "README.md": "# changed\n",
+                                      "app/run.py": SUPPRESSED_PY + "\nX = 1\n"}, "someone")
+    assert latest_run(h, pull.head_sha)["conclusion"] == "success"
