@@ -38,3 +38,15 @@ func (s *Server) Hello(w http.ResponseWriter, r *http.Request) {
 	// ok: mergegate.go.xss
 	fmt.Fprintf(w, "<p>%s says hello</p>", s.name)
 }
+
+func Upload(w http.ResponseWriter, r *http.Request) {
+	_, header, _ := r.FormFile("doc")
+	// ruleid: mergegate.go.xss
+	fmt.Fprintf(w, "<p>Stored %s</p>", header.Filename)
+}
+
+func Echo(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	// ok: mergegate.go.xss
+	w.Write([]byte(r.URL.Query().Get("msg")))
+}
