@@ -33,3 +33,17 @@ def find_user3():
     # ok: mergegate.python.ldap-injection
     conn.search("dc=example,dc=com", "(objectClass=person)", attributes=[name])
     return "ok"
+
+
+def get_connection():
+    return ldap3.Connection(ldap3.Server("ldap://ldap.example.com"), auto_bind=True)
+
+
+@app.route("/user4")
+def find_user4():
+    conn = get_connection()
+    # ruleid: mergegate.python.ldap-injection
+    conn.search("dc=example,dc=com", "(uid=" + request.args["name"] + ")")
+    # ok: mergegate.python.ldap-injection
+    conn.search("dc=example,dc=com", "(uid=" + escape_filter_chars(request.args["name"]) + ")")
+    return "ok"

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.utils.safestring import mark_safe
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from flask import Flask, Response, make_response, redirect, render_template, request
+from flask import Flask, Response, make_response, redirect, render_template, render_template_string, request
 from markupsafe import Markup, escape
 
 app = Flask(__name__)
@@ -127,3 +127,18 @@ Env = jinja2.Environment
 aliased = Env()
 # ok: mergegate.python.jinja2-autoescape-disabled
 aliased_safe = Env(autoescape=jinja2.select_autoescape())
+
+
+@app.route("/list")
+def listing():
+    values = []
+    values.append("safe")
+    values.append(request.args.get("v", ""))
+    # ruleid: mergegate.python.xss
+    return "<ul><li>" + "</li><li>".join(values) + "</li></ul>"
+
+
+@app.route("/tpl")
+def tpl():
+    # ruleid: mergegate.python.xss
+    return render_template_string("<p>" + request.args.get("v", "") + "</p>")
