@@ -1,12 +1,15 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
 )
 
 type Store struct{ db *sql.DB }
@@ -38,4 +41,11 @@ func (s *Store) Report(column string) {
 	s.db.Query(fmt.Sprintf("SELECT %s FROM reports", column))
 	// ok: mergegate.go.sql-string-building
 	s.db.Query("SELECT * FROM reports WHERE owner = $1", column)
+}
+
+func FindMongoUser(ctx context.Context, coll *mongo.Collection, r *http.Request) {
+	// ruleid: mergegate.go.nosql-injection
+	coll.FindOne(ctx, bson.M{"name": r.FormValue("name")})
+	// ok: mergegate.go.nosql-injection
+	coll.FindOne(ctx, bson.M{"active": true})
 }
