@@ -7,9 +7,11 @@ inside the work folder; it is never rejected for the characters it contains.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from mergegate.core.findings import ScanNote
+from mergegate.core.policy import POLICY_PATHS
 from mergegate.forge.base import ForgeError
 
 PREFETCH_NAMES = re.compile(
@@ -79,3 +81,16 @@ def too_large_note(path: str, size: int | None, limit: int) -> ScanNote:
 def unfetched_note(path: str, why: str) -> ScanNote:
     """A file of the change that could not be fetched: not scanned, blocks by default."""
     return ScanNote(f"not scanned: could not be fetched ({why})", path, unscanned=True)
+
+
+def policy_edit(dest: Path, changed: Collection[str], deleted: Collection[str]
+                ) -> tuple[str | None, str | None]:
+    """(the head text of the policy file the change edits, which file), or ("", file) when the
+    change deletes it (the defaults or the organization policy would apply), or (None, None)."""
+    for path in POLICY_PATHS:
+        if path in changed and (dest / path).is_file():
+            return (dest / path).read_text("utf-8", "replace"), path
+    for path in POLICY_PATHS:
+        if path in deleted:
+            return "", path
+    return None, None

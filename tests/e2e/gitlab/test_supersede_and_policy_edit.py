@@ -52,6 +52,20 @@ async def test_policy_edit_is_validated_in_the_note(gitlab: Harness) -> None:
     assert "This merge request edits .mergegate.yml, and the new file has 1 error(s)" in body
 
 
+async def test_a_merge_request_that_deletes_the_policy_gets_a_note(gitlab: Harness) -> None:
+    """GitLab's copy of the fetch code had lost this branch; both forges share it now."""
+    h = gitlab
+    base = {**sc.BASE, ".mergegate.yml": "version: 1\nblock_on: low\n"}
+    mr = h.fake.open_mr(h.project, 5, base, dict(sc.BASE))
+    await h.deliver(h.payloads.merge_request("open", h.project, mr))
+    await h.settle()
+    [note] = [n for n in h.project.notes[5] if "mergegate:summary" in str(n["body"])]
+    body = str(note["body"])
+    assert ("This merge request deletes or empties .mergegate.yml; once merged the default "
+            "policy would apply:") in body
+    assert "block_on: low -> high" in body or "block_on" in body
+
+
 async def test_rescan_command(gitlab: Harness) -> None:
     h = gitlab
     h.project.members["dev"] = 30

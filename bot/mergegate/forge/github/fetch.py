@@ -19,12 +19,12 @@ from typing import Any
 import gidgethub
 
 from mergegate.core.findings import ScanNote
-from mergegate.core.policy import POLICY_PATHS
 from mergegate.forge.archive import extract_into_workspace
 from mergegate.forge.base import ChangeRef, FetchedChange
 from mergegate.forge.fetching import (
     PREFETCH_NAMES,
     added_lines,
+    policy_edit,
     safe_relpath,
     too_large_note,
     unfetched_note,
@@ -120,12 +120,7 @@ class ChangeFetcher:
         else:
             await self._changed(dest, wanted)
         base_cache = await self._prefetch_base(candidates)
-        policy_edit, policy_path = None, None
-        for path in POLICY_PATHS:
-            if path in candidates and (dest / path).is_file():
-                policy_edit = (dest / path).read_text("utf-8", "replace")
-                policy_path = path
-                break
+        edited, edited_path = policy_edit(dest, candidates, deleted)
 
         def base_reader(path: str) -> bytes | None:
             if path in base_cache:
@@ -147,14 +142,9 @@ class ChangeFetcher:
             max_file_bytes=self.max_file_bytes,
         )
         workspace.notes.extend(self.scan_notes)
-        if policy_edit is None:
-            for path in POLICY_PATHS:
-                if path in deleted:
-                    policy_edit, policy_path = "", path  # deleted: the defaults would apply
-                    break
         return FetchedChange(
-            workspace=workspace, changed_paths=sorted(candidates), policy_edit=policy_edit,
-            policy_edit_path=policy_path, full_scan=full, notes=self.notes,
+            workspace=workspace, changed_paths=sorted(candidates), policy_edit=edited,
+            policy_edit_path=edited_path, full_scan=full, notes=self.notes,
         )
 
     async def _changed(self, dest: Path, wanted: list[tuple[str, str]]) -> None:

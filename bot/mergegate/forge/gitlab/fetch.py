@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from mergegate.core.findings import ScanNote
-from mergegate.core.policy import POLICY_PATHS
 from mergegate.forge.archive import extract_into_workspace
 from mergegate.forge.base import ChangeRef, FetchedChange, ForgeError, NotFound
 from mergegate.forge.fetching import (
     PREFETCH_NAMES,
     added_lines,
+    policy_edit,
     safe_relpath,
     too_large_note,
     unfetched_note,
@@ -133,12 +133,7 @@ class ChangeFetcher:
             await self._changed(dest, [c for c in candidates.values()
                                        if not c.is_symlink and not c.is_submodule])
         base_cache = await self._prefetch_base(candidates, base_sha)
-        policy_edit, policy_path = None, None
-        for path in POLICY_PATHS:
-            if path in candidates and (dest / path).is_file():
-                policy_edit = (dest / path).read_text("utf-8", "replace")
-                policy_path = path
-                break
+        edited, edited_path = policy_edit(dest, candidates, deleted)
 
         def base_reader(path: str) -> bytes | None:
             if path in base_cache:
@@ -160,8 +155,8 @@ class ChangeFetcher:
         )
         workspace.notes.extend(self.scan_notes)
         return FetchedChange(
-            workspace=workspace, changed_paths=sorted(candidates), policy_edit=policy_edit,
-            policy_edit_path=policy_path, full_scan=full, notes=self.notes,
+            workspace=workspace, changed_paths=sorted(candidates), policy_edit=edited,
+            policy_edit_path=edited_path, full_scan=full, notes=self.notes,
         )
 
     async def _changed(self, dest: Path, wanted: list[CandidateFile]) -> None:
