@@ -65,6 +65,16 @@ def tools():
     return "ok"
 
 
+@app.route("/shell")
+def shell():
+    pattern = request.args.get("pattern", "")
+    # ruleid: mergegate.python.command-injection
+    subprocess.run(["sh", "-c", "grep " + pattern + " /var/log/app.log"], check=False)
+    # ok: mergegate.python.command-injection
+    subprocess.run(["grep", "--", pattern, "/var/log/app.log"], check=False)
+    return "ok"
+
+
 @app.route("/check")
 def check():
     host = request.args.get("host", "")
