@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from mergegate.config import Settings
@@ -12,7 +13,7 @@ from mergegate.core.report import finding_to_dict
 from mergegate.scanners import secrets
 from mergegate.workspace import CandidateFile, Workspace, build_workspace
 
-from .conftest import AWS_KEY
+from .conftest import AWS_KEY, Repo, Run
 
 GITHUB_TOKEN = "ghp_" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2"  # pragma: allowlist secret
 
@@ -154,3 +155,27 @@ def test_an_oversized_file_is_streamed_for_secrets(tmp_path: Path) -> None:
     assert ws.files == [] and [f.path for f in ws.oversized] == ["big.py"]
     (f,) = scan(ws).findings
     assert (f.path, f.line, f.rule) == ("big.py", 80_001, "secrets.aws-access-key")
+
+
+def test_cli_report_names_the_malformed_file_and_quotes_no_value(
+    repo: Repo, mergegate: Callable[..., Run]
+) -> None:
+    """Issue 13 end to end: a bad YAML date next to a key in another file, through the CLI."""
+    password = "Vq3-" + "x7Lm-P2rt"  # pragma: allowlist secret
+    repo.write("README.md", "demo\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("deploy/release.yaml", f"release: 2027-02-30\ndb_password: {password}\n")
+    repo.write("app/settings.py", f'AWS_KEY = "{AWS_KEY}"\n')
+    repo.commit("feature")
+    run = mergegate("scan", "--base", "main", "--format", "json", cwd=repo.root)
+    report = run.json()
+    assert run.code == 1, run.stderr
+    secrets_found = sorted((f["path"], f["rule"]) for f in report["findings"]
+                           if f["scanner"] == "secrets")
+    assert secrets_found == [("app/settings.py", "secrets.aws-access-key"),
+                             ("deploy/release.yaml", "secrets.secret-keyword")]
+    assert AWS_KEY not in run.stdout + run.stderr and password not in run.stdout + run.stderr
+    assert {"path": "deploy/release.yaml", "message": "scanned for secrets as plain lines: "
+            "detect-secrets' YAML parser failed (ValueError)"}.items() <= next(
+        n for n in report["notes"] if n.get("path") == "deploy/release.yaml").items()

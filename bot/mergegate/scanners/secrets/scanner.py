@@ -152,8 +152,8 @@ class SecretsScanner:
             severity=severity_of(hit.type),
             title=f"{hit.type} committed",
             message=(
-                f"A {hit.type} was committed (sha1 {hit.secret_hash[:12]}). Revoke and rotate it "
-                "now, remove it from the change and load it from a secret store or environment "
+                f"{_what(hit.type)} was committed (sha1 {hit.secret_hash[:12]}). Revoke and rotate "
+                "it now, remove it from the change and load it from a secret store or environment "
                 "variable. If it is not a secret, add `# pragma: allowlist secret` or record it "
                 "in .secrets.baseline."
             ),
@@ -165,6 +165,13 @@ class SecretsScanner:
             cwe=("CWE-798",),
             references=("https://cwe.mitre.org/data/definitions/798.html",),
         )
+
+
+def _what(secret_type: str) -> str:
+    if secret_type == "Secret Keyword":  # noqa: S105 (a type name)
+        return "A literal value assigned to a password, secret, token or key name"
+    article = "An" if secret_type[0].lower() in "aeiou" else "A"
+    return f"{article} {secret_type}"
 
 
 def create(settings: Settings) -> SecretsScanner:
