@@ -1,6 +1,9 @@
 package files
 
 import (
+	"archive/tar"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -34,5 +37,25 @@ func Safe(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(full, uploads+"/") {
 		// ok: mergegate.go.path-traversal
 		http.ServeFile(w, r, full)
+	}
+}
+
+func Untar(r io.Reader, dest string) error {
+	tr := tar.NewReader(r)
+	for {
+		header, err := tr.Next()
+		if err != nil {
+			return err
+		}
+		// ruleid: mergegate.go.zip-slip
+		f, _ := os.Create(filepath.Join(dest, header.Name))
+		f.Close()
+		target := filepath.Join(dest, header.Name)
+		if !strings.HasPrefix(target, filepath.Clean(dest)+string(os.PathSeparator)) {
+			return fmt.Errorf("bad entry %q", header.Name)
+		}
+		// ok: mergegate.go.zip-slip
+		g, _ := os.Create(target)
+		g.Close()
 	}
 }
