@@ -142,3 +142,15 @@ def listing():
 def tpl():
     # ruleid: mergegate.python.xss
     return render_template_string("<p>" + request.args.get("v", "") + "</p>")
+
+
+@app.route("/plain")
+def plain():
+    name = request.args.get("name", "")
+    # ok: mergegate.python.xss
+    resp = make_response("Hello " + name)
+    resp.headers["Content-Type"] = "text/plain; charset=utf-8"
+    # ruleid: mergegate.python.xss
+    page = Response("<p>" + name + "</p>", content_type="text/html")
+    app.logger.info("%s", page)
+    return resp
