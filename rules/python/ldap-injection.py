@@ -47,3 +47,13 @@ def find_user4():
     # ok: mergegate.python.ldap-injection
     conn.search("dc=example,dc=com", "(uid=" + escape_filter_chars(request.args["name"]) + ")")
     return "ok"
+
+
+@app.route("/user5")
+def find_user5():
+    from helpers import directory
+
+    conn = directory.connection()
+    # ruleid: mergegate.python.ldap-injection
+    conn.search("ou=people,dc=example,dc=com", "(cn=%s)" % request.args["cn"])
+    return "ok"
