@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mergegate.core.words import PULL_REQUEST, Words
 from mergegate.forge.base import (
     ChangeRef,
     CheckState,
@@ -58,6 +59,7 @@ class Published:
 @dataclass
 class MemoryForge:
     name: str = "memory"
+    words: Words = PULL_REQUEST
     commits: dict[str, Files] = field(default_factory=dict)
     branches: dict[tuple[str, str], str] = field(default_factory=dict)  # (repo, branch) -> sha
     roles: dict[str, Role] = field(default_factory=dict)

@@ -6,10 +6,11 @@ import pytest
 from mergegate.core.findings import Finding, Severity
 from mergegate.core.policy import Policy
 from mergegate.core.verdict import JudgedFinding, Verdict, evaluate
+from mergegate.core.words import MERGE_REQUEST
 from mergegate.forge.base import PolicyAnnotation, Report
 from mergegate.forge.gitlab import report as rep
 from mergegate.forge.gitlab.discussions import Existing, existing_from, marker, plan
-from mergegate.service.runner import ERROR_MESSAGE
+from mergegate.service.runner import error_message
 
 
 @pytest.mark.parametrize(("level", "role"), [
@@ -30,7 +31,7 @@ def test_check_status() -> None:
 def test_summary_note_has_marker_policy_errors_and_speaks_of_merge_requests() -> None:
     verdict = evaluate([], Policy())
     report = Report(verdict, [PolicyAnnotation(".mergegate.yml", 3, 1, "block_on: bad value")],
-                    ["the pull request edits the policy"])
+                    ["the merge request edits the policy"])  # the service writes GitLab's words
     body = rep.summary_note(report, None, "a" * 40)
     assert body.startswith(rep.SUMMARY_MARKER + "\n## ")
     assert "- `.mergegate.yml:3:1`: block_on: bad value" in body
@@ -58,7 +59,7 @@ def test_discussion_plan_creates_resolves_and_reopens() -> None:
 
 
 def test_closed_descriptions_speak_gitlab() -> None:
-    assert rep.closed_description("error", ERROR_MESSAGE) == (
+    assert rep.closed_description("error", error_message(MERGE_REQUEST)) == (
         "MergeGate could not finish this scan after several attempts. Comment "
         "`/mergegate rescan` to try again.")
     assert rep.CLOSED_STATES["error"] == "failed" and rep.CLOSED_STATES["superseded"] == "canceled"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from mergegate.core.policy import ROLES, DismissPolicy
 from mergegate.core.verdict import Dismissal
+from mergegate.core.words import PULL_REQUEST, Words
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +63,15 @@ def refuse_actor(actor: Actor, policy: DismissPolicy, verb: str = "dismiss") -> 
 
 
 def refuse_self_dismissal(
-    actor: Actor, policy: DismissPolicy, blocking_ids: Iterable[str]
+    actor: Actor, policy: DismissPolicy, blocking_ids: Iterable[str],
+    words: Words = PULL_REQUEST,
 ) -> str | None:
     """`self_dismiss: false` stops a change's author dismissing its blocking findings."""
     ids = sorted(set(blocking_ids))
     if policy.self_dismiss or not actor.is_change_author or not ids:
         return None
     return (
-        f"@{actor.login} opened this pull request and cannot dismiss its blocking findings "
+        f"@{actor.login} opened this {words.change} and cannot dismiss its blocking findings "
         f"(dismiss.self_dismiss is false): {', '.join(ids)}"
     )
 

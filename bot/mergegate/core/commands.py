@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mergegate.core.policy import DISMISS_REASONS
+from mergegate.core.words import PULL_REQUEST, Words
 
 PREFIX = "/mergegate"
 VERBS: tuple[str, ...] = ("dismiss", "undismiss", "rescan", "explain", "help")
@@ -32,18 +33,21 @@ MAX_REASON_CHARS = 1000
 # same character, at least as many, and nothing else on the line (CommonMark 4.5).
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 
-HELP_TEXT = "\n".join(
-    (
-        "MergeGate commands (one per line in a comment on the pull request):",
-        "",
-        "- `/mergegate dismiss <id>[ <id>…] <reason> [until YYYY-MM-DD] [why]`: stop a finding "
-        "from blocking; reason is one of " + ", ".join(f"`{r}`" for r in DISMISS_REASONS) + ".",
-        "- `/mergegate undismiss <id>[ <id>…]`: make dismissed findings block again.",
-        "- `/mergegate rescan`: scan the pull request's head again.",
-        "- `/mergegate explain <id>`: what a finding means and how to fix it.",
-        "- `/mergegate help`: this text.",
+def help_text(words: Words = PULL_REQUEST) -> str:
+    """The answer to `/mergegate help`, in the forge's words."""
+    return "\n".join(
+        (
+            f"MergeGate commands (one per line in a comment on the {words.change}):",
+            "",
+            "- `/mergegate dismiss <id>[ <id>…] <reason> [until YYYY-MM-DD] [why]`: stop a "
+            "finding from blocking; reason is one of "
+            + ", ".join(f"`{r}`" for r in DISMISS_REASONS) + ".",
+            "- `/mergegate undismiss <id>[ <id>…]`: make dismissed findings block again.",
+            f"- `/mergegate rescan`: scan the {words.change}'s head again.",
+            "- `/mergegate explain <id>`: what a finding means and how to fix it.",
+            "- `/mergegate help`: this text.",
+        )
     )
-)
 
 
 @dataclass(frozen=True, slots=True)

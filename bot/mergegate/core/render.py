@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from mergegate.core.findings import SCANNERS, Severity
 from mergegate.core.verdict import JudgedFinding, Verdict
+from mergegate.core.words import PULL_REQUEST, Words
 
 MARKDOWN_LIMIT = 65535
 FileLink = Callable[[str, int], str]
@@ -96,6 +97,7 @@ def render_markdown(
     *,
     file_link: FileLink | None = None,
     max_chars: int = MARKDOWN_LIMIT,
+    words: Words = PULL_REQUEST,
 ) -> str:
     """The check-run / MR-note summary, at most `max_chars` characters.
 
@@ -139,7 +141,7 @@ def render_markdown(
         "",
         "<details><summary>How to dismiss a finding</summary>",
         "",
-        "Comment on the pull request, one command per line:",
+        f"Comment on the {words.change}, one command per line:",
         "",
         "```",
         "/mergegate dismiss mg-xxxxxxxx false-positive|wont-fix|test-code|accepted-risk "

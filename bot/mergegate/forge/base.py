@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
 from mergegate.core.verdict import Verdict
+from mergegate.core.words import Words
 from mergegate.workspace import Workspace
 
 Role = Literal["read", "triage", "write", "maintain", "admin"]
@@ -236,6 +237,7 @@ class Forge(Protocol):
     """Everything the service asks of a forge. See the module docstring for errors."""
 
     name: str
+    words: Words  # what this forge calls a change, and how to ask for a rescan
 
     async def fetch_change(self, change: ChangeRef, dest: Path, *, full: bool) -> FetchedChange:
         """Write the change's head files into ``dest`` (an empty folder) and build a Workspace.

@@ -21,6 +21,7 @@ from mergegate.core.authorization import (
 )
 from mergegate.core.policy import Policy
 from mergegate.core.verdict import Dismissal, Verdict
+from mergegate.core.words import Words
 from mergegate.forge.base import ChangeRef, CommentRef, Forge
 from mergegate.service.context import RetryLater, Service
 from mergegate.service.enqueue import Enqueuer
@@ -42,13 +43,13 @@ def is_bot(comment: CommentRef) -> bool:
     return comment.author_is_bot or comment.author.lower().endswith("[bot]")
 
 
-def _ids_list(verdict: Verdict) -> str:
+def _ids_list(verdict: Verdict, words: Words) -> str:
     ids = [j.id for j in verdict.findings]
     if not ids:
-        return "this pull request has no findings"
+        return f"this {words.change} has no findings"
     shown = ", ".join(ids[:MAX_LISTED_IDS])
     more = f" and {len(ids) - MAX_LISTED_IDS} more" if len(ids) > MAX_LISTED_IDS else ""
-    return f"the findings of this pull request are {shown}{more}"
+    return f"the findings of this {words.change} are {shown}{more}"
 
 
 class PermissionUnknown(Exception):
@@ -104,7 +105,7 @@ async def handle_comment(
             out.errors.append(f"`{cmd.source}`: {cmd.message}")
             continue
         if isinstance(cmd, grammar.Help):
-            out.replies.append(grammar.HELP_TEXT)
+            out.replies.append(grammar.help_text(forge.words))
             continue
         if isinstance(cmd, grammar.Rescan):
             await _rescan(service, forge, comment, out)
@@ -118,7 +119,7 @@ async def handle_comment(
         report = await stored_report(service, scan, change.author)
         policy = stored_policy(scan).policy
         if isinstance(cmd, grammar.Explain):
-            _explain(report.verdict, cmd, out)
+            _explain(report.verdict, cmd, out, forge.words)
         elif isinstance(cmd, grammar.Dismiss):
             await _dismiss(service, forge, comment, report.verdict, policy, cmd, out)
         elif isinstance(cmd, grammar.Undismiss):
@@ -165,10 +166,11 @@ async def _rescan(service: Service, forge: Forge, comment: CommentRef, out: Outc
     out.succeeded += 1
 
 
-def _explain(verdict: Verdict, cmd: grammar.Explain, out: Outcome) -> None:
+def _explain(verdict: Verdict, cmd: grammar.Explain, out: Outcome, words: Words) -> None:
     judged = verdict.find(cmd.id)
     if judged is None:
-        out.errors.append(f"`/mergegate explain {cmd.id}`: unknown finding id; {_ids_list(verdict)}")
+        out.errors.append(
+            f"`/mergegate explain {cmd.id}`: unknown finding id; {_ids_list(verdict, words)}")
         return
     f = judged.finding
     lines = [f"**{f.id}** · {f.severity.label} · `{f.rule}` · `{f.path}:{f.line}`", "",
@@ -197,7 +199,8 @@ async def _dismiss(
     where = f"`{_source(comment, cmd.line)}`"
     unknown = _unknown(verdict, cmd.ids)
     if unknown:
-        out.errors.append(f"{where}: unknown finding id {', '.join(unknown)}; {_ids_list(verdict)}")
+        out.errors.append(f"{where}: unknown finding id {', '.join(unknown)}; "
+                          f"{_ids_list(verdict, forge.words)}")
         return
     try:
         actor = await _actor(forge, change, comment.author, policy)
@@ -207,7 +210,7 @@ async def _dismiss(
     refusal = refuse_actor(actor, policy.dismiss)
     if refusal is None:
         blocking = [i for i in cmd.ids if (j := verdict.find(i)) is not None and j.blocking]
-        refusal = refuse_self_dismissal(actor, policy.dismiss, blocking)
+        refusal = refuse_self_dismissal(actor, policy.dismiss, blocking, forge.words)
     now = service.clock()
     expiry, problem = dismissal_expiry(policy.dismiss, cmd.until, cmd.text, now.date())
     refusal = refusal or problem
@@ -243,7 +246,8 @@ async def _undismiss(
     where = f"`{_source(comment, cmd.line)}`"
     unknown = _unknown(verdict, cmd.ids)
     if unknown:
-        out.errors.append(f"{where}: unknown finding id {', '.join(unknown)}; {_ids_list(verdict)}")
+        out.errors.append(f"{where}: unknown finding id {', '.join(unknown)}; "
+                          f"{_ids_list(verdict, forge.words)}")
         return
     try:
         actor = await _actor(forge, change, comment.author, policy)

@@ -21,6 +21,7 @@ from mergegate.core.findings import ScannerError, ScanNote
 from mergegate.core.policy import Policy
 from mergegate.core.risk import Risk
 from mergegate.core.verdict import Verdict, evaluate
+from mergegate.core.words import Words
 from mergegate.forge.base import ChangeRef, Forge, PolicyAnnotation, Report, ReportHandle
 from mergegate.service.context import Service
 from mergegate.service.policy_load import (
@@ -45,10 +46,10 @@ class Superseded(Exception):
         self.kind = kind
 
 
-SUPERSEDED_MESSAGES = {
-    "scan": "A newer commit was pushed to the pull request; it is being scanned instead.",
-    "cancel": "The pull request was closed.",
-}
+def superseded_message(kind: str, words: Words) -> str:
+    if kind == "cancel":
+        return f"The {words.change} was closed."
+    return f"A newer commit was pushed to the {words.change}; it is being scanned instead."
 
 
 @dataclass
@@ -98,12 +99,12 @@ def trusted_config_paths(policy: Policy) -> list[str]:
     return paths
 
 
-def edited_config_notes(policy: Policy, changed: list[str]) -> list[str]:
+def edited_config_notes(policy: Policy, changed: list[str], words: Words) -> list[str]:
     """A note for each judgement config file the change edits: previewed, never applied."""
     changed_set = set(changed)
     return [
-        f"This pull request edits {path}, which configures how changes are judged; "
-        "the base branch's version judges this pull request, and the edit applies once merged."
+        f"This {words.change} edits {path}, which configures how changes are judged; "
+        f"the base branch's version judges this {words.change}, and the edit applies once merged."
         for path in trusted_config_paths(policy) if path in changed_set
     ]
 
@@ -203,10 +204,10 @@ async def scan_change(
         await check_superseded()
         annotations: list[PolicyAnnotation] = []
         notes = list(loaded.notes) + list(fetched.notes)
-        notes += edited_config_notes(policy, fetched.changed_paths)
+        notes += edited_config_notes(policy, fetched.changed_paths, forge.words)
         if fetched.policy_edit is not None and fetched.policy_edit_path:
             annotations, edit_notes = review_policy_edit(
-                loaded, fetched.policy_edit, fetched.policy_edit_path
+                loaded, fetched.policy_edit, fetched.policy_edit_path, forge.words
             )
             notes += edit_notes
         verdict = result.verdict
@@ -229,7 +230,7 @@ async def scan_change(
     except Superseded as exc:
         await service.db(records.set_scan_status, scan_id, "superseded")
         await forge.report_closed(change, handle, "superseded",
-                                  SUPERSEDED_MESSAGES.get(exc.kind, "Superseded."))
+                                  superseded_message(exc.kind, forge.words))
         return None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from mergegate.core.policy import POLICY_PATHS, Policy
 from mergegate.core.policy_merge import describe_policy_change, merge_policies
 from mergegate.core.policy_parse import PolicyError, parse_policy
+from mergegate.core.words import PULL_REQUEST, Words
 from mergegate.forge.base import Forge, PolicyAnnotation, RepoRef
 
 
@@ -78,7 +79,7 @@ def with_authority(policy: Policy, authority: Policy) -> Policy:
 
 
 def review_policy_edit(
-    current: LoadedPolicy, edited_text: str, path: str
+    current: LoadedPolicy, edited_text: str, path: str, words: Words = PULL_REQUEST,
 ) -> tuple[list[PolicyAnnotation], list[str]]:
     """Validate a policy file the change edits and say what merging it would change."""
     if not edited_text.strip() and current.repo_text is not None:
@@ -86,14 +87,14 @@ def review_policy_edit(
             if current.org_text else None
         after, _ = merge_policies(org, None)
         changes = describe_policy_change(current.policy, after)
-        return [], [f"This pull request deletes or empties {path}; once merged the "
+        return [], [f"This {words.change} deletes or empties {path}; once merged the "
                     + ("organization policy" if org else "default policy") + " would apply"
                     + (":" if changes else " and nothing would change.")] + [
             f"  {c}" for c in changes]
     load = parse_policy(edited_text, path)
     if load.errors:
         annotations = [_annotation(e) for e in load.errors]
-        notes = [f"This pull request edits {path}, and the new file has "
+        notes = [f"This {words.change} edits {path}, and the new file has "
                  f"{len(load.errors)} error(s): see the annotations on {path}."]
         return annotations, notes
     org = from_texts(None, None, current.org_text, current.org_source).policy \
@@ -101,8 +102,8 @@ def review_policy_edit(
     after, _ = merge_policies(org, load.policy)
     changes = describe_policy_change(current.policy, after)
     if not changes:
-        return [], [f"This pull request edits {path}; the policy in force would not change."]
-    return [], [f"This pull request edits {path}; once merged the policy would change:"] + [
+        return [], [f"This {words.change} edits {path}; the policy in force would not change."]
+    return [], [f"This {words.change} edits {path}; once merged the policy would change:"] + [
         f"  {c}" for c in changes
     ]
 

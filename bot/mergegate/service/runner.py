@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from mergegate.core.words import Words
 from mergegate.forge.base import ReportHandle
 from mergegate.service.comments import handle_comment
 from mergegate.service.context import Service
@@ -20,10 +21,10 @@ from mergegate.store.queue import Job
 
 log = logging.getLogger(__name__)
 
-ERROR_MESSAGE = (
-    "MergeGate could not finish this scan after several attempts. "
-    "Use the Re-scan button or comment `/mergegate rescan` to try again."
-)
+def error_message(words: Words) -> str:
+    """Why a scan's report was closed after its last attempt, and what to do."""
+    return (f"MergeGate could not finish this scan after several attempts. "
+            f"{words.rescan_hint} to try again.")
 
 
 async def run_job(service: Service, job: Job) -> None:
@@ -101,7 +102,7 @@ async def give_up(service: Service, job: Job, error: str) -> None:
     change = change_from_dict(job.payload["change"])
     forge = service.forge(change.repo.forge)
     handle = ReportHandle(job.report_id) if job.report_id else await forge.report_in_progress(change)
-    await forge.report_closed(change, handle, "error", ERROR_MESSAGE)
+    await forge.report_closed(change, handle, "error", error_message(forge.words))
     records = service.store.records
     scan = await service.db(records.scan_for, change.repo.key, change.head_sha)
     if scan is not None:

@@ -14,6 +14,7 @@ from gidgethub import apps
 
 from mergegate.config import ConfigError, Settings
 from mergegate.core.policy import ORG_POLICY_PATH, ROLES
+from mergegate.core.words import PULL_REQUEST
 from mergegate.forge.base import (
     ChangeRef,
     CheckState,
@@ -50,6 +51,7 @@ def _repo_vars(repo: RepoRef, **more: Any) -> dict[str, Any]:
 
 class GitHubForge:
     name = "github"
+    words = PULL_REQUEST
 
     def __init__(
         self, session: aiohttp.ClientSession, settings: Settings,

@@ -16,6 +16,7 @@ import requests
 
 from mergegate.config import ConfigError, Settings
 from mergegate.core.policy import ORG_POLICY_PATH
+from mergegate.core.words import MERGE_REQUEST
 from mergegate.forge.base import (
     ChangeRef,
     CheckState,
@@ -48,6 +49,7 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
 
 class GitLabForge:
     name = "gitlab"
+    words = MERGE_REQUEST
 
     def __init__(
         self, settings: Settings, client: GitLabClient | None = None, *, inline_discussions: bool = True

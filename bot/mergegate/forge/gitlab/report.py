@@ -14,6 +14,7 @@ from typing import Literal
 
 from mergegate.core.render import render_markdown
 from mergegate.core.verdict import Verdict
+from mergegate.core.words import MERGE_REQUEST
 from mergegate.forge.base import Reaction, Report, ReportOutcome, Role
 
 STATUS_NAME = "mergegate"
@@ -66,15 +67,10 @@ def verdict_description(verdict: Verdict) -> str:
     return cut(prefix + verdict.title, DESCRIPTION_LIMIT)
 
 
-def for_merge_requests(text: str) -> str:
-    """The service's texts speak of pull requests; on GitLab they are merge requests."""
-    return text.replace("pull requests", "merge requests").replace("pull request",
-                                                                    "merge request")
-
-
 def summary_note(report: Report, file_link: FileLink | None, head_sha: str) -> str:
     """The body of the one summary note: marker, verdict, policy errors, notes."""
-    body = render_markdown(report.verdict, file_link=file_link, max_chars=NOTE_LIMIT - 4000)
+    body = render_markdown(report.verdict, file_link=file_link, max_chars=NOTE_LIMIT - 4000,
+                           words=MERGE_REQUEST)
     extra: list[str] = []
     if report.policy_annotations:
         extra += ["", "### Policy file errors in this merge request"]
@@ -83,7 +79,7 @@ def summary_note(report: Report, file_link: FileLink | None, head_sha: str) -> s
     if report.extra_notes:
         extra += ["", "### Notes"] + [f"- {n}" for n in list(report.extra_notes)[:50]]
     extra += ["", f"<sub>Scanned commit {head_sha[:12]}.</sub>"]
-    text = for_merge_requests(body + "\n".join(extra))
+    text = body + "\n".join(extra)
     return cut(f"{SUMMARY_MARKER}\n{text}", NOTE_LIMIT)
 
 
@@ -94,13 +90,12 @@ def reply_marker(comment_id: str) -> str:
 
 def reply_note(author: str, text: str, comment_id: str | None = None) -> str:
     tail = f"\n{reply_marker(comment_id)}" if comment_id is not None else ""
-    return cut(f"{REPLY_MARKER}\n@{author} {for_merge_requests(text)}", NOTE_LIMIT - len(tail)) + tail
+    return cut(f"{REPLY_MARKER}\n@{author} {text}", NOTE_LIMIT - len(tail)) + tail
 
 
 def closed_description(outcome: ReportOutcome, message: str) -> str:
     """The service's message for a report closed without a verdict, in GitLab's words."""
-    text = for_merge_requests(message).replace("Use the Re-scan button or comment", "Comment")
-    return cut(text, DESCRIPTION_LIMIT)
+    return cut(message, DESCRIPTION_LIMIT)
 
 
 def check_status(state: str) -> tuple[Literal["queued", "in_progress", "completed"], str | None]:
