@@ -93,8 +93,9 @@ TRUE_CASES: list[tuple[str, str, str]] = [
     ("HashiCorp Vault Token", "a.sh", f"export VAULT_TOKEN={token('hvs.', 100)}"),
     ("Terraform Cloud Token", ".terraformrc", f'token = "{token("", 14, HEX)}.atlasv1.{token("", 67)}"'),
     ("Sentry Token", "a.env", f"SENTRY_AUTH_TOKEN={token('sntryu_', 64, HEX)}"),
-    ("Sentry Token", "a.py", f'sentry_sdk.init("https://{token("", 32, HEX)}:{token("", 32, HEX)}'
+    ("Sentry DSN", "a.py", f'sentry_sdk.init("https://{token("", 32, HEX)}:{token("", 32, HEX)}'
                              f'@o123.ingest.sentry.io/456")'),
+    ("Sentry DSN", "a.env", f"SENTRY_DSN=https://{token('', 32, HEX)}@o1.ingest.us.sentry.io/2"),
     ("Doppler Token", "a.env", f"DOPPLER_TOKEN=dp.st.{token('', 43)}"),
     ("Pulumi Access Token", "a.env", f"PULUMI_ACCESS_TOKEN={token('pul-', 40, HEX)}"),
     ("Grafana Token", "a.env", f"GRAFANA={token('glsa_', 32)}_{token('', 8, HEX)}"),

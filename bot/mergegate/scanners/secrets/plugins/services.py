@@ -87,7 +87,7 @@ class TerraformCloudTokenDetector(TokenDetector):
 
 
 class SentryTokenDetector(TokenDetector):
-    """Sentry auth tokens, and DSNs that carry a secret key (`https://<key>:<secret>@...`)."""
+    """Sentry organisation and user auth tokens, or a 64-hex value named after Sentry."""
 
     secret_type = "Sentry Token"
     keywords = ("sntrys_", "sntryu_", "sentry")
@@ -97,7 +97,18 @@ class SentryTokenDetector(TokenDetector):
                    r"(?![a-zA-Z0-9+/])"),
         re.compile(r"\bsntryu_[a-f0-9]{64}" + END),
         named("sentry", r"[a-f0-9]{64}"),
-        re.compile(r"https://(?P<secret>[0-9a-f]{32}(?::[0-9a-f]{32})?)@[\w.-]*sentry[\w.-]*/\d+"),
+    )
+
+
+class SentryDsnDetector(TokenDetector):
+    """A DSN's key (and, in old DSNs, its secret): `https://<key>[:<secret>]@o1.ingest.sentry.io/2`.
+    High, not critical: a key alone only lets one send events."""
+
+    secret_type = "Sentry DSN"
+    severity = Severity.HIGH
+    keywords = ("sentry",)
+    patterns = (
+        re.compile(r"https:/{2}(?P<secret>[0-9a-f]{32}(?::[0-9a-f]{32})?)@[\w.-]*sentry[\w.-]*/\d+"),
     )
 
 
