@@ -83,6 +83,8 @@ _NEEDLES = (
     "github_pat", "glp", "gld", "xox", "xapp", "_live", "sk-", "eyj", "sg.", "npm_", "pypi-",
     "aiza", "shpat", "dop_v1", "sq0", "private", "://", "discord",
 )
+_NEEDLE_HEADS = re.compile("[" + re.escape("".join(sorted({n[0] for n in (*_NEEDLES, "pass")})))
+                           + "]")
 # For `candidate_starts`, which needs only the lines `CANDIDATE` can match: the pieces of its
 # case-insensitive parts in lower case, and its token shapes as they are written (a literal
 # first, so each is searched for as fast as `str.find`), several shapes to a search.
@@ -147,6 +149,8 @@ def candidate_windows(text: str, low: str) -> list[tuple[int, str]]:
 
     `CANDIDATE` is tried only from just before each piece `_QUICK` looks for to a little
     after it (a match starts at most a few characters before its piece)."""
+    if _NEEDLE_HEADS.search(low) is None:  # one quick pass: nothing could start a piece
+        return []
     found: list[int] = []
     for needle in (*_NEEDLES, "pass"):
         at = low.find(needle)

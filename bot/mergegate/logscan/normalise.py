@@ -45,6 +45,11 @@ _CI_PREFIXES = re.compile(
 _LINE_ENDS = re.compile(r"\r\r*(?=\n|\Z)")  # a literal first: searched for quickly
 
 
+def strip_ansi(text: str) -> str:
+    """The text without ANSI colours (what `clean` does inside a line)."""
+    return _ANSI.sub("", text) if "\x1b" in text else text
+
+
 def clean_block(text: str) -> str:
     """`clean` on every line of a block of lines at once (its newlines kept)."""
     if "\r" in text:

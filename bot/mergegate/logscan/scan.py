@@ -35,7 +35,7 @@ from mergegate.logscan.credentials import (
     redact_groups,
 )
 from mergegate.logscan.events import Event, EventGrouper, error_starts
-from mergegate.logscan.normalise import clean_block, normalise_many
+from mergegate.logscan.normalise import clean_block, normalise_many, strip_ansi
 from mergegate.logscan.reader import MAX_LINE_BYTES, ByteBudget, LineReader, Lines, Overflow
 from mergegate.logscan.report import Cluster, FileError, LogReport, Truncation
 
@@ -246,7 +246,7 @@ class _StreamScan:
         """More of an overlong line: searched for credentials only, piece by piece."""
         if not self.acc.detecting:
             return
-        text = clean_block(self.tail + text)
+        text = strip_ansi(self.tail + text)  # mid-line: no CI prefix to take off
         searched = len(self.tail)  # the end of the piece before, given to the detectors then
         self.tail = text[-OVERLAP:]
         windows = candidate_windows(text, _lower(text))
