@@ -83,6 +83,8 @@ _NEEDLES = (
     "github_pat", "glp", "gld", "xox", "xapp", "_live", "sk-", "eyj", "sg.", "npm_", "pypi-",
     "aiza", "shpat", "dop_v1", "sq0", "private", "://", "discord",
 )
+# "pass", but not the "passed" of every test log unless it is given a value ("passed: x").
+_PASS = re.compile(r"""pass(?:(?!ed\b)|(?=ed[\w.-]*["']?\s*(?:[:=]|=>|:=|\s--?\w*\s)))""")
 _NEEDLE_HEADS = re.compile("[" + re.escape("".join(sorted({n[0] for n in (*_NEEDLES, "pass")})))
                            + "]")
 # For `candidate_starts`, which needs only the lines `CANDIDATE` can match: the pieces of its
@@ -128,19 +130,11 @@ def candidate_starts(text: str, low: str) -> set[int]:
         while m is not None:
             starts.add(_line_start(text, m.start()))
             m = shape.search(text, _line_end(text, m.start()))
-    at = low.find("pass")
-    while at >= 0:
-        if (low.startswith("ed", at + 4) and not _word_char(low, at + 6)
-                and _KEYWORD_LOW.match(low, at) is None):
-            at = low.find("pass", at + 6)  # "passed" only: look further along the line
-            continue
-        starts.add(_line_start(low, at))
-        at = low.find("pass", _line_end(low, at))
+    m = _PASS.search(low)
+    while m is not None:
+        starts.add(_line_start(low, m.start()))
+        m = _PASS.search(low, _line_end(low, m.start()))
     return starts
-
-
-def _word_char(text: str, at: int) -> bool:
-    return at < len(text) and (text[at].isalnum() or text[at] == "_")
 
 
 def candidate_windows(text: str, low: str) -> list[tuple[int, str]]:
