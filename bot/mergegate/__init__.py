@@ -1,3 +1,5 @@
 """MergeGate: a Git-native security gate for pull and merge requests."""
 
-__version__ = "0.1.0"
+from mergegate.core.tool import VERSION as __version__
+
+__all__ = ["__version__"]

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 from mergegate.core.findings import ScannerError, Severity
-from mergegate.core.policy_parse import parse_policy
 from mergegate.core.risk import Risk
 from mergegate.core.verdict import Dismissal, evaluate
+from mergegate.policy_file import parse_policy
 
 from .factories import make_finding, make_vuln
 

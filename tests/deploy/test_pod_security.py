@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from mergegate.core.policy import DeployPolicy
-from mergegate.core.policy_parse import parse_policy
+from mergegate.policy_file import parse_policy
 
 from tests.deploy.support import scan_files, triples
 

@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from mergegate import __version__
 from mergegate.core.findings import Finding, Package, Severity
+from mergegate.core.tool import VERSION
 from mergegate.core.verdict import Dismissal, JudgedFinding, Verdict
 
 
@@ -99,7 +99,7 @@ def judged_to_dict(j: JudgedFinding) -> dict[str, Any]:
 
 def verdict_to_dict(verdict: Verdict) -> dict[str, Any]:
     report: dict[str, Any] = {
-        "tool": {"name": "mergegate", "version": __version__},
+        "tool": {"name": "mergegate", "version": VERSION},
         "verdict": {
             "conclusion": verdict.conclusion,
             "blocking": len(verdict.blocking),

@@ -6,8 +6,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from mergegate import __version__
 from mergegate.core.findings import Finding, Severity
+from mergegate.core.tool import VERSION
 from mergegate.core.verdict import JudgedFinding, Verdict
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -133,7 +133,7 @@ def verdict_to_sarif(verdict: Verdict) -> dict[str, Any]:
         "tool": {
             "driver": {
                 "name": "MergeGate",
-                "semanticVersion": __version__,
+                "semanticVersion": VERSION,
                 "informationUri": INFORMATION_URI,
                 "rules": rules,
             }

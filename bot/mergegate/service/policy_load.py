@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from mergegate.core.policy import POLICY_PATHS, Policy
 from mergegate.core.policy_merge import describe_policy_change, merge_policies
-from mergegate.core.policy_parse import PolicyError, parse_policy
 from mergegate.core.words import PULL_REQUEST, Words
 from mergegate.forge.base import Forge, PolicyAnnotation, RepoRef
+from mergegate.policy_file import PolicyError, parse_policy
 
 
 @dataclass

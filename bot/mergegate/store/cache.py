@@ -14,23 +14,16 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Column, Float, Index, String, Table, Text, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from mergegate.store.db import StoreError, make_engine
 from mergegate.store.schema import metadata
+from mergegate.store.tables import cache_entries
 
 log = logging.getLogger(__name__)
 
-cache_entries = Table(
-    "cache_entries",
-    metadata,
-    Column("key", String(512), primary_key=True),
-    Column("value", Text, nullable=False),
-    Column("expires_at", Float, nullable=False),  # seconds since the epoch
-    Index("ix_cache_entries_expires_at", "expires_at"),
-)
 
 _CHUNK = 500
 _MAX_KEY = 512

@@ -25,7 +25,7 @@ class StoreError(RuntimeError):
 def load_tables() -> None:
     """Import every module that defines tables on the shared metadata (they import this one,
     so not at the top)."""
-    from mergegate.store import cache, tables  # noqa: F401
+    from mergegate.store import tables  # noqa: F401
 
 
 PG_CONNECT_TIMEOUT = 3  # seconds, libpq's connect_timeout

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -110,4 +111,14 @@ audit_log = Table(
     Column("detail", Text, nullable=False, default=""),
     Column("link", Text, nullable=True),
     Index("ix_audit_log_repo_at", "repo", "at"),
+)
+
+# Answers of online sources (OSV, deps.dev) with a time to live (mergegate.store.cache).
+cache_entries = Table(
+    "cache_entries",
+    metadata,
+    Column("key", String(512), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("expires_at", Float, nullable=False),  # seconds since the epoch
+    Index("ix_cache_entries_expires_at", "expires_at"),
 )

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from mergegate.core.findings import Severity
 from mergegate.core.policy import DEFAULT_POLICY, EnvironmentPolicy, IgnoreRule
-from mergegate.core.policy_parse import parse_policy
+from mergegate.policy_file import parse_policy
 
 DESIGN_EXAMPLE = """\
 version: 1
