@@ -3,6 +3,8 @@ package preview
 import (
 	"io"
 	"net/http"
+
+	"github.com/gorilla/websocket"
 	"net/url"
 )
 
@@ -23,4 +25,12 @@ func Preview(w http.ResponseWriter, r *http.Request) {
 	fixed, _ := http.Get("https://status.example.com/api/v2/status.json")
 	io.Copy(w, resp.Body)
 	_, _, _ = req, user, fixed
+}
+
+func Tunnel(w http.ResponseWriter, r *http.Request) {
+	// ruleid: mergegate.go.ssrf
+	conn, _, err := websocket.DefaultDialer.Dial(r.URL.Query().Get("upstream"), nil)
+	if err == nil {
+		conn.Close()
+	}
 }
