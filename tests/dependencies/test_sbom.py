@@ -10,7 +10,7 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from mergegate.cli import main
-from mergegate.sbom import build_bom, render_bom, repository_inventory
+from mergegate.scan.sbom import build_bom, render_bom, repository_inventory
 
 DATA = Path(__file__).parent / "data"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mergegate.change_risk import assess_workspace_risk
 from mergegate.core.findings import Severity
 from mergegate.core.policy import Policy, RiskPolicy
 from mergegate.core.risk import assess_risk
 from mergegate.core.verdict import evaluate
+from mergegate.scan.change_facts import assess_workspace_risk
 from mergegate.workspace import CandidateFile, build_workspace
 
 from tests.core.factories import make_finding

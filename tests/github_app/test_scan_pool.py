@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mergegate.config import Settings
 from mergegate.core.policy import Policy
-from mergegate.service.scan_pool import MappingReader, ProcessRunner, prefetch_base
+from mergegate.scan.pool import MappingReader, ProcessRunner, prefetch_base
 from mergegate.workspace import CandidateFile, build_workspace
 
 SQLI = 'def f(cur, name):\n    cur.execute("SELECT * FROM t WHERE n = \'%s\'" % name)\n'

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from mergegate.config import Settings
 from mergegate.core.policy import DEFAULT_POLICY
-from mergegate.engine import default_scanners
 from mergegate.observability.metrics import Metrics
 from mergegate.observability.scanner_metrics import MeteredGateRunner
-from mergegate.service.scan_pool import ThreadRunner
+from mergegate.scan.engine import default_scanners
+from mergegate.scan.pool import ThreadRunner
 from mergegate.workspace import CandidateFile, build_workspace
 from prometheus_client.parser import text_string_to_metric_families
 

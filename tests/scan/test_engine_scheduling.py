@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mergegate.core.findings import ScanResult
 from mergegate.core.policy import DEFAULT_POLICY, Policy
-from mergegate.engine import SEQUENTIAL_FULL_SCAN_FILES, run_scanners
+from mergegate.scan.engine import SEQUENTIAL_FULL_SCAN_FILES, run_scanners
 from mergegate.workspace import Workspace, WorkspaceFile
 
 

@@ -2,7 +2,7 @@ import os
 from pathlib import Path
 
 import pytest
-from mergegate.git_workspace import GitError, added_lines_by_file, workspace_from_git
+from mergegate.workspace.git import GitError, added_lines_by_file, workspace_from_git
 
 from .conftest import Repo
 

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         more = f" (and {len(load.errors) - 1} more)" if len(load.errors) > 1 else ""
         raise UsageError(f"{load.errors[0]}{more}")
     # Imported here so that `mergegate` starts fast for the other commands.
-    from mergegate.sbom import build_bom, render_bom, repository_inventory, repository_workspace
+    from mergegate.scan.sbom import build_bom, render_bom, repository_inventory, repository_workspace
     from mergegate.scanners.licenses import deps_dev_client
     from mergegate.scanners.licenses.scanner import resolve
     from mergegate.store.cache import optional_cache

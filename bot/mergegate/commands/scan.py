@@ -13,9 +13,9 @@ from mergegate.core.render import render_markdown, render_text
 from mergegate.core.report import render_json
 from mergegate.core.sarif import render_sarif
 from mergegate.core.verdict import Verdict
-from mergegate.git_workspace import GitError, GitRepo, workspace_from_git
-from mergegate.pipeline import run_gate
 from mergegate.policy_file import DEFAULT_LOAD, PolicyLoad, parse_policy
+from mergegate.scan.gate import run_gate
+from mergegate.workspace.git import GitError, GitRepo, workspace_from_git
 
 FORMATS = ("text", "json", "sarif", "markdown")
 

@@ -204,8 +204,8 @@ async def serve_worker(settings: Settings, config: Any) -> int:
     from mergegate.queue.dispatcher import Dispatcher, store_runner
     from mergegate.queue.runner import JobRunner
     from mergegate.queue.tasks import build_app, dispatch, ensure_schema
+    from mergegate.scan.pool import ThreadRunner
     from mergegate.service.context import Service
-    from mergegate.service.scan_pool import ThreadRunner
     from mergegate.web.app import build_forges
 
     url = settings.database_url

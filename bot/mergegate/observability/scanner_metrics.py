@@ -9,8 +9,8 @@ from typing import Any
 from mergegate.config import Settings
 from mergegate.core.policy import Policy
 from mergegate.observability.metrics import Metrics
-from mergegate.pipeline import GateResult
-from mergegate.service.scan_pool import GateRunner
+from mergegate.scan.gate import GateResult
+from mergegate.scan.pool import GateRunner
 from mergegate.workspace import Workspace
 
 

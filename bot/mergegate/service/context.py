@@ -15,8 +15,8 @@ from typing import ParamSpec, TypeVar
 from mergegate.config import Settings
 from mergegate.forge.base import Forge, ForgeError
 from mergegate.observability.metrics import Metrics
+from mergegate.scan.pool import GateRunner, ThreadRunner
 from mergegate.scanners.base import Scanner
-from mergegate.service.scan_pool import GateRunner, ThreadRunner
 from mergegate.store.service_store import Store
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from mergegate.forge.gitlab.webhook import GitLabWebhook
 from mergegate.observability.metrics import Metrics, metrics_handler
 from mergegate.observability.scanner_metrics import MeteredGateRunner
 from mergegate.queue.runner import JobRunner
+from mergegate.scan.pool import runner_for
 from mergegate.service.context import Service
-from mergegate.service.scan_pool import runner_for
 from mergegate.store.service_store import Store
 from mergegate.web.body import BodyReader
 from mergegate.web.context import WebContext

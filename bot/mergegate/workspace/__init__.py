@@ -2,7 +2,7 @@
 
 A `Workspace` holds a folder with the head content of the files to scan, which of those files
 changed and which lines were added, and a reader for base content on demand. It is built from a
-local git checkout (`mergegate.git_workspace`) or from a forge's API data (`mergegate.forge`); scanners only
+local git checkout (`mergegate.workspace.git`) or from a forge's API data (`mergegate.forge`); scanners only
 ever see this.
 """
 

@@ -10,13 +10,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from mergegate.change_risk import assess_workspace_risk
 from mergegate.config import Settings
 from mergegate.core.findings import Finding, ScannerError, ScanNote
 from mergegate.core.policy import Policy
 from mergegate.core.risk import Risk
 from mergegate.core.verdict import Dismissal, Verdict, evaluate
-from mergegate.engine import default_scanners, run_scanners, without_ignored_paths
+from mergegate.scan.change_facts import assess_workspace_risk
+from mergegate.scan.engine import default_scanners, run_scanners, without_ignored_paths
 from mergegate.scanners.base import Scanner
 from mergegate.workspace import Workspace
 

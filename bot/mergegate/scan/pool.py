@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from mergegate.config import Settings
 from mergegate.core.policy import Policy
-from mergegate.pipeline import GateResult, run_gate
+from mergegate.scan.gate import GateResult, run_gate
 from mergegate.workspace import Workspace
 
 log = logging.getLogger(__name__)
