@@ -211,6 +211,29 @@ def only_placeholders(line: str) -> bool:
     return not any(_key_like(m) for m in _TOKENISH.finditer(" ".join(rest)))
 
 
+def needs_detectors(line: str) -> bool:
+    """`is_candidate` and not `only_placeholders`, with the line lower-cased once."""
+    low = line.lower()
+    if _QUICK.search(low) is None:
+        return False
+    if len(low) != len(line):
+        return CANDIDATE.search(line) is not None
+    if _SHAPES_LOW.search(low) is not None or _SHAPES_CASED.search(line) is not None:
+        return True
+    rest, at, named = [], 0, False  # the line without its placeholders
+    for m in _KEYWORD_LOW.finditer(low):
+        named = True
+        value = _PLACEHOLDER.match(line, m.end())
+        if value is None:
+            return True
+        rest.append(line[at : value.start()])
+        at = value.end()
+    if not named:
+        return False
+    rest.append(line[at:])
+    return any(_key_like(m) for m in _TOKENISH.finditer(" ".join(rest)))
+
+
 def detect(path: str, lines: Sequence[tuple[int, str]]) -> list[SecretHit]:
     """Detector hits on candidate lines (the caller prefilters)."""
     if not lines:

@@ -30,8 +30,7 @@ from mergegate.logscan.credentials import (
     candidate_starts,
     candidate_windows,
     detect,
-    is_candidate,
-    only_placeholders,
+    needs_detectors,
     redact_groups,
 )
 from mergegate.logscan.events import Event, EventGrouper, error_starts
@@ -234,7 +233,7 @@ class _StreamScan:
             if end < 0:
                 end = size
             line = text[pos:end]
-            if pos in creds and is_candidate(line) and not only_placeholders(line):
+            if pos in creds and needs_detectors(line):
                 acc.check(shown, self.batch, number, line)
             event = grouper.feed(number, line, pos in errors)
             if event is not None:
