@@ -44,6 +44,18 @@ def test_the_impossible_date_is_named_in_a_note(tmp_path: Path) -> None:
                             "failed (ValueError)"]
 
 
+def test_a_yaml_alias_bomb_is_read_as_lines_not_expanded(tmp_path: Path) -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join([*lines, f"password: {PW}"]) + "\n")
+    result = secrets.detect_in_file(str(path), "bomb.yaml")  # minutes if expanded
+    assert [(h.type, h.line) for h in result.hits] == [("Secret Keyword", 10)]
+    assert result.notes == ["scanned for secrets as plain lines: more than 25 YAML aliases, "
+                            "not expanded"]
+
+
 def test_a_latin1_file_is_scanned_with_a_note(tmp_path: Path) -> None:
     path = tmp_path / "legacy.properties"
     path.write_bytes(f"# caf\xe9\ndb.password={PW}\nkey={AWS}\n".encode("latin-1"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import io
 import logging
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -194,6 +195,12 @@ def decode(data: bytes) -> tuple[str, str | None]:
         return data.decode("latin-1"), "not UTF-8: scanned for secrets as Latin-1 text"
 
 
+# detect-secrets' YAML view walks every alias: a few lines of nested aliases (a "billion
+# laughs" file) take minutes. Past this many aliases the file is read as plain lines.
+MAX_YAML_ALIASES = 25
+_YAML_ALIAS = re.compile(r"(?<![\w*])\*[\w.-]+")
+
+
 def _transformed(filename: str, text: str, eager: bool) -> tuple[list[str] | None, str | None]:
     """detect-secrets' transformer view of a file (YAML, INI); a transformer that fails other
     than with its own ParsingError gives a note and no view."""
@@ -201,6 +208,9 @@ def _transformed(filename: str, text: str, eager: bool) -> tuple[list[str] | Non
     for transformer in ds.transformers.get_transformers():
         if transformer.is_eager != eager or not transformer.should_parse_file(filename):
             continue
+        if "YAML" in type(transformer).__name__ and len(_YAML_ALIAS.findall(text)) > MAX_YAML_ALIASES:
+            return None, (f"scanned for secrets as plain lines: more than {MAX_YAML_ALIASES} "
+                          "YAML aliases, not expanded")
         handle = io.StringIO(text)
         handle.name = filename
         try:
