@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from mergegate.core.commands import (
+from mergegate.core.slash_commands import (
     CommandError,
     Dismiss,
     Explain,

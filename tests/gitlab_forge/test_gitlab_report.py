@@ -10,7 +10,7 @@ from mergegate.core.words import MERGE_REQUEST
 from mergegate.forge.base import PolicyAnnotation, Report
 from mergegate.forge.gitlab import report as rep
 from mergegate.forge.gitlab.discussions import Existing, existing_from, marker, plan
-from mergegate.service.runner import error_message
+from mergegate.service.jobs import error_message
 
 
 @pytest.mark.parametrize(("level", "role"), [

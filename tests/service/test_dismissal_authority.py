@@ -10,7 +10,7 @@ from __future__ import annotations
 from mergegate.forge.base import ChangeRef, CommentRef
 from mergegate.service.comments import handle_comment
 from mergegate.service.context import Service
-from mergegate.service.gate import reevaluate, scan_change
+from mergegate.service.verdicts import reevaluate, scan_change
 
 from tests.fakes.memory_forge import MemoryForge
 from tests.service.conftest import BASE, LEAKY, REPO

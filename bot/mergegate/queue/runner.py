@@ -21,7 +21,7 @@ import traceback
 
 from mergegate.observability.logs import log_context
 from mergegate.service.context import RetryLater, Service
-from mergegate.service.runner import forge_failed, give_up, run_job, show_retrying
+from mergegate.service.jobs import forge_failed, give_up, run_job, show_retrying
 from mergegate.store.queue import Job, utcnow
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mergegate.core import commands as grammar
+from mergegate.core import slash_commands as grammar
 from mergegate.core.authorization import (
     Actor,
     dismissal_expiry,
@@ -25,7 +25,7 @@ from mergegate.core.words import Words
 from mergegate.forge.base import ChangeRef, CommentRef, Forge
 from mergegate.service.context import RetryLater, Service
 from mergegate.service.enqueue import Enqueuer
-from mergegate.service.gate import reevaluate, stored_policy, stored_report
+from mergegate.service.verdicts import reevaluate, stored_policy, stored_report
 
 log = logging.getLogger(__name__)
 MAX_LISTED_IDS = 30

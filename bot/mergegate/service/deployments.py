@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from mergegate.core.policy import EnvironmentPolicy
 from mergegate.forge.base import ChangeRef, DeploymentRequest, DeploymentState, Forge
 from mergegate.service.context import Service
-from mergegate.service.gate import scan_change, stored_policy, stored_report
+from mergegate.service.verdicts import scan_change, stored_policy, stored_report
 
 log = logging.getLogger(__name__)
 # A required check passes when it completed as success, neutral or skipped: what GitHub's

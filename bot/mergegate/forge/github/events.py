@@ -15,8 +15,8 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mergegate.core.commands import PREFIX
 from mergegate.core.policy import POLICY_PATHS
+from mergegate.core.slash_commands import PREFIX
 from mergegate.forge.base import (
     Action,
     Cancel,

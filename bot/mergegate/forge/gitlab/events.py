@@ -20,8 +20,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mergegate.core.commands import PREFIX
 from mergegate.core.policy import POLICY_PATHS
+from mergegate.core.slash_commands import PREFIX
 from mergegate.forge.base import (
     Action,
     Cancel,

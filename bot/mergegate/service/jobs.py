@@ -10,13 +10,13 @@ from mergegate.service.comments import handle_comment
 from mergegate.service.context import Service
 from mergegate.service.deployments import handle_deployment
 from mergegate.service.enqueue import Enqueuer
-from mergegate.service.gate import scan_change
 from mergegate.service.payloads import (
     change_from_dict,
     comment_from_dict,
     deployment_from_dict,
     repo_from_dict,
 )
+from mergegate.service.verdicts import scan_change
 from mergegate.store.queue import Job
 
 log = logging.getLogger(__name__)
