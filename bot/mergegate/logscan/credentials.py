@@ -14,7 +14,6 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -258,15 +257,21 @@ _TOKENISH = re.compile(rf"[A-Za-z0-9+/=_-]{{{TOKEN_MIN},}}")
 
 def _entropy(text: str) -> float:
     n = len(text)
-    return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
+    return -sum(k / n * math.log2(k / n) for k in map(text.count, set(text)))
+
+
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[A-Za-z]")
+
+
+def _looks_random(token: str) -> bool:
+    return (_DIGIT.search(token) is not None and _LETTER.search(token) is not None
+            and _entropy(token) >= TOKEN_ENTROPY)
 
 
 def _mask(match: re.Match[str]) -> str:
     token = match.group(0)
-    if (any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
-            and _entropy(token) >= TOKEN_ENTROPY):
-        return REDACTED
-    return token
+    return REDACTED if _looks_random(token) else token
 
 
 _SHORT_HEX = re.compile(r"[0-9a-fA-F]{1,31}")
@@ -275,7 +280,8 @@ _SHORT_HEX = re.compile(r"[0-9a-fA-F]{1,31}")
 def _key_like(match: re.Match[str]) -> bool:
     """A run `_mask` hides that a detector could report: not a short hex id (request and
     commit ids; the hex keys detectors know are 32 digits or more)."""
-    return _mask(match) == REDACTED and _SHORT_HEX.fullmatch(match.group(0)) is None
+    token = match.group(0)
+    return _SHORT_HEX.fullmatch(token) is None and _looks_random(token)
 
 
 def redact_groups(groups: Sequence[Sequence[str]], path: str = "log.txt") -> list[list[str]]:
