@@ -46,17 +46,6 @@ def quoted():
     return str(eval(text))
 
 
-@app.route("/literal")
-def literal():
-    text = request.args.get("text", "")
-    try:
-        ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return "not a literal", 400
-    # ok: mergegate.python.code-injection
-    return str(eval(text))
-
-
 @app.route("/number")
 def number():
     # ok: mergegate.python.code-injection
