@@ -53,6 +53,11 @@ ASSIGNMENTS: list[tuple[str, str]] = [
     ("tasks.py", f'subprocess.run(["docker", "run", "-e", "DB_PASSWORD={PW}", "app"])'),
     ("settings.xml", f'<entry key="password">{PW}</entry>'),
     ("README.md", f"password: {PW}"),
+    ("init.sql", f"CREATE USER app IDENTIFIED BY '{PW}';"),
+    ("init.sql", f"ALTER ROLE app WITH LOGIN PASSWORD '{PW}';"),
+    (".netrc", f"machine api.acme.io login ci password {PW}"),
+    ("config.json", f'{{"auths": {{"registry.acme.io": {{"auth": "{PW}"}}}}}}'),
+    ("context.xml", f'<password value="{PW}"/>'),
 ]
 
 NOT_REPORTED: list[tuple[str, str]] = [
@@ -92,6 +97,8 @@ NOT_REPORTED: list[tuple[str, str]] = [
     ("app.py", "db = connect(password=db_password)"),
     ("run.sh", "mytool password=$DB_PASSWORD"),
     ("app.py", 'if password == "":'),
+    ("app.yaml", "auth: required"),
+    ("init.sql", "ALTER ROLE app WITH PASSWORD NULL;"),
 ]
 
 

@@ -20,12 +20,13 @@ _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 SECRET_WORDS = frozenset({
     "password", "passwd", "passphrase", "pwd", "pass", "pword", "secret", "token", "apikey",
     "credential", "credentials", "creds", "pat", "passcode", "pw", "pswd", "psw", "passw",
+    "auth",
 })
 _PAT_OWNERS = frozenset({"github", "gitlab", "gh", "gl", "azure", "ado", "devops", "personal",
                          "access", "hf", "huggingface", "docker", "npm", "git", "bitbucket"})
 # Secret words of credentials machines make: their values are random, never a plain word.
 # (A `secret` or a password is often a phrase someone chose: `app.secret_key = "supersecret"`.)
-_MACHINE_WORDS = frozenset({"token", "apikey", "key", "pat", "accesskey", "privatekey"})
+_MACHINE_WORDS = frozenset({"token", "apikey", "key", "pat", "accesskey", "privatekey", "auth"})
 # A value in regular-expression syntax (`_PAT = r"(?:[0-9]{1,3}\.){3}"`) is not a credential.
 _REGEX_SYNTAX = re.compile(r"\(\?[:=!<P]|\[\^|\\[wdsbWDS]|\{\d+,\d*\}|\[[^\]]*-[^\]]*\][*+?{]")
 # One-word names that end in a secret word: PGPASSWORD, githubtoken, ACCESSTOKEN.

@@ -64,10 +64,15 @@ _XML_KEYED_ELEMENT = re.compile(  # <entry key="password">…</entry>
     r"<(?P<tag>[\w:.-]+)\s+(?:key|name)\s*=\s*[\"'](?P<name>[\w.:-]+)[\"'][^>]*>"
     r"(?P<value>[^<>]+)</(?P=tag)>", re.IGNORECASE,
 )
-_XML_KEY_VALUE = re.compile(
-    r"(?:key|name)\s*=\s*[\"'](?P<name>[\w.:-]+)[\"']\s+value\s*=\s*[\"'](?P<value>[^\"']*)[\"']",
+_XML_KEY_VALUE = re.compile(  # <add key="Password" value="…"/>, <password value="…"/>
+    r"(?:(?:key|name)\s*=\s*[\"'](?P<name>[\w.:-]+)[\"']|<(?P<tag>[\w:.-]+))\s+value\s*=\s*"
+    r"[\"'](?P<value>[^\"']*)[\"']",
     re.IGNORECASE,
 )
+# SQL: CREATE USER … IDENTIFIED BY '…', CREATE ROLE … PASSWORD '…', ALTER USER … PASSWORD '…'
+_SQL_PASSWORD = re.compile(r"(?i)\b(?:identified\s+by|password)\s+'(?P<value>[^']+)'")
+# .netrc: machine … login … password …
+_NETRC_PASSWORD = re.compile(r"\bpassword\s+(?P<value>\S+)")
 _K8S_NAME = re.compile(r"^\s*-?\s*name:\s*[\"']?(?P<name>[\w.-]+)[\"']?\s*$")
 _K8S_VALUE = re.compile(r"^\s*value:\s*(?P<value>.+?)\s*$")
 # "…" + var, "…".format(x), "…" if a else b: the literal is not the value.
@@ -96,7 +101,8 @@ class KeywordDetector(TokenDetector):
     secret_type = "Secret Keyword"
     severity = Severity.MEDIUM
     # `value:` opens the gate for a Kubernetes env entry whose name is on the line before.
-    keywords = ("pass", "pwd", "secret", "token", "key", "cred", "auth", "pat", "value:")
+    keywords = ("pass", "pwd", "secret", "token", "key", "cred", "auth", "pat", "value:",
+                "identified by")
     patterns = ()
 
     def analyze_line(self, filename: str, line: str, line_number: int = 0,
@@ -142,10 +148,19 @@ class KeywordDetector(TokenDetector):
                     not value.startswith(("$", "%", "*", "("))
                 ):
                     yield value
+        if "'" in line:
+            for match in _SQL_PASSWORD.finditer(line):
+                if is_literal_secret(match.group("value")):
+                    yield match.group("value")
+        if os.path.basename(filename) in (".netrc", "_netrc"):
+            for match in _NETRC_PASSWORD.finditer(line):
+                if is_literal_secret(match.group("value")):
+                    yield match.group("value")
         if "<" in line:
             for pattern in (_XML_ELEMENT, _XML_KEYED_ELEMENT, _XML_KEY_VALUE):
                 for match in pattern.finditer(line):
-                    name, value = match.group("name"), match.group("value")
+                    name = match.group("name") or match.group("tag") or ""
+                    value = match.group("value")
                     if holds_secret(name.split(":")[-1]) and is_literal_secret(value, name):
                         yield value
         k8s_value = _K8S_VALUE.match(line)
