@@ -17,6 +17,7 @@ from mergegate.core.words import PULL_REQUEST, Words
 from mergegate.forge.base import (
     ChangeRef,
     CheckState,
+    CiLogs,
     CommentRef,
     DeploymentRequest,
     DeploymentState,
@@ -60,6 +61,7 @@ class Published:
 class MemoryForge:
     name: str = "memory"
     words: Words = PULL_REQUEST
+    ci_logs: CiLogs | None = None
     commits: dict[str, Files] = field(default_factory=dict)
     branches: dict[tuple[str, str], str] = field(default_factory=dict)  # (repo, branch) -> sha
     roles: dict[str, Role] = field(default_factory=dict)

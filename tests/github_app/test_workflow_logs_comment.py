@@ -6,7 +6,8 @@ import io
 import zipfile
 
 import pytest
-from mergegate.forge.github.workflow_logs import LogsUnavailable, scan_zip
+from mergegate.forge.base import LogsUnavailable
+from mergegate.forge.github.workflow_logs import scan_zip
 from mergegate.forge.github.workflow_logs_comment import (
     MARKER,
     RunInfo,

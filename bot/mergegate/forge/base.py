@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from mergegate.core.verdict import Verdict
 from mergegate.core.words import Words
+from mergegate.logscan.report import LogReport
 from mergegate.workspace import Workspace
 
 Role = Literal["read", "triage", "write", "maintain", "admin"]
@@ -43,6 +44,10 @@ def causes(exc: BaseException) -> list[BaseException]:
         chain.append(current)
         current = current.__cause__ or current.__context__
     return chain
+
+
+class LogsUnavailable(ForgeError):
+    """A CI run's logs could not be had; the message says why, for the comment."""
 
 
 class PayloadError(ValueError):
@@ -172,6 +177,16 @@ class RescanOpen:
 
 
 @dataclass(frozen=True, slots=True)
+class RescanInstallation:
+    """Scan again the open changes of every repository of an organization's installation:
+    its organization policy changed. ``source`` is the repository that holds that policy
+    (GitHub: the org's ``.github``); its owner and installation name the rest."""
+
+    source: RepoRef
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Deploy:
     request: DeploymentRequest
 
@@ -192,7 +207,8 @@ class Ignore:
     why: str
 
 
-Action = Scan | Cancel | Command | RescanOpen | Deploy | WorkflowLogs | Ignore
+Action = (Scan | Cancel | Command | RescanOpen | RescanInstallation | Deploy | WorkflowLogs
+          | Ignore)
 
 
 @dataclass
@@ -232,12 +248,30 @@ class Report:
     extra_notes: Sequence[str] = ()
 
 
+class CiLogs(Protocol):
+    """A forge's CI runs: their logs scanned, and the change's CI-logs comment kept."""
+
+    async def run_completed(self, repo: RepoRef, run_id: int) -> bool | None:
+        """Whether the run is (still) completed; None when it is gone."""
+        ...
+
+    async def scan_run_logs(self, repo: RepoRef, run_id: int) -> LogReport:
+        """The run's logs, downloaded under size limits and scanned; LogsUnavailable."""
+        ...
+
+    async def comment_logs(self, repo: RepoRef, number: int, run: dict[str, Any],
+                           report: LogReport | None, error: str | None) -> str:
+        """Create or edit the change's CI-logs comment; what was done."""
+        ...
+
+
 @runtime_checkable
 class Forge(Protocol):
     """Everything the service asks of a forge. See the module docstring for errors."""
 
     name: str
     words: Words  # what this forge calls a change, and how to ask for a rescan
+    ci_logs: CiLogs | None  # None: this forge's CI logs are not read
 
     async def fetch_change(self, change: ChangeRef, dest: Path, *, full: bool) -> FetchedChange:
         """Write the change's head files into ``dest`` (an empty folder) and build a Workspace.

@@ -6,6 +6,7 @@ import logging
 
 from mergegate.core.words import Words
 from mergegate.forge.base import ReportHandle
+from mergegate.service.ci_logs import report_workflow_logs
 from mergegate.service.comments import handle_comment
 from mergegate.service.context import Service
 from mergegate.service.deployments import handle_deployment
@@ -53,8 +54,6 @@ async def run_job(service: Service, job: Job) -> None:
                              reason=p.get("reason", "re-evaluate"), force=True,
                              policy_ref=change.base_ref if p.get("base_ref") else None)
     elif job.kind == "workflow_logs":
-        from mergegate.forge.github.workflow_logs import report_workflow_logs
-
         await report_workflow_logs(service, p)
     else:
         log.error("unknown job kind %r (job %s): dropped", job.kind, job.id)

@@ -14,8 +14,8 @@ import zipfile
 from typing import Any
 
 import pytest
-from mergegate.forge.base import RepoRef
-from mergegate.forge.github.workflow_logs import LogsUnavailable, download_logs
+from mergegate.forge.base import LogsUnavailable, RepoRef
+from mergegate.forge.github.workflow_logs import download_logs
 from mergegate.forge.github.workflow_logs_comment import MARKER
 
 from tests.e2e.github.conftest import Harness

@@ -18,6 +18,7 @@ from mergegate.core.words import PULL_REQUEST
 from mergegate.forge.base import (
     ChangeRef,
     CheckState,
+    CiLogs,
     CommentRef,
     DeploymentRequest,
     DeploymentState,
@@ -36,6 +37,7 @@ from mergegate.forge.github.api import Api
 from mergegate.forge.github.auth import AppAuth
 from mergegate.forge.github.client import GitHubClient, RetryPolicy, is_not_found, status_of
 from mergegate.forge.github.fetch import ChangeFetcher
+from mergegate.forge.github.workflow_logs import GitHubCiLogs
 from mergegate.observability.metrics import Metrics
 
 _CALLBACK = re.compile(r"/repos/([^/]+)/([^/]+)/actions/runs/(\d+)/deployment_protection_rule$")
@@ -67,6 +69,7 @@ class GitHubForge:
         self._private_key = settings.github_private_key
         self.auth = AppAuth(settings.github_app_id, self._new_token)
         self.api = Api(self.client, self.auth)
+        self.ci_logs: CiLogs | None = GitHubCiLogs(self)
         self.web_url = "https://github.com" if "api.github.com" in settings.github_api_url else (
             settings.github_api_url.removesuffix("/api/v3")
         )

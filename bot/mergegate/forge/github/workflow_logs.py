@@ -17,7 +17,7 @@ import logging
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, Protocol
 from urllib.parse import urljoin
 
 import aiohttp
@@ -25,9 +25,10 @@ import gidgethub
 from gidgethub import sansio
 
 from mergegate.config import Settings
-from mergegate.forge.base import RepoRef
-from mergegate.forge.github.client import USER_AGENT, is_not_found
-from mergegate.forge.github.forge import GitHubForge
+from mergegate.forge.base import LogsUnavailable, RepoRef
+from mergegate.forge.github.api import Api
+from mergegate.forge.github.auth import AppAuth
+from mergegate.forge.github.client import USER_AGENT, GitHubClient, is_not_found
 from mergegate.forge.github.workflow_logs_comment import (
     MARKER,
     RunInfo,
@@ -38,8 +39,6 @@ from mergegate.forge.github.workflow_logs_comment import (
 )
 from mergegate.logscan.report import FileError, LogReport
 from mergegate.logscan.scan import scan_streams
-from mergegate.service.context import Service
-from mergegate.service.payloads import repo_from_dict
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +51,16 @@ COMMENTS_URL = "/repos/{owner}/{repo}/issues/{issue_number}/comments{?per_page}"
 COMMENT_URL = "/repos/{owner}/{repo}/issues/comments/{comment_id}"
 
 
-class LogsUnavailable(Exception):
-    """The run's logs could not be had; the message says why, for the comment."""
+class GitHubParts(Protocol):
+    """What reading a run's logs needs of the GitHub forge (`GitHubForge` has them)."""
+
+    client: GitHubClient
+    auth: AppAuth
+    api: Api
+    settings: Settings
 
 
-async def download_logs(forge: GitHubForge, repo: RepoRef, run_id: int, dest: IO[bytes],
+async def download_logs(forge: GitHubParts, repo: RepoRef, run_id: int, dest: IO[bytes],
                         limit: int = MAX_ZIP_BYTES) -> None:
     """Write the run's logs zip to ``dest``; raises `LogsUnavailable` with the reason."""
     client, auth = forge.client, forge.auth
@@ -153,7 +157,7 @@ def scan_zip(fh: IO[bytes], max_bytes: int = Settings.log_max_bytes) -> LogRepor
             return report
 
 
-async def fetch_report(forge: GitHubForge, repo: RepoRef, run_id: int,
+async def fetch_report(forge: GitHubParts, repo: RepoRef, run_id: int,
                        limit: int = MAX_ZIP_BYTES) -> LogReport:
     with tempfile.TemporaryFile(prefix="mergegate-logs-") as tmp:
         await download_logs(forge, repo, run_id, tmp, limit)
@@ -169,7 +173,7 @@ def _ours(comment: dict[str, Any], app_id: str | None) -> bool:
     return not isinstance(app, dict) or str(app.get("id")) == str(app_id)
 
 
-async def _find_comment(forge: GitHubForge, repo: RepoRef, number: int) -> dict[str, Any] | None:
+async def _find_comment(forge: GitHubParts, repo: RepoRef, number: int) -> dict[str, Any] | None:
     async for comment in forge.api.iterate(
         repo.installation_id, COMMENTS_URL,
         {"owner": repo.owner, "repo": repo.name, "issue_number": number, "per_page": 100},
@@ -180,7 +184,7 @@ async def _find_comment(forge: GitHubForge, repo: RepoRef, number: int) -> dict[
     return None
 
 
-async def comment_on_pull(forge: GitHubForge, repo: RepoRef, number: int, run: RunInfo,
+async def comment_on_pull(forge: GitHubParts, repo: RepoRef, number: int, run: RunInfo,
                           report: LogReport | None, error: str | None) -> str:
     """Create or edit the pull request's CI-logs comment; what was done, for logs/tests."""
     existing = await _find_comment(forge, repo, number)
@@ -204,39 +208,27 @@ async def comment_on_pull(forge: GitHubForge, repo: RepoRef, number: int, run: R
     return "edited"
 
 
-async def report_workflow_logs(service: Service, payload: dict[str, Any]) -> list[str]:
-    """The `workflow_logs` job: scan a completed run's logs, comment on its pull requests."""
-    repo = repo_from_dict(payload["repo"])
-    run = RunInfo(**payload["run"])
-    forge = service.forge(repo.forge)
-    if not isinstance(forge, GitHubForge):
-        log.error("workflow logs job for a %s repository dropped", repo.forge)
-        return []
-    try:
-        current = await forge.api.request(repo.installation_id, "GET", RUN_URL,
-                                          {"owner": repo.owner, "repo": repo.name,
-                                           "run_id": run.run_id})
-    except gidgethub.HTTPException as exc:
-        if not is_not_found(exc):
-            raise  # the job is retried
-        log.warning("workflow run %s of %s is gone: its logs are not read", run.run_id,
-                    repo.full_name)
-        return []
-    if current.get("status") != "completed":
-        # A re-run started since: its own `completed` event will bring its logs.
-        log.info("workflow run %s is %s again: its logs are not read now", run.run_id,
-                 current.get("status"))
-        return []
-    report: LogReport | None = None
-    error: str | None = None
-    try:
-        report = await fetch_report(forge, repo, run.run_id)
-    except LogsUnavailable as exc:
-        error = str(exc)
-        log.error("logs of workflow run %s of %s could not be read: %s", run.run_id,
-                  repo.full_name, error)
-    outcomes = []
-    for number in payload["pulls"]:
-        outcomes.append(await comment_on_pull(forge, repo, int(number), run, report, error))
-    log.info("workflow run %s logs: %s", run.run_id, ", ".join(outcomes) or "no pull request")
-    return outcomes
+class GitHubCiLogs:
+    """A completed workflow run's logs, scanned, and the pull request's CI-logs comment:
+    `mergegate.forge.base.CiLogs` for GitHub Actions."""
+
+    def __init__(self, forge: GitHubParts) -> None:
+        self.forge = forge
+
+    async def run_completed(self, repo: RepoRef, run_id: int) -> bool | None:
+        try:
+            current = await self.forge.api.request(
+                repo.installation_id, "GET", RUN_URL,
+                {"owner": repo.owner, "repo": repo.name, "run_id": run_id})
+        except gidgethub.HTTPException as exc:
+            if not is_not_found(exc):
+                raise  # the job is retried
+            return None
+        return bool(current.get("status") == "completed")
+
+    async def scan_run_logs(self, repo: RepoRef, run_id: int) -> LogReport:
+        return await fetch_report(self.forge, repo, run_id)
+
+    async def comment_logs(self, repo: RepoRef, number: int, run: dict[str, Any],
+                           report: LogReport | None, error: str | None) -> str:
+        return await comment_on_pull(self.forge, repo, number, RunInfo(**run), report, error)

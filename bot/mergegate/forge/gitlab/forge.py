@@ -20,6 +20,7 @@ from mergegate.core.words import MERGE_REQUEST
 from mergegate.forge.base import (
     ChangeRef,
     CheckState,
+    CiLogs,
     CommentRef,
     DeploymentRequest,
     DeploymentState,
@@ -50,6 +51,7 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
 class GitLabForge:
     name = "gitlab"
     words = MERGE_REQUEST
+    ci_logs: CiLogs | None = None  # pipeline job logs are not read yet
 
     def __init__(
         self, settings: Settings, client: GitLabClient | None = None, *, inline_discussions: bool = True
