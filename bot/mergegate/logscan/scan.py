@@ -27,16 +27,14 @@ from mergegate.logscan.credentials import (
     ENTROPY_TYPES,
     GROUP_GAP,
     Credential,
-    candidate_starts,
-    candidate_windows,
     detect,
-    needs_detectors,
     redact_groups,
 )
 from mergegate.logscan.events import Event, EventGrouper, error_starts
 from mergegate.logscan.normalise import clean_block, normalise_many, strip_ansi
 from mergegate.logscan.reader import MAX_LINE_BYTES, ByteBudget, LineReader, Lines, Overflow
 from mergegate.logscan.report import Cluster, FileError, LogReport, Truncation
+from mergegate.scanners.secrets.prefilter import candidate_starts, candidate_windows, needs_detectors
 
 BATCH = 250
 MAX_CLUSTERS = 2000

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mergegate.logscan.credentials import is_candidate
 from mergegate.scanners.deploy.rules import SECRET_IN_ENV, Violation
 from mergegate.scanners.secrets import detect_in_lines
+from mergegate.scanners.secrets.prefilter import is_candidate
 
 MIN_ENTROPY_LENGTH = 16
 
