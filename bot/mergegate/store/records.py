@@ -12,8 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, or_, select, update
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
 
+from mergegate.core.audit import AuditEntry
 from mergegate.core.findings import Finding
 from mergegate.core.report import finding_from_dict, finding_to_dict
 from mergegate.core.verdict import Dismissal
@@ -37,13 +38,15 @@ class ScanRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditEntry:
-    at: dt.datetime
+class ExpiredDismissal:
+    """A dismissal past its ``expires_at`` that the scheduler has not acted on yet."""
+
+    id: int
     repo: str
-    action: str
+    fingerprint: str
+    reason: str
     actor: str
-    subject: str
-    detail: str
+    expires_at: dt.datetime
     link: str | None
 
 
@@ -215,13 +218,126 @@ class RecordStore:
                 )
             )
 
-    def audit_entries(self, repo: str | None = None) -> list[AuditEntry]:
-        query = select(audit_log).order_by(audit_log.c.id)
+    def audit_entries(
+        self, repo: str | None = None, *, since: dt.datetime | None = None,
+        until: dt.datetime | None = None, actions: Iterable[str] | None = None,
+    ) -> list[AuditEntry]:
+        """The audit log, oldest first, filtered in the database.
+
+        ``repo`` is a store key (``github:acme/app``) or a full name on any forge
+        (``acme/app``); ``since`` and ``until`` are inclusive; ``actions`` keeps only those.
+        """
+        query = select(audit_log).order_by(audit_log.c.at, audit_log.c.id)
         if repo is not None:
-            query = query.where(audit_log.c.repo == repo)
+            query = query.where(or_(audit_log.c.repo == repo,
+                                    audit_log.c.repo.endswith(f":{repo}", autoescape=True)))
+        if since is not None:
+            query = query.where(audit_log.c.at >= since)
+        if until is not None:
+            query = query.where(audit_log.c.at <= until)
+        if actions is not None:
+            query = query.where(audit_log.c.action.in_(list(actions)))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
             AuditEntry(_aware(r.at), r.repo, r.action, r.actor, r.subject, r.detail, r.link)
             for r in rows
         ]
+
+    # -- the scheduler ----------------------------------------------------------------------
+    def repos_with_expired_dismissals(self, now: dt.datetime) -> list[str]:
+        """Repositories with dismissals expired by ``now`` and not acted on yet."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(dismissals.c.repo).distinct().where(*_expired_unnoted(now))
+                .order_by(dismissals.c.repo)
+            ).all()
+        return [str(r.repo) for r in rows]
+
+    def expired_dismissals(self, repo: str, now: dt.datetime) -> list[ExpiredDismissal]:
+        """The repository's dismissals expired by ``now`` and not acted on yet."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(dismissals).where(dismissals.c.repo == repo, *_expired_unnoted(now))
+                .order_by(dismissals.c.expires_at, dismissals.c.id)
+            ).all()
+        return [
+            ExpiredDismissal(r.id, r.repo, r.fingerprint, r.reason, r.actor,
+                             _aware(r.expires_at), r.link)
+            for r in rows
+        ]
+
+    def note_expired(
+        self, expired: Sequence[ExpiredDismissal], at: dt.datetime
+    ) -> list[ExpiredDismissal]:
+        """Mark the dismissals' expiry as acted on and write one `expired` audit row each, in
+        one transaction; returns those this call marked (not another process before it)."""
+        noted: list[ExpiredDismissal] = []
+        with self.engine.begin() as conn:
+            for d in expired:
+                result = conn.execute(
+                    update(dismissals)
+                    .where(dismissals.c.id == d.id, dismissals.c.expiry_noted_at.is_(None))
+                    .values(expiry_noted_at=at)
+                )
+                if not result.rowcount:
+                    continue
+                noted.append(d)
+                conn.execute(
+                    insert(audit_log).values(
+                        at=utcnow(), repo=d.repo, action="expired", actor="mergegate",
+                        subject=d.fingerprint,
+                        detail=(f"{d.reason} by {d.actor} expired at "
+                                f"{d.expires_at.strftime('%Y-%m-%d %H:%M:%S')} UTC"),
+                        link=d.link,
+                    )
+                )
+        return noted
+
+    def changes_with_findings(
+        self, repo: str, fingerprints: Iterable[str]
+    ) -> list[tuple[int, str]]:
+        """(change number, head sha) of each change of the repository whose latest completed
+        scan has a finding with one of these fingerprints."""
+        wanted = sorted(set(fingerprints))
+        if not wanted:
+            return []
+        latest = (
+            select(scans.c.change_number, func.max(scans.c.completed_at).label("completed_at"))
+            .where(scans.c.repo == repo, scans.c.status == "completed",
+                   scans.c.change_number.is_not(None))
+            .group_by(scans.c.change_number)
+            .subquery()
+        )
+        query = (
+            select(scans.c.change_number, scans.c.sha).distinct()
+            .join(latest, (latest.c.change_number == scans.c.change_number)
+                  & (latest.c.completed_at == scans.c.completed_at))
+            .join(findings, findings.c.scan_id == scans.c.id)
+            .where(scans.c.repo == repo, scans.c.status == "completed",
+                   findings.c.fingerprint.in_(wanted))
+            .order_by(scans.c.change_number)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [(int(r.change_number), str(r.sha)) for r in rows]
+
+    def scanned_repos(self, prefix: str) -> list[str]:
+        """Store keys of the repositories with scans whose key starts with ``prefix``
+        (``github:acme/``: an organization's)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(scans.c.repo).distinct()
+                .where(scans.c.repo.startswith(prefix, autoescape=True))
+                .order_by(scans.c.repo)
+            ).all()
+        return [str(r.repo) for r in rows]
+
+
+def _expired_unnoted(now: dt.datetime) -> tuple[Any, ...]:
+    return (
+        dismissals.c.revoked_at.is_(None),
+        dismissals.c.expires_at.is_not(None),
+        dismissals.c.expires_at <= now,
+        dismissals.c.expiry_noted_at.is_(None),
+    )

@@ -96,6 +96,8 @@ dismissals = Table(
     Column("expires_at", DateTime(timezone=True), nullable=True),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("revoked_by", String(255), nullable=True),
+    # when the scheduler re-judged the changes after expires_at and wrote the `expired` audit row
+    Column("expiry_noted_at", DateTime(timezone=True), nullable=True),
     Index("ix_dismissals_repo_fingerprint", "repo", "fingerprint"),
 )
 
@@ -105,7 +107,8 @@ audit_log = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("repo", String(512), nullable=False),
-    Column("action", String(32), nullable=False),  # dismiss|undismiss|verdict|deployment|refused
+    # mergegate.core.audit.AUDIT_ACTIONS: dismiss|undismiss|expired|refused|verdict|deployment
+    Column("action", String(32), nullable=False),
     Column("actor", String(255), nullable=False),
     Column("subject", String(255), nullable=False),  # a fingerprint, a sha, an environment
     Column("detail", Text, nullable=False, default=""),
