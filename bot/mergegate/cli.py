@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from mergegate import __version__
-from mergegate.commands import logs, sbom, scan, serve, worker
+from mergegate.commands import audit, logs, sbom, scan, serve, worker
 from mergegate.commands.errors import UsageError
 
-COMMANDS = (scan, logs, sbom, serve, worker)
+COMMANDS = (scan, logs, sbom, audit, serve, worker)
 
 
 class _Parser(argparse.ArgumentParser):
