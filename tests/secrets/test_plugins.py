@@ -7,7 +7,7 @@ import json
 
 import pytest
 from mergegate.core.findings import Severity
-from mergegate.scanners.secrets import SecretHit, most_specific, severity_of
+from mergegate.scanners.secrets import SecretHit, could_match, most_specific, severity_of
 from mergegate.scanners.secrets.plugins import PLUGINS
 
 from .conftest import BASE62, HEX, found, token, types
@@ -198,6 +198,11 @@ def test_a_jwt_is_found() -> None:
     jwt = f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'sub': '1234', 'name': 'Ann'})}." \
           f"{token('', 43)}"
     assert types("a.http", f"Authorization: Bearer {jwt}") == {"JSON Web Token"}
+
+
+def test_could_match_is_a_prefilter_for_every_true_case() -> None:
+    assert all(any(could_match(line) for line in text.splitlines()) for _, _, text in TRUE_CASES)
+    assert not could_match("    return render(request, 'index.html')")
 
 
 def test_pragma_allowlist_is_honoured_by_our_plugins() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .detection import (
     FileScan,
+    could_match,
     detect_in_file,
     detect_in_lines,
     detect_in_text,
@@ -26,7 +27,8 @@ from .scanner import (
 )
 
 __all__ = [
-    "ENTROPY_TYPES", "PARALLEL_MIN_FILES", "FileScan", "SecretHit", "SecretsScanner", "create",
+    "ENTROPY_TYPES", "PARALLEL_MIN_FILES", "FileScan", "SecretHit", "SecretsScanner", "could_match",
+    "create",
     "detect_in_file", "detect_in_lines", "detect_in_text", "detector_settings", "load_baseline",
     "most_specific", "scan_chunk", "scan_files", "severity_of", "stream_file",
 ]

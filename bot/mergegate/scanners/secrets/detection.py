@@ -99,6 +99,13 @@ def our_plugins() -> tuple[tuple[TokenDetector, ...], Gate]:
     return plugins, Gate(plugins)
 
 
+def could_match(line: str) -> bool:
+    """Whether one of our plugins could match the line (its gate opens): a cheap pre-filter
+    for callers that scan many lines (CI logs). detect-secrets' own plugins are not included."""
+    _, gate = our_plugins()
+    return bool(gate.plugins_for(line))
+
+
 @contextmanager
 def detector_settings(default_plugins: Sequence[str] | None = None) -> Iterator[None]:
     """detect-secrets configured with its default plugins that we keep (or the given ones)
