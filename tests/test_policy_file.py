@@ -73,7 +73,8 @@ def test_per_scanner_threshold_and_never() -> None:
          ".mergegate.yml:1:8: sast.enable: unknown key (known keys: block_on, enabled, "
          "exclude_rules, rules)"),
         ("colour: red\n", ".mergegate.yml:1:1: colour: unknown key (known keys: block_on, "
-         "dependencies, deploy, dismiss, enforce, licenses, new_findings_only, on_scanner_error, "
+         "dependencies, deploy, dismiss, enforce, external, licenses, new_findings_only, "
+         "on_scanner_error, "
          "on_unscanned, paths, risk, sast, secrets, version)"),
         ("new_findings_only: yes please\n",
          ".mergegate.yml:1:20: new_findings_only: expected true or false, got 'yes please'"),

@@ -22,6 +22,8 @@ from mergegate.core.policy import (
     DeployPolicy,
     DismissPolicy,
     EnvironmentPolicy,
+    ExternalPolicy,
+    ExternalToolPolicy,
     IgnoreRule,
     LicensesPolicy,
     Policy,
@@ -301,6 +303,23 @@ def _read_policy(p: _Parser, root: yaml.Node) -> Policy:
     def sub(n: yaml.Node, k: str, fields: dict[str, Any]) -> dict[str, Any]:
         return p.section(n, k, fields)
 
+    def external_tools(n: yaml.Node, k: str) -> dict[str, ExternalToolPolicy]:
+        if not isinstance(n, yaml.MappingNode):
+            raise _Invalid(n, "expected a mapping of tool name to {block_on, enabled}")
+        out: dict[str, ExternalToolPolicy] = {}
+        for kn, vn in n.value:
+            try:
+                name = p.string(kn).strip().lower()
+                v = p.section(vn, f"{k}.{name}", {"enabled": enabled, "block_on": block_on})
+            except _Invalid as exc:
+                p.error(exc.node, f"{k}.{kn.value}", exc.message)
+                continue
+            if name in out:
+                p.error(kn, f"{k}.{name}", "duplicate tool")
+                continue
+            out[name] = ExternalToolPolicy(**v)
+        return out
+
     top = p.mapping(root, "", {
         "version": lambda n, k: p.integer(n, 1, 1),
         "block_on": block_on,
@@ -335,6 +354,10 @@ def _read_policy(p: _Parser, root: yaml.Node) -> Policy:
             "allowed": strings, "require_reason": enabled, "self_dismiss": enabled,
             "max_days": lambda n2, k2: p.integer(n2, 1, 3650),
         }),
+        "external": lambda n, k: sub(n, k, {
+            "enabled": enabled, "artifacts": globs, "block_on": block_on,
+            "tools": external_tools,
+        }),
         "risk": lambda n, k: sub(n, k, {
             "block_at": lambda n2, k2: p.choice(n2, ("low", "medium", "high", "never")),
         }),
@@ -358,6 +381,7 @@ def _read_policy(p: _Parser, root: yaml.Node) -> Policy:
         licenses=LicensesPolicy(**top.get("licenses", {})),
         deploy=DeployPolicy(**top.get("deploy", {})),
         dismiss=DismissPolicy(**top.get("dismiss", {})),
+        external=ExternalPolicy(**top.get("external", {})),
         risk=RiskPolicy(**risk),
         enforce=top.get("enforce", ()),
     )
@@ -371,6 +395,7 @@ ENFORCEABLE_KEYS: tuple[str, ...] = (
     "licenses.packages", "deploy.allowed_ports", "deploy.allowed_registries",
     "deploy.forbidden_regions", "deploy.allow_latest", "deploy.allow_mutable_tags",
     "deploy.pod_security", "deploy.environments", "risk.block_at",
+    "external.enabled", "external.block_on",
 )
 
 

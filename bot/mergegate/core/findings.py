@@ -134,6 +134,21 @@ class ScanResult:
         self.notes.extend(other.notes)
 
 
+# Paths of places that are not files of the repository (external scanners' container images,
+# DAST URLs, packages without a manifest); such findings have line 0.
+NON_FILE_PREFIXES: tuple[str, ...] = ("image:", "package:", "http://", "https://", "(no location)")
+
+
+def is_file_place(path: str) -> bool:
+    """Whether a finding's path names a file of the repository (not an image or a URL)."""
+    return not path.startswith(NON_FILE_PREFIXES)
+
+
+def place(f: Finding) -> str:
+    """``path:line`` as every renderer shows it; just the path when there is no line."""
+    return f"{f.path}:{f.line}" if f.line > 0 else f.path
+
+
 def short_id(fingerprint: str) -> str:
     return "mg-" + fingerprint[:8]
 

@@ -98,6 +98,36 @@ class DeployPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class ExternalToolPolicy:
+    """Overrides for one external tool's findings (`external.tools.<tool>`)."""
+
+    enabled: bool = True
+    block_on: Threshold | Literal["inherit"] = "inherit"
+
+
+DEFAULT_EXTERNAL_ARTIFACTS: tuple[str, ...] = ("**/*.sarif", "gl-*-report.json")
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalPolicy:
+    """Results of other scanners (SARIF, GitLab reports): findings of scanner `external:<tool>`.
+
+    A tool's `block_on` overrides `external.block_on`, which overrides the global one.
+    """
+
+    enabled: bool = True
+    artifacts: tuple[str, ...] = DEFAULT_EXTERNAL_ARTIFACTS
+    block_on: Threshold | Literal["inherit"] = "inherit"
+    tools: Mapping[str, ExternalToolPolicy] = field(default_factory=dict)
+
+    def tool(self, name: str) -> ExternalToolPolicy:
+        return self.tools.get(name.lower(), ExternalToolPolicy())
+
+
+EXTERNAL_PREFIX = "external:"
+
+
+@dataclass(frozen=True, slots=True)
 class DismissPolicy:
     allowed: tuple[str, ...] = ("maintain", "admin")
     require_reason: bool = True
@@ -125,16 +155,29 @@ class Policy:
     licenses: LicensesPolicy = field(default_factory=LicensesPolicy)
     deploy: DeployPolicy = field(default_factory=DeployPolicy)
     dismiss: DismissPolicy = field(default_factory=DismissPolicy)
+    external: ExternalPolicy = field(default_factory=ExternalPolicy)
     risk: RiskPolicy = field(default_factory=RiskPolicy)
     # Only in an organization policy: the keys repositories cannot weaken (dotted paths).
     enforce: tuple[str, ...] = ()
 
     def scanner_enabled(self, scanner: str) -> bool:
+        if scanner.startswith(EXTERNAL_PREFIX):
+            tool = scanner.removeprefix(EXTERNAL_PREFIX)
+            return self.external.enabled and self.external.tool(tool).enabled
         section = getattr(self, scanner, None)
         return bool(getattr(section, "enabled", True))
 
     def threshold_for(self, scanner: str) -> Threshold:
-        """The lowest blocking severity for a scanner's findings (its own or the global one)."""
+        """The lowest blocking severity for a scanner's findings (its own or the global one).
+
+        For `external:<tool>`: the tool's override, else `external.block_on`, else the global.
+        """
+        if scanner.startswith(EXTERNAL_PREFIX):
+            tool = self.external.tool(scanner.removeprefix(EXTERNAL_PREFIX))
+            for choice in (tool.block_on, self.external.block_on):
+                if not isinstance(choice, str):
+                    return choice
+            return self.block_on
         section = getattr(self, scanner, None)
         own: Threshold | str = getattr(section, "block_on", "inherit")
         if isinstance(own, str):

@@ -18,6 +18,7 @@ from mergegate.core.policy import (
     POD_SECURITY_LEVELS,
     DismissPolicy,
     EnvironmentPolicy,
+    ExternalToolPolicy,
     Policy,
     Threshold,
     threshold_label,
@@ -162,7 +163,33 @@ def merge_policies(org: Policy | None, repo: Policy | None) -> tuple[Policy, lis
                 f"(this repository sets {describe_value(repo_value)})"
             )
         merged = set_key(merged, key, value)
+    merged = _enforce_external_tools(merged, org.enforce, notes)
     return dataclasses.replace(merged, enforce=org.enforce), notes
+
+
+def _enforce_external_tools(policy: Policy, enforce: tuple[str, ...], notes: list[str]) -> Policy:
+    """An enforced `external.block_on`/`external.enabled` also holds for each tool's override:
+    `external.tools.<tool>` cannot lift the floor the organization set."""
+    floor = policy.external.block_on if "external.block_on" in enforce else "inherit"
+    keep_on = "external.enabled" in enforce and policy.external.enabled
+    tools: dict[str, ExternalToolPolicy] = {}
+    for name, tool in policy.external.tools.items():
+        new = tool
+        if not isinstance(floor, str) and not isinstance(tool.block_on, str):
+            stricter = _stricter_threshold(floor, tool.block_on)
+            if stricter != tool.block_on:
+                notes.append(f"external.tools.{name}.block_on: the organization policy enforces "
+                             f"external.block_on {describe_value(stricter)} (this repository "
+                             f"sets {describe_value(tool.block_on)})")
+                new = dataclasses.replace(new, block_on=stricter)
+        if keep_on and not tool.enabled:
+            notes.append(f"external.tools.{name}.enabled: the organization policy enforces "
+                         "external.enabled true (this repository sets false)")
+            new = dataclasses.replace(new, enabled=True)
+        tools[name] = new
+    if tools == dict(policy.external.tools):
+        return policy
+    return set_key(policy, "external.tools", tools)
 
 
 def describe_value(value: Any) -> str:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from mergegate.core.findings import Finding, Severity
+from mergegate.core.findings import Finding, Severity, is_file_place
 from mergegate.core.tool import VERSION
 from mergegate.core.verdict import JudgedFinding, Verdict
 
@@ -75,6 +75,19 @@ def _rule(f: Finding) -> dict[str, Any]:
     return rule
 
 
+def _location(f: Finding, region: dict[str, Any]) -> dict[str, Any]:
+    """A file of the repository as a physical location; an image, URL or package (external
+    scanners' findings without a file) as a logical location named by the finding's path."""
+    if not is_file_place(f.path):
+        return {"logicalLocations": [{"fullyQualifiedName": f.path, "kind": "resource"}]}
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
+            "region": region,
+        }
+    }
+
+
 def _result(j: JudgedFinding, rule_index: int) -> dict[str, Any]:
     f = j.finding
     region: dict[str, Any] = {"startLine": max(1, f.line), "endLine": max(f.line, f.end_line, 1)}
@@ -85,14 +98,7 @@ def _result(j: JudgedFinding, rule_index: int) -> dict[str, Any]:
         "ruleIndex": rule_index,
         "level": _LEVEL[f.severity],
         "message": {"text": _sentence(f"{f.title}: {f.message}")},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
-                    "region": region,
-                }
-            }
-        ],
+        "locations": [_location(f, region)],
         "partialFingerprints": {"mergegate/v1": f.fingerprint},
         "properties": {
             "mergegateId": f.id,

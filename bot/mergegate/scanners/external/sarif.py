@@ -1,0 +1,384 @@
+"""SARIF 2.1.0 from any tool, as MergeGate findings (a pure function of the file's bytes).
+
+- Severity: the rule's or result's ``security-severity`` (a CVSS-like score, as GitHub reads
+  it), else the result's ``level`` (else the rule's default level, else ``warning``).
+- Places: ``artifactLocation`` (or ``run.artifacts[index]``) resolved through
+  ``originalUriBaseIds`` chains; ``file://`` and the repository root are stripped. A run that
+  scanned a container image (Trivy's ``imageName``) names the image, ``image:<ref>``, line 0;
+  a result with only a logical location names that; other schemes (``https://``) stay URLs.
+- Results the tool marks ``pass``/``notApplicable``/``informational`` or ``baselineState:
+  absent`` are not findings; ``unchanged``/``updated`` ones are pre-existing (``new=False``).
+- Accepted suppressions (``status`` absent or ``accepted``) keep the finding, reported as
+  dismissed by the tool with its justification, so it shows in every output but does not block.
+- A malformed file is a ScannerError naming it; a result with an unusable URI is skipped with
+  a note naming the file and the result (``unscanned``: it blocks unless ``on_unscanned: warn``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from mergegate.core.findings import ScannerError, ScanNote, Severity
+from mergegate.scanners.external.model import (
+    Draft,
+    ExternalResult,
+    LineSource,
+    as_dict,
+    as_str,
+    cut,
+    finish,
+    image_identity,
+    looks_secret,
+    normalize_cwe,
+    scanner_name,
+    secret_hash,
+    severity_from_score,
+    tool_key,
+)
+
+_LEVELS = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW,
+           "none": Severity.INFO}
+_NOT_FINDINGS = {"pass", "notApplicable", "informational"}
+_BAD_URI = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
+_ADVISORY = re.compile(r"\b(CVE-\d{4}-\d{4,}|GHSA(?:-[23456789cfghjmpqrvwx]{4}){3})\b", re.I)
+_TOOL_FINGERPRINT_KEY = re.compile(r"hash|fingerprint|/v\d+$", re.I)
+
+
+class SarifError(ValueError):
+    """The file is not SARIF 2.1.0 we can read; the message says why."""
+
+
+def read_sarif(
+    data: bytes, source: str, *, lines: LineSource | None = None, root: str | None = None
+) -> ExternalResult:
+    """Findings of every run of a SARIF file. Never raises for bad content."""
+    out = ExternalResult()
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        out.errors.append(_error(source, f"not valid JSON ({_json_reason(exc)})"))
+        return out
+    try:
+        runs = _runs(doc)
+        for i, run in enumerate(runs):
+            drafts, notes = _read_run(run, i, source, lines, root)
+            findings, suppressed = finish(drafts)
+            out.findings += findings
+            out.suppressed.update(suppressed)
+            out.notes += notes
+    except SarifError as exc:
+        return ExternalResult(errors=[_error(source, str(exc))])
+    return out
+
+
+def _error(source: str, message: str) -> ScannerError:
+    return ScannerError("external", f"{source}: {message}")
+
+
+def _json_reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    return type(exc).__name__
+
+
+def _runs(doc: Any) -> list[Any]:
+    if not isinstance(doc, dict) or not isinstance(doc.get("runs"), list):
+        raise SarifError("not a SARIF log (no 'runs' list)")
+    version = doc.get("version")
+    if version is not None and version != "2.1.0":
+        raise SarifError(f"SARIF version {version!r} is not supported (2.1.0 is)")
+    runs: list[Any] = doc["runs"]
+    return runs
+
+
+def _obj(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SarifError(f"{what} is not an object")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SarifError(f"{what} is not a list")
+    return value
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        text = value.get("text")
+        return text if isinstance(text, str) else ""
+    return ""
+
+
+def _rules(run: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    driver = _obj(_obj(run.get("tool"), f"{where}.tool").get("driver"), f"{where}.tool.driver")
+    return [r if isinstance(r, dict) else {} for r in _list(driver.get("rules"), f"{where} rules")]
+
+
+def _extension_rules(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rules of the tool's extensions (CodeQL query packs), found by rule id."""
+    out: list[dict[str, Any]] = []
+    extensions = as_dict(run.get("tool")).get("extensions")
+    for ext in extensions if isinstance(extensions, list) else ():
+        rules = as_dict(ext).get("rules")
+        if isinstance(rules, list):
+            out += [r for r in rules if isinstance(r, dict)]
+    return out
+
+
+def _read_run(
+    run: Any, index: int, source: str, lines: LineSource | None, root: str | None
+) -> tuple[list[Draft], list[ScanNote]]:
+    where = f"runs[{index}]"
+    run = _obj(run, where)
+    notes: list[ScanNote] = []
+    driver = _obj(run.get("tool"), f"{where}.tool").get("driver") or {}
+    name = driver.get("name") if isinstance(driver, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        name = "unknown"
+        notes.append(ScanNote(f"{where} names no tool (tool.driver.name); its results are "
+                              "external:unknown", source))
+    tool = tool_key(name)
+    rules = _rules(run, where)
+    by_id = {r["id"]: r for r in (*rules, *_extension_rules(run))
+             if isinstance(r.get("id"), str)}
+    bases = _obj(run.get("originalUriBaseIds"), f"{where}.originalUriBaseIds")
+    artifacts = _list(run.get("artifacts"), f"{where}.artifacts")
+    props = _obj(run.get("properties"), f"{where}.properties")
+    image = props.get("imageName") if isinstance(props.get("imageName"), str) else None
+    tags = props.get("repoTags")
+    image_ref = tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else image
+    drafts: list[Draft] = []
+    for i, result in enumerate(_list(run.get("results"), f"{where}.results")):
+        if not isinstance(result, dict):
+            raise SarifError(f"{where}.results[{i}] is not an object")
+        try:
+            draft = _draft(result, tool, rules, by_id, bases, artifacts, lines, root,
+                           (image, image_ref))
+        except _BadResult as exc:
+            notes.append(ScanNote(f"{where}.results[{i}] not judged: {exc}", source,
+                                  unscanned=True))
+            continue
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:  # an odd shape
+            notes.append(ScanNote(f"{where}.results[{i}] not judged: unexpected "
+                                  f"{type(exc).__name__}", source, unscanned=True))
+            continue
+        if draft is not None:
+            drafts.append(draft)
+    return drafts, notes
+
+
+class _BadResult(ValueError):
+    pass
+
+
+def _rule_of(result: dict[str, Any], rules: list[dict[str, Any]],
+             by_id: Mapping[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    rule_id = result.get("ruleId")
+    ref = as_dict(result.get("rule"))
+    if not isinstance(rule_id, str):
+        rule_id = ref.get("id") if isinstance(ref.get("id"), str) else None
+    index = result.get("ruleIndex", ref.get("index"))
+    rule: dict[str, Any] = {}
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(rules):
+        rule = rules[index]
+    elif rule_id is not None:
+        rule = by_id.get(rule_id) or by_id.get(rule_id.split("/")[0]) or {}
+    if rule_id is None:
+        rule_id = as_str(rule.get("id")) or "unknown-rule"
+    return rule_id, rule
+
+
+def _severity(result: dict[str, Any], rule: dict[str, Any]) -> Severity:
+    for props in (result.get("properties"), rule.get("properties")):
+        if isinstance(props, dict) and props.get("security-severity") is not None:
+            try:
+                return severity_from_score(float(props["security-severity"]))
+            except (TypeError, ValueError):
+                pass
+    level = result.get("level")
+    if not isinstance(level, str):
+        config = rule.get("defaultConfiguration")
+        level = config.get("level") if isinstance(config, dict) else None
+    return _LEVELS.get(level if isinstance(level, str) else "warning", Severity.MEDIUM)
+
+
+def _tags(*holders: Any) -> list[str]:
+    out: list[str] = []
+    for h in holders:
+        props = h.get("properties") if isinstance(h, dict) else None
+        tags = props.get("tags") if isinstance(props, dict) else None
+        if isinstance(tags, list):
+            out += [t for t in tags if isinstance(t, str)]
+    return out
+
+
+def resolve_uri(uri: str, base_id: str | None, bases: Mapping[str, Any], root: str | None) -> str:
+    """A repository-relative path (or a URL that is not a file) for an artifact URI."""
+    full = uri
+    seen: set[str] = set()
+    while isinstance(base_id, str) and base_id in bases and base_id not in seen:
+        seen.add(base_id)
+        base = bases[base_id] if isinstance(bases[base_id], dict) else {}
+        prefix = as_str(base.get("uri"))
+        if urlsplit(full).scheme:
+            break
+        full = (prefix if not prefix or prefix.endswith("/") else prefix + "/") + full
+        base_id = base.get("uriBaseId")
+    if not full or _BAD_URI.search(full):
+        raise _BadResult(f"artifact URI {cut(uri, 120)!r} is not a valid URI")
+    parts = urlsplit(full)
+    scheme = parts.scheme.lower()
+    if scheme and scheme != "file" and len(scheme) > 1:
+        return full
+    path = unquote(parts.path if scheme == "file" else full)
+    if root:
+        prefix = root.rstrip("/") + "/"
+        if path.startswith(prefix):
+            path = path[len(prefix):]
+    while path.startswith("./"):
+        path = path[2:]
+    return path
+
+
+def _place(
+    result: dict[str, Any], bases: Mapping[str, Any], artifacts: list[Any], root: str | None
+) -> tuple[str | None, dict[str, Any], bool]:
+    locations = result.get("locations")
+    first = locations[0] if isinstance(locations, list) and locations else None
+    if not isinstance(first, dict):
+        return None, {}, False
+    physical = first.get("physicalLocation")
+    if isinstance(physical, dict):
+        art = as_dict(physical.get("artifactLocation"))
+        uri, base_id = art.get("uri"), art.get("uriBaseId")
+        index = art.get("index")
+        if not isinstance(uri, str) and isinstance(index, int) and 0 <= index < len(artifacts):
+            loc = artifacts[index].get("location") if isinstance(artifacts[index], dict) else None
+            if isinstance(loc, dict):
+                uri, base_id = loc.get("uri"), loc.get("uriBaseId", base_id)
+        region = as_dict(physical.get("region"))
+        if isinstance(uri, str):
+            return resolve_uri(uri, base_id, bases, root), region, True
+    logical = first.get("logicalLocations")
+    if isinstance(logical, list) and logical and isinstance(logical[0], dict):
+        name = logical[0].get("fullyQualifiedName") or logical[0].get("name")
+        if isinstance(name, str) and name:
+            return name, {}, False
+    return None, {}, False
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+
+
+def _tool_fingerprint(result: dict[str, Any]) -> str | None:
+    full = result.get("fingerprints")
+    chosen: dict[str, str] = {}
+    if isinstance(full, dict):
+        chosen = {k: v for k, v in full.items() if isinstance(v, str)}
+    if not chosen and isinstance(result.get("partialFingerprints"), dict):
+        # gitleaks puts the commit, author and e-mail here: only hash-like keys are identities.
+        chosen = {k: v for k, v in result["partialFingerprints"].items()
+                  if isinstance(v, str) and _TOOL_FINGERPRINT_KEY.search(k)}
+    if not chosen:
+        return None
+    return "tool:" + ";".join(f"{k}={chosen[k]}" for k in sorted(chosen))
+
+
+def _message(result: dict[str, Any], rule: dict[str, Any]) -> str:
+    message = as_dict(result.get("message"))
+    text: str | None = as_str(message.get("text")) or None
+    if text is None and isinstance(message.get("id"), str):
+        strings = rule.get("messageStrings")
+        entry = strings.get(message["id"]) if isinstance(strings, dict) else None
+        text = _text(entry) or None
+    if text is None:
+        return ""
+    args = message.get("arguments")
+    if isinstance(args, list):
+        for n, arg in enumerate(args):
+            text = text.replace("{" + str(n) + "}", str(arg))
+    return text
+
+
+def _draft(
+    result: dict[str, Any],
+    tool: str,
+    rules: list[dict[str, Any]],
+    by_id: Mapping[str, dict[str, Any]],
+    bases: Mapping[str, Any],
+    artifacts: list[Any],
+    lines: LineSource | None,
+    root: str | None,
+    image: tuple[str | None, str | None],
+) -> Draft | None:
+    if result.get("kind") in _NOT_FINDINGS or result.get("baselineState") == "absent":
+        return None
+    rule_id, rule = _rule_of(result, rules, by_id)
+    tags = _tags(rule, result)
+    secret = looks_secret(tool, rule_id, tags)
+    name = rule.get("name") if isinstance(rule.get("name"), str) else ""
+    title = _text(rule.get("shortDescription")) or name or rule_id
+    message = _message(result, rule)
+    path, region, physical = _place(result, bases, artifacts, root)
+    line = _int(region.get("startLine"), 1)
+    end_line = max(line, _int(region.get("endLine"), line))
+    column = _int(region.get("startColumn"), 1)
+    file_place = physical and path is not None and len(urlsplit(path).scheme) < 2
+    if path is None:
+        path = "(no location)"
+        file_place = False
+    identity_path = path
+    if image[0] is not None and path in image:
+        ref = image[1] or path
+        path, identity_path, file_place = f"image:{ref}", f"image:{image_identity(ref)}", False
+    if not file_place:
+        line = end_line = 0
+        column = 1
+    identity = _tool_fingerprint(result)
+    if identity is None and file_place and lines is not None:
+        content = lines(path, line, line)
+        if content is not None:
+            identity = secret_hash(content) if secret else content
+    snippet = _text(region.get("snippet"))
+    if identity is None and snippet:
+        identity = secret_hash(snippet) if secret else snippet
+    if identity is None:
+        identity = "" if secret else message
+    if secret:
+        message = f"{title} found by {tool} (the value is not shown)"
+    cwe = tuple(dict.fromkeys(c for t in tags if (c := normalize_cwe(t))))
+    advisories = tuple(dict.fromkeys(
+        m.upper() for text in (rule_id, *tags) for m in _ADVISORY.findall(text)))
+    references = tuple(u for u in (rule.get("helpUri"),)
+                       if isinstance(u, str) and u.startswith(("https://", "http://"))
+                       and not _BAD_URI.search(u))
+    baseline = result.get("baselineState")
+    return Draft(
+        scanner=scanner_name(tool), rule=rule_id, severity=_severity(result, rule),
+        title=cut(title, 200), message=cut(message or title, 1000), path=path, line=line,
+        end_line=end_line if line else 0, identity_path=identity_path, identity=identity,
+        column=column, cwe=cwe, references=references, aliases=advisories,
+        new=baseline not in ("unchanged", "updated"), suppressed=_suppression(result),
+    )
+
+
+def _suppression(result: dict[str, Any]) -> str | None:
+    entries: Iterable[Any] = result.get("suppressions") or ()
+    if not isinstance(entries, list):
+        return None
+    for s in entries:
+        if isinstance(s, dict) and s.get("status") in (None, "accepted"):
+            why = s.get("justification")
+            kind = s.get("kind") if isinstance(s.get("kind"), str) else "external"
+            return cut(why, 300) if isinstance(why, str) and why.strip() else f"suppressed ({kind})"
+    return None
