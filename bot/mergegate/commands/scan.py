@@ -14,6 +14,7 @@ from mergegate.core.report import render_json
 from mergegate.core.sarif import render_sarif
 from mergegate.core.verdict import Verdict
 from mergegate.policy_file import DEFAULT_LOAD, PolicyLoad, parse_policy
+from mergegate.scan.external import add_external_options, judge_with_reports, reports_from_args
 from mergegate.scan.gate import run_gate
 from mergegate.workspace.git import GitError, GitRepo, workspace_from_git
 
@@ -34,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     scan.add_argument("--format", choices=FORMATS, default="text")
     scan.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     scan.add_argument("--all", action="store_true", help="scan every file; every finding counts")
+    add_external_options(scan)
     scan.set_defaults(func=run_scan)
 
     policy = subparsers.add_parser("policy", help="policy file tools")
@@ -92,7 +94,7 @@ def run_scan(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     policy = load.policy
     gate = run_gate(workspace, policy, settings, policy_source=load.source)
-    verdict = gate.verdict
+    verdict = judge_with_reports(gate, policy, reports_from_args(args), root=repo.root)
     to_file = args.output is not None
     text = render(verdict, args.format, colour=not to_file and sys.stdout.isatty())
     if to_file:

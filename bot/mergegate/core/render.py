@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from mergegate.core.findings import SCANNERS, Severity
+from mergegate.core.findings import SCANNERS, Severity, is_file_place, place
 from mergegate.core.verdict import JudgedFinding, Verdict
 from mergegate.core.words import PULL_REQUEST, Words
 
@@ -39,7 +39,8 @@ def render_text(verdict: Verdict, *, colour: bool = False) -> str:
     lines: list[str] = []
     for problem in verdict.policy_errors:
         lines.append(f"policy error: {problem}")
-    for scanner in SCANNERS:
+    others = sorted({j.finding.scanner for j in verdict.findings} - set(SCANNERS))
+    for scanner in (*SCANNERS, *others):  # ours, then `external:<tool>` ones
         group = [j for j in verdict.findings if j.finding.scanner == scanner]
         if not group:
             continue
@@ -48,7 +49,7 @@ def render_text(verdict: Verdict, *, colour: bool = False) -> str:
             f = j.finding
             sev = paint(f.severity, f"{f.severity.label:<8}")
             new = "" if f.new else " [pre-existing]"
-            lines.append(f"  {sev} {f.id}  {f.path}:{f.line}  {f.title}{new}")
+            lines.append(f"  {sev} {f.id}  {place(f)}  {f.title}{new}")
             lines.append(f"           {f.rule}: {_status(j)}")
             if f.fix:
                 lines.append(f"           fix: {f.fix}")
@@ -76,8 +77,10 @@ def _escape(text: str) -> str:
 
 def _row(j: JudgedFinding, file_link: FileLink | None) -> str:
     f = j.finding
-    place = f"{f.path}:{f.line}"
-    where = f"[`{_escape(place)}`]({file_link(f.path, f.line)})" if file_link else f"`{_escape(place)}`"
+    shown = _escape(place(f))
+    where = f"`{shown}`"
+    if file_link is not None and is_file_place(f.path):
+        where = f"[`{shown}`]({file_link(f.path, f.line)})"
     status = "**blocking**" if j.blocking else _escape(_status(j))
     if not f.new and not j.blocking and j.dismissed is None:
         status += " · pre-existing"
