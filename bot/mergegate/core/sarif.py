@@ -76,16 +76,18 @@ def _rule(f: Finding) -> dict[str, Any]:
 
 
 def _location(f: Finding, region: dict[str, Any]) -> dict[str, Any]:
-    """A file of the repository as a physical location; an image, URL or package (external
-    scanners' findings without a file) as a logical location named by the finding's path."""
-    if not is_file_place(f.path):
-        return {"logicalLocations": [{"fullyQualifiedName": f.path, "kind": "resource"}]}
-    return {
+    """The finding's file and region. An image, URL or package (external scanners' findings
+    without a file) also gets a logical location naming it: GitHub code scanning needs a
+    physical location on every result, so the name is its URI too, at line 1 (as Trivy does)."""
+    location: dict[str, Any] = {
         "physicalLocation": {
             "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
             "region": region,
         }
     }
+    if not is_file_place(f.path):
+        location["logicalLocations"] = [{"fullyQualifiedName": f.path, "kind": "resource"}]
+    return location
 
 
 def _result(j: JudgedFinding, rule_index: int) -> dict[str, Any]:

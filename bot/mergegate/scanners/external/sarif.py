@@ -344,6 +344,10 @@ def _draft(
     if not file_place:
         line = end_line = 0
         column = 1
+        # An image holds many packages: Trivy's message starts "Package: libssl1.1".
+        first = message.strip().splitlines()[0] if message.strip() else ""
+        if first and len(first) <= 80 and first not in title and not secret:
+            title = f"{title} ({first})"
     identity = _tool_fingerprint(result)
     if identity is None and file_place and lines is not None:
         content = lines(path, line, line)
