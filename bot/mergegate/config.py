@@ -76,6 +76,7 @@ class Settings:
     forge_retry_seconds: float = 3600.0  # a job the forge keeps failing is retried this long
     log_max_bytes: int = 200_000_000  # CI logs: decompressed bytes read in all, then truncated
     public_url: str | None = None
+    no_color: bool = False  # NO_COLOR (https://no-color.org): no ANSI colour unless --color always
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -125,6 +126,7 @@ class Settings:
                                        d.forge_retry_seconds),
             log_max_bytes=_int(env, "MERGEGATE_LOG_MAX_BYTES", d.log_max_bytes, minimum=1),
             public_url=env.get("MERGEGATE_PUBLIC_URL") or None,
+            no_color=bool(env.get("NO_COLOR")),
         )
 
 

@@ -57,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             raise UsageError(str(exc)) from None
     report = scan_logs(args.files, max_bytes)
+    if not report.lines and {e.path for e in report.errors} >= set(args.files):
+        for e in report.errors:  # nothing was read: the errors are the whole answer
+            print(f"mergegate logs: {e.path}: {e.message}", file=sys.stderr)
+        return 2
     output = render_json(report) if args.format == "json" else render_text(report)
     sys.stdout.write(output)
     for e in report.errors:

@@ -30,8 +30,23 @@ def _status(j: JudgedFinding) -> str:
     return j.note or "not blocking"
 
 
-def render_text(verdict: Verdict, *, colour: bool = False) -> str:
-    """Findings grouped by scanner, worst first; ANSI colour only when asked (a TTY)."""
+def verdict_line(verdict: Verdict) -> str:
+    """The last line of the text report, and all that `--quiet` prints."""
+    return f"{verdict.conclusion.upper()}: {verdict.summary}"
+
+
+def _hidden_line(verdict: Verdict) -> str | None:
+    n = len(verdict.hidden)
+    if not n:
+        return None
+    return f"{n} finding{'' if n == 1 else 's'} below {verdict.hidden_below} not shown (--severity)"
+
+
+def render_text(verdict: Verdict, *, colour: bool = False, verbose: bool = False) -> str:
+    """Findings grouped by scanner, worst first; ANSI colour only when asked (a TTY).
+
+    `verbose` adds every note (each skipped file by name) instead of their count.
+    """
 
     def paint(sev: Severity, text: str) -> str:
         return f"{_COLOURS[sev]}{text}{_RESET}" if colour else text
@@ -60,14 +75,19 @@ def render_text(verdict: Verdict, *, colour: bool = False) -> str:
     for n in verdict.unscanned:
         lines.append(f"not scanned: {n.path or '(change)'}: {n.message}")
     skipped = [n for n in verdict.notes if n.message.startswith("skipped")]
-    if skipped:
+    if verbose:
+        lines += [f"note: {n.path}: {n.message}" if n.path else f"note: {n.message}"
+                  for n in verdict.notes if not n.unscanned]
+    elif skipped:
         lines.append(f"{len(skipped)} file(s) skipped (binary, too large, symlink or submodule)")
     if verdict.ignored_by_path:
         lines.append(f"{verdict.ignored_by_path} finding(s) in paths ignored by the policy")
     if verdict.risk is not None:
         reasons = "; ".join(verdict.risk.reasons) or "nothing notable"
         lines.append(f"release risk: {verdict.risk.level} ({reasons})")
-    lines.append(f"{verdict.conclusion.upper()}: {verdict.summary}")
+    if hidden := _hidden_line(verdict):
+        lines.append(hidden)
+    lines.append(verdict_line(verdict))
     return "\n".join(lines) + "\n"
 
 
@@ -115,6 +135,8 @@ def render_markdown(
         + f"; {len(verdict.blocking)} blocking at `block_on: {verdict.block_on}`"
         + (f"; {len(verdict.dismissed)} dismissed." if verdict.dismissed else ".")
     )
+    if hidden := _hidden_line(verdict):
+        head[-1] += f" {hidden}."
     head.append("")
     if verdict.policy_errors:
         head.append("### Policy file errors")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from mergegate.core.findings import Finding, ScannerError, ScanNote, Severity, sort_findings
@@ -63,6 +63,10 @@ class Verdict:
     risk_blocks: bool = False
     block_on: str = "high"
     unscanned_blocks: bool = False
+    # Judged like the others but left out of the report's list by its threshold (`--severity`);
+    # they still count in the title, the summary and the conclusion.
+    hidden: tuple[JudgedFinding, ...] = ()
+    hidden_below: str | None = None
 
     @property
     def unscanned(self) -> tuple[ScanNote, ...]:
@@ -71,11 +75,11 @@ class Verdict:
 
     @property
     def blocking(self) -> tuple[JudgedFinding, ...]:
-        return tuple(j for j in self.findings if j.blocking)
+        return tuple(j for j in self.findings + self.hidden if j.blocking)
 
     @property
     def dismissed(self) -> tuple[JudgedFinding, ...]:
-        return tuple(j for j in self.findings if j.dismissed is not None)
+        return tuple(j for j in self.findings + self.hidden if j.dismissed is not None)
 
     @property
     def title(self) -> str:
@@ -96,7 +100,7 @@ class Verdict:
     @property
     def summary(self) -> str:
         parts = [self.title]
-        total = len(self.findings)
+        total = len(self.findings) + len(self.hidden)
         if total:
             parts.append(f"{total} finding{'' if total == 1 else 's'} in all")
         if self.dismissed:
@@ -112,10 +116,21 @@ class Verdict:
         return {s: c.get(s, 0) for s in sorted(Severity, reverse=True)}
 
     def find(self, finding_id: str) -> JudgedFinding | None:
-        for j in self.findings:
+        for j in self.findings + self.hidden:
             if j.id == finding_id.lower():
                 return j
         return None
+
+
+def with_report_threshold(verdict: Verdict, threshold: Severity) -> Verdict:
+    """The same verdict, its report listing only findings at `threshold` or above."""
+    every = verdict.findings + verdict.hidden
+    return replace(
+        verdict,
+        findings=tuple(j for j in every if j.finding.severity >= threshold),
+        hidden=tuple(j for j in every if j.finding.severity < threshold),
+        hidden_below=threshold.label,
+    )
 
 
 def _policy_ignore_dismissal(f: Finding, policy: Policy, today: dt.date) -> Dismissal | None:

@@ -12,9 +12,12 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from mergegate.core.findings import ScanNote
 from mergegate.workspace import DEFAULT_MAX_FILE_BYTES, CandidateFile, Workspace, build_workspace
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+# git's empty tree: the base of the first commit of a repository
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
 
 class GitError(Exception):
@@ -98,8 +101,10 @@ def added_lines_by_file(diff: str) -> dict[str, set[int]]:
     return result
 
 
-def _raw_changes(repo: GitRepo, base: str) -> tuple[list[CandidateFile], list[str]]:
-    raw = repo.run("diff", "--raw", "-z", "-M", "--no-color", "--no-ext-diff", base)
+def _raw_changes(
+    repo: GitRepo, base: str, *options: str
+) -> tuple[list[CandidateFile], list[str]]:
+    raw = repo.run("diff", *options, "--raw", "-z", "-M", "--no-color", "--no-ext-diff", base)
     fields = raw.split("\0")
     candidates: list[CandidateFile] = []
     deleted: list[str] = []
@@ -136,15 +141,24 @@ def workspace_from_git(
     path: Path,
     base_ref: str | None = None,
     *,
+    staged: bool = False,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> Workspace:
-    """The working tree at `path`; diff-aware against merge-base(base_ref, HEAD) when given."""
+    """The working tree at `path`; diff-aware against merge-base(base_ref, HEAD) when given.
+
+    `staged`: only the files staged for commit, diff-aware against HEAD (the empty tree before
+    the first commit); untracked files are left out. Their content is read from the working
+    tree, which is the staged content when pre-commit runs the scan (it stashes unstaged
+    changes first); a staged file with unstaged changes gets a note saying so.
+    """
     repo = GitRepo.open(path)
+    if staged:
+        return _staged_workspace(repo, max_file_bytes)
     untracked = [p for p in repo.run("ls-files", "-z", "--others", "--exclude-standard").split("\0") if p]
     if base_ref is None:
-        staged = repo.run("ls-files", "-z", "-s", "--cached").split("\0")
+        index = repo.run("ls-files", "-z", "-s", "--cached").split("\0")
         candidates = []
-        for entry in staged:
+        for entry in index:
             if not entry:
                 continue
             meta, _, name = entry.partition("\t")
@@ -185,3 +199,33 @@ def workspace_from_git(
         deleted=deleted,
         max_file_bytes=max_file_bytes,
     )
+
+
+def _staged_workspace(repo: GitRepo, max_file_bytes: int) -> Workspace:
+    try:
+        base = repo.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}").strip()
+        label = f"HEAD ({base[:12]})"
+    except GitError:
+        base, label = EMPTY_TREE, "the empty tree (no commit yet)"
+    candidates, deleted = _raw_changes(repo, base, "--cached")
+    added = added_lines_by_file(
+        repo.run("diff", "--cached", "-U0", "-M", "--no-color", "--no-ext-diff", base))
+    files = [
+        CandidateFile(c.path, c.status, frozenset(added.get(c.path, set())), c.old_path,
+                      c.is_symlink, c.is_submodule)
+        for c in candidates
+    ]
+    unstaged = set(repo.run("diff", "-z", "--name-only", "--no-ext-diff").split("\0"))
+
+    def read_base(p: str) -> bytes | None:
+        return None if base == EMPTY_TREE else repo.show(base, p)
+
+    workspace = build_workspace(
+        repo.root, files, diff_aware=True, base_reader=read_base, base_label=label,
+        deleted=deleted, max_file_bytes=max_file_bytes,
+    )
+    workspace.notes.extend(
+        ScanNote("has unstaged changes: the working tree's version was scanned", c.path)
+        for c in files if c.path in unstaged
+    )
+    return workspace
