@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     import psycopg
 
     from mergegate.observability.logs import configure_logging, redact
-    from mergegate.queue.tasks import QueueConfigError
+    from mergegate.queue.tasks import QueueConfigError, QueueOptions
     from mergegate.queue.worker_process import WorkerConfig
     from mergegate.store.db import StoreError
 
@@ -123,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         reap_interval=max(1.0, args.stalled_after / 3),
         health_host=args.host,
         health_port=None if args.no_http else args.port,
+        queue=QueueOptions(scheduler_interval=settings.scheduler_interval),
     )
     try:
         return asyncio.run(serve_worker(settings, config))
@@ -206,6 +207,7 @@ async def serve_worker(settings: Settings, config: Any) -> int:
     from mergegate.queue.tasks import build_app, dispatch, ensure_schema
     from mergegate.scan.pool import ThreadRunner
     from mergegate.service.context import Service
+    from mergegate.service.schedule import tick
     from mergegate.web.app import build_forges
 
     url = settings.database_url
@@ -230,7 +232,8 @@ async def serve_worker(settings: Settings, config: Any) -> int:
                 await dispatch(queue_app, job_id, key, run_after=when)
 
             runner = store_runner(store.engine, execute, redispatch)
-            process = _announced_worker_class()(url, runner, config, metrics)
+            process = _announced_worker_class()(url, runner, config, metrics,
+                                                tick=lambda: tick(service))
             try:
                 return await process.run()
             finally:

@@ -9,6 +9,8 @@
   never answered before: no check run keeps spinning, and none is missing.
 - Start-up recovery: jobs a killed process left running go back to the queue with the report
   they started, and resume it: that check run is completed exactly once.
+- The scheduler's timer (`mergegate.service.schedule.tick`) starts and stops with the runner:
+  a tick at start, then every ``scheduler_interval`` seconds (MERGEGATE_SCHEDULER_INTERVAL).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import traceback
 from mergegate.observability.logs import log_context
 from mergegate.service.context import RetryLater, Service
 from mergegate.service.jobs import forge_failed, give_up, run_job, show_retrying
+from mergegate.service.schedule import tick
 from mergegate.store.queue import Job, utcnow
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class JobRunner:
         self, service: Service, workers: int | None = None, poll_interval: float = 1.0,
         max_attempts: int = MAX_ATTEMPTS, retry_delays: tuple[float, ...] = RETRY_DELAYS,
         forge_retry_delays: tuple[float, ...] = FORGE_RETRY_DELAYS,
+        scheduler_interval: float | None = None,
     ) -> None:
         self.service = service
         self.workers = max(1, workers or service.settings.workers)
@@ -55,6 +59,9 @@ class JobRunner:
         self.forge_retry_delays = forge_retry_delays
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self.scheduler_interval = scheduler_interval or service.settings.scheduler_interval
+        self._scheduler: asyncio.Task[None] | None = None
+        self.ticks = 0
         self._stopping = False
         self.completed = 0
         self.failed = 0
@@ -73,16 +80,29 @@ class JobRunner:
             asyncio.create_task(self._loop(i), name=f"mergegate-worker-{i}")
             for i in range(self.workers)
         ]
+        self._scheduler = asyncio.create_task(self._schedule(), name="mergegate-scheduler")
 
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
-        for task in self._tasks:
+        tasks = [*self._tasks, *([self._scheduler] if self._scheduler else [])]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        self._scheduler = None
+
+    async def _schedule(self) -> None:
+        """The scheduler's timer: a tick now, then one every ``scheduler_interval`` s."""
+        while not self._stopping:
+            try:
+                await tick(self.service)
+            except Exception as exc:  # the database is away: the next tick tries again
+                log.warning("scheduler tick failed: %s", type(exc).__name__)
+            self.ticks += 1
+            await asyncio.sleep(self.scheduler_interval)
 
     async def _loop(self, index: int) -> None:
         queue, db = self.service.store.queue, self.service.db

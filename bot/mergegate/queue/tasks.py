@@ -11,6 +11,10 @@ module only moves a store job id to a worker, with procrastinate (PostgreSQL, LI
 - crash safety: a worker killed with ``kill -9`` stops sending heartbeats; any live worker
   puts its running jobs back in the queue (:func:`requeue_stalled`) and one of them runs it
   again. Effects must be idempotent (the runner reuses the check run the store recorded).
+
+The scheduler's tick (`mergegate.service.schedule.tick`) is a periodic task: every worker
+runs procrastinate's periodic deferrer, and the database defers each tick once, so one worker
+runs it (the worker's ``additional_context["tick"]``).
 """
 
 from __future__ import annotations
@@ -27,16 +31,21 @@ from procrastinate import exceptions as pexc
 from procrastinate import jobs
 from procrastinate.retry import RetryStrategy
 
+from mergegate.config import Settings
 from mergegate.observability.metrics import Metrics, QueueStats
 
 log = logging.getLogger(__name__)
 
 TASK_NAME = "mergegate.run_job"
+TICK_TASK_NAME = "mergegate.scheduler_tick"
 QUEUE = "mergegate"
 _SCHEMA_LOCK_ID = 7_415_900_001  # pg_advisory_lock key guarding the first schema install
 
 JobRunner = Callable[[int], Awaitable[None]]
 """Runs one store job by id; raising makes procrastinate retry it later."""
+
+Tick = Callable[[], Awaitable[object]]
+"""One tick of the scheduler (`mergegate.service.schedule.tick` bound to the service)."""
 
 
 class QueueConfigError(ValueError):
@@ -66,6 +75,18 @@ class QueueOptions:
     max_attempts: int = 5
     backoff: int = 2
     pool_max_size: int = 10
+    scheduler_interval: float = Settings.scheduler_interval
+
+
+def cron_every(seconds: float) -> str:
+    """A cron schedule for "every ``seconds``": whole seconds under a minute (procrastinate's
+    sixth, seconds column), else whole minutes under an hour, else whole hours."""
+    whole = max(1, round(seconds))
+    if whole < 60:
+        return f"* * * * * */{whole}"
+    if whole < 3600:
+        return f"*/{max(1, round(whole / 60))} * * * *"
+    return f"0 */{min(24, max(1, round(whole / 3600)))} * * *"
 
 
 def build_app(url: str, options: QueueOptions | None = None) -> procrastinate.App:
@@ -99,6 +120,16 @@ def build_app(url: str, options: QueueOptions | None = None) -> procrastinate.Ap
             metrics.observe_pickup(time.time() - enqueued_at)
         runner: JobRunner = extra["runner"]
         await runner(job_id)
+
+    @app.periodic(cron=cron_every(options.scheduler_interval), periodic_id="scheduler")
+    @app.task(name=TICK_TASK_NAME, queue=QUEUE, pass_context=True,
+              queueing_lock=TICK_TASK_NAME)  # ticks missed while workers were away: one
+    async def scheduler_tick(context: procrastinate.JobContext, timestamp: int) -> None:
+        tick: Tick | None = context.additional_context.get("tick")
+        if tick is None:
+            log.warning("scheduler tick %s: this worker has no scheduler", timestamp)
+            return
+        await tick()
 
     return app
 

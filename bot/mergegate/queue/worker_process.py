@@ -36,6 +36,7 @@ from mergegate.queue.tasks import (
     QUEUE,
     JobRunner,
     QueueOptions,
+    Tick,
     build_app,
     ensure_schema,
     queue_stats,
@@ -73,10 +74,12 @@ class WorkerProcess:
     """The supervised worker loop of one process; :meth:`run` returns the exit code."""
 
     def __init__(
-        self, url: str, runner: JobRunner, config: WorkerConfig, metrics: Metrics | None = None
+        self, url: str, runner: JobRunner, config: WorkerConfig, metrics: Metrics | None = None,
+        tick: Tick | None = None,
     ) -> None:
         self.url = url
         self.runner = runner
+        self.tick = tick  # the scheduler's tick, run by the periodic task
         self.config = config
         self.metrics = metrics if metrics is not None else Metrics()
         self._stop = asyncio.Event()
@@ -165,7 +168,8 @@ class WorkerProcess:
                 stalled_worker_timeout=cfg.stalled_after,
                 fetch_job_polling_interval=cfg.poll_interval,
                 abort_job_polling_interval=cfg.poll_interval,
-                additional_context={"runner": self.runner, "metrics": self.metrics},
+                additional_context={"runner": self.runner, "metrics": self.metrics,
+                                    "tick": self.tick},
                 delete_jobs="successful" if cfg.delete_succeeded else "never",
             )
             self._app, self._worker, self.connected = app, worker, True

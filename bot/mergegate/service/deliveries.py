@@ -20,6 +20,7 @@ from mergegate.forge.base import (
     Command,
     Deploy,
     Ignore,
+    RescanInstallation,
     RescanOpen,
     Scan,
     WorkflowLogs,
@@ -39,6 +40,8 @@ def dispatch(enqueue: Enqueuer, action: Action) -> None:
     elif isinstance(action, RescanOpen):
         enqueue.rescan_open_changes(action.repo, base_ref=action.base_ref,
                                     head_sha=action.head_sha, reason=action.reason)
+    elif isinstance(action, RescanInstallation):
+        enqueue.rescan_installation(action.source, reason=action.reason)
     elif isinstance(action, Deploy):
         enqueue.deployment(action.request)
     elif isinstance(action, WorkflowLogs):

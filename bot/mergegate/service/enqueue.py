@@ -105,3 +105,21 @@ class Enqueuer:
         )
         self._notify()
         return job
+
+    def rescan_installation(self, source: RepoRef, *, reason: str) -> int:
+        """Re-scan the open changes of every repository of ``source``'s owner that MergeGate
+        knows (the organization policy in ``source`` changed); one job per organization."""
+        job = self.queue.enqueue(
+            "rescan_installation", f"{source.forge}:{source.owner}#installation",
+            {"repo": repo_to_dict(source), "reason": reason}, coalesce=True,
+        )
+        self._notify()
+        return job
+
+    def expire_dismissals(self, repo: RepoRef) -> int:
+        """Re-judge the repository's changes that expired dismissals applied to; one queued
+        job per repository, however many ticks find it."""
+        job = self.queue.enqueue("expire_dismissals", f"{repo.key}#expired-dismissals",
+                                 {"repo": repo_to_dict(repo)}, coalesce=True)
+        self._notify()
+        return job

@@ -17,6 +17,7 @@ from mergegate.service.payloads import (
     deployment_from_dict,
     repo_from_dict,
 )
+from mergegate.service.schedule import expire_dismissals, rescan_installation
 from mergegate.service.verdicts import scan_change
 from mergegate.store.queue import Job
 
@@ -55,6 +56,10 @@ async def run_job(service: Service, job: Job) -> None:
                              policy_ref=change.base_ref if p.get("base_ref") else None)
     elif job.kind == "workflow_logs":
         await report_workflow_logs(service, p)
+    elif job.kind == "expire_dismissals":
+        await expire_dismissals(service, repo_from_dict(p["repo"]))
+    elif job.kind == "rescan_installation":
+        await rescan_installation(service, repo_from_dict(p["repo"]), p.get("reason", ""))
     else:
         log.error("unknown job kind %r (job %s): dropped", job.kind, job.id)
 

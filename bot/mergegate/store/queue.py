@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, insert, select, update
+from sqlalchemy import Connection, Engine, and_, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -268,6 +268,29 @@ class QueueStore:
             return len(conn.execute(
                 select(jobs.c.id).where(jobs.c.status.in_(("queued", "running")))
             ).all())
+
+    def payloads_about(self, repo_key: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Payloads of the latest jobs of a repository (keys ``<repo_key>#...`` or
+        ``<repo_key>@...``), newest first: what the forge told about it (e.g. its
+        installation), for jobs the scheduler starts without an event."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                select(jobs.c.payload).where(or_(
+                    jobs.c.key.startswith(f"{repo_key}#", autoescape=True),
+                    jobs.c.key.startswith(f"{repo_key}@", autoescape=True),
+                )).order_by(jobs.c.id.desc()).limit(limit)
+            ).all()
+        return [json.loads(r.payload) for r in rows]
+
+    def latest_kind(self, key: str, kinds: tuple[str, ...]) -> str | None:
+        """The kind of the newest job of ``key`` among ``kinds`` (``cancel``: the change was
+        closed after its last scan)."""
+        with self._connect() as conn:
+            row = conn.execute(
+                select(jobs.c.kind).where(jobs.c.key == key, jobs.c.kind.in_(kinds))
+                .order_by(jobs.c.id.desc()).limit(1)
+            ).first()
+        return None if row is None else str(row.kind)
 
     def next_due(self) -> dt.datetime | None:
         with self._connect() as conn:

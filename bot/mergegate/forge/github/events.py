@@ -5,7 +5,9 @@
 - ``check_suite`` requested/rerequested, ``check_run`` rerequested (GitHub's re-run links) and
   requested_action (our Re-scan button). A fork's push names no pull request: look it up.
 - ``deployment_protection_rule`` requested: the promotion gate.
-- ``push`` to the default branch that changes the policy: re-evaluate its open pull requests.
+- ``push`` to the default branch that changes the policy: re-evaluate its open pull requests;
+  to the organization's ``.github`` repository changing ``mergegate/policy.yml``: re-evaluate
+  the open pull requests of every repository of the installation.
 - ``workflow_run`` completed on a pull request: scan the run's logs.
 """
 
@@ -15,7 +17,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from mergegate.core.policy import POLICY_PATHS
+from mergegate.core.policy import ORG_POLICY_PATH, POLICY_PATHS
 from mergegate.core.slash_commands import PREFIX
 from mergegate.forge.base import (
     Action,
@@ -27,6 +29,7 @@ from mergegate.forge.base import (
     DeploymentRequest,
     Ignore,
     RepoRef,
+    RescanInstallation,
     RescanOpen,
     Scan,
     WorkflowLogs,
@@ -36,6 +39,7 @@ from mergegate.forge.github.forge import change_from_pull, repo_from_payload
 from mergegate.forge.github.workflow_logs_comment import RunInfo
 
 Payload = Mapping[str, Any]
+ORG_POLICY_REPO = ".github"  # the organization repository holding ORG_POLICY_PATH
 
 
 def _repo(data: Payload) -> RepoRef:
@@ -141,9 +145,15 @@ def push(data: Payload) -> list[Action]:
         for key in ("added", "modified", "removed")
         for path in commit.get(key) or []
     }
-    if not touched.intersection(POLICY_PATHS):
-        return [Ignore("a push that does not change the policy")]
-    return [RescanOpen(_repo(data), f"the policy changed on {branch}", base_ref=branch)]
+    actions: list[Action] = []
+    if touched.intersection(POLICY_PATHS):
+        actions.append(RescanOpen(_repo(data), f"the policy changed on {branch}",
+                                  base_ref=branch))
+    if repository.get("name") == ORG_POLICY_REPO and ORG_POLICY_PATH in touched:
+        source = _repo(data)
+        actions.append(RescanInstallation(
+            source, f"the organization policy changed ({source.full_name}:{ORG_POLICY_PATH})"))
+    return actions or [Ignore("a push that does not change the policy")]
 
 
 def workflow_run(data: Payload) -> list[Action]:
