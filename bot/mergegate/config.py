@@ -35,6 +35,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if not value > 0:
+        raise ConfigError(f"{name} must be a positive number of seconds, got {env.get(name)!r}")
+    return value
+
+
 def user_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     """The per-user cache: ``$XDG_CACHE_HOME/mergegate`` (``~/.cache/mergegate``)."""
     env = os.environ if env is None else env
@@ -76,6 +83,7 @@ class Settings:
     forge_retry_seconds: float = 3600.0  # a job the forge keeps failing is retried this long
     log_max_bytes: int = 200_000_000  # CI logs: decompressed bytes read in all, then truncated
     public_url: str | None = None
+    scheduler_interval: float = 300.0  # seconds between scheduler ticks (expired dismissals)
     no_color: bool = False  # NO_COLOR (https://no-color.org): no ANSI colour unless --color always
 
     @classmethod
@@ -126,6 +134,8 @@ class Settings:
                                        d.forge_retry_seconds),
             log_max_bytes=_int(env, "MERGEGATE_LOG_MAX_BYTES", d.log_max_bytes, minimum=1),
             public_url=env.get("MERGEGATE_PUBLIC_URL") or None,
+            scheduler_interval=_positive_float(env, "MERGEGATE_SCHEDULER_INTERVAL",
+                                               d.scheduler_interval),
             no_color=bool(env.get("NO_COLOR")),
         )
 
