@@ -549,5 +549,49 @@ class SemgrepScanner:
         return findings
 
 
+@dataclass(frozen=True)
+class RuleInfo:
+    """One of our Semgrep rules as `mergegate rules` and `mergegate explain` show it: the
+    severity, title, CWE and fix its findings get."""
+
+    id: str
+    languages: tuple[str, ...]
+    severity: Severity
+    title: str
+    message: str
+    cwe: tuple[str, ...]
+    owasp: tuple[str, ...]
+    fix: str | None
+    references: tuple[str, ...]
+
+
+def bundled_rule_infos(settings: Settings) -> list[RuleInfo]:
+    """Our rules (`MERGEGATE_RULES_DIR` instead when set), sorted by id."""
+    out = []
+    for rule in load_rules(rule_files(bundled_rules_dir(settings.rules_dir))):
+        meta = rule.get("metadata") or {}
+        message = " ".join(str(rule.get("message", "")).split())
+        langs = rule.get("languages") or []
+        refs = meta.get("references") or []
+        owasp = meta.get("owasp") or []
+        out.append(RuleInfo(
+            id=str(rule["id"]),
+            languages=tuple(_LANGUAGE_ALIASES.get(str(x).lower(), str(x).lower()) for x in langs),
+            severity=_severity(rule),
+            title=_title(str(rule["id"]), message, meta),
+            message=message,
+            cwe=_cwe_ids(meta),
+            owasp=tuple(str(x) for x in ([owasp] if isinstance(owasp, str) else owasp)),
+            fix=meta.get("fix-guidance") or rule.get("fix"),
+            references=tuple(str(x) for x in (refs if isinstance(refs, list) else [refs])),
+        ))
+    return sorted(out, key=lambda r: r.id)
+
+
+def language_name(name: str) -> str:
+    """A language as our rules name it (`py` -> `python`)."""
+    return _LANGUAGE_ALIASES.get(name.lower(), name.lower())
+
+
 def create(settings: Settings) -> SemgrepScanner:
     return SemgrepScanner(settings)
