@@ -12,17 +12,16 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mergegate.core.findings import (
     Finding,
-    Match,
     ScannerError,
     ScanNote,
     Severity,
-    fingerprint_matches,
+    fingerprint,
 )
 
 # Reads lines start..end (1-based, inclusive) of a repository file; None when unavailable.
@@ -134,22 +133,54 @@ class ExternalResult:
         self.notes.extend(other.notes)
 
 
-def finish(drafts: Sequence[Draft]) -> tuple[list[Finding], dict[str, str]]:
-    """Fingerprint the drafts of one report; return findings and suppressed fingerprints."""
-    matches = [Match(d.scanner, d.rule, d.identity_path, d.line, d.identity) for d in drafts]
-    prints = fingerprint_matches(matches)
-    findings: list[Finding] = []
-    suppressed: dict[str, str] = {}
-    for d, fp in zip(drafts, prints, strict=True):
-        findings.append(Finding(
+class Identities:
+    """Fingerprints for the drafts of one report, added one at a time.
+
+    Each draft's fingerprint is taken at once; when a second draft has the same identity
+    (scanner, rule, place, normalised content), the group is numbered by line order at the end,
+    as `fingerprint_matches` does, so a large report never holds its drafts all at once.
+    """
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self._first: dict[str, int] = {}
+        self._groups: dict[str, tuple[tuple[str, str, str, str], list[int]]] = {}
+        self._suppressed: dict[int, str] = {}
+
+    def add(self, d: Draft) -> None:
+        fp = fingerprint(d.scanner, d.rule, d.identity_path, d.identity)
+        index = len(self.findings)
+        self.findings.append(Finding(
             scanner=d.scanner, rule=d.rule, severity=d.severity, title=d.title,
             message=d.message, path=d.path, line=d.line, end_line=d.end_line,
             fingerprint=fp, new=d.new, fix=d.fix, cwe=d.cwe, references=d.references,
             aliases=d.aliases, column=d.column,
         ))
+        first = self._first.setdefault(fp, index)
+        if first != index:
+            args = (d.scanner, d.rule, d.identity_path, d.identity)
+            self._groups.setdefault(fp, (args, [first]))[1].append(index)
         if d.suppressed is not None:
-            suppressed[fp] = d.suppressed
-    return findings, suppressed
+            self._suppressed[index] = d.suppressed
+
+    def done(self) -> tuple[list[Finding], dict[str, str]]:
+        """The findings, and the fingerprints the tool suppressed with its justification."""
+        for args, members in self._groups.values():
+            ordered = sorted(members, key=lambda i: (self.findings[i].line, i))
+            for occurrence, i in enumerate(ordered):
+                if occurrence:
+                    fp = fingerprint(*args, occurrence=occurrence)
+                    self.findings[i] = replace(self.findings[i], fingerprint=fp)
+        suppressed = {self.findings[i].fingerprint: why for i, why in self._suppressed.items()}
+        return self.findings, suppressed
+
+
+def finish(drafts: Sequence[Draft]) -> tuple[list[Finding], dict[str, str]]:
+    """Fingerprint the drafts of one report; return findings and suppressed fingerprints."""
+    identities = Identities()
+    for d in drafts:
+        identities.add(d)
+    return identities.done()
 
 
 def file_lines(root: Path) -> LineSource:

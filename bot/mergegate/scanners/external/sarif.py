@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -26,11 +27,11 @@ from mergegate.core.findings import ScannerError, ScanNote, Severity
 from mergegate.scanners.external.model import (
     Draft,
     ExternalResult,
+    Identities,
     LineSource,
     as_dict,
     as_str,
     cut,
-    finish,
     image_identity,
     looks_secret,
     normalize_cwe,
@@ -39,12 +40,14 @@ from mergegate.scanners.external.model import (
     severity_from_score,
     tool_key,
 )
+from mergegate.scanners.external.sarif_stream import LazyLog, LazyRun, results, scan_log
 
 _LEVELS = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW,
            "none": Severity.INFO}
 _NOT_FINDINGS = {"pass", "notApplicable", "informational"}
 _BAD_URI = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
 _ADVISORY = re.compile(r"\b(CVE-\d{4}-\d{4,}|GHSA(?:-[23456789cfghjmpqrvwx]{4}){3})\b", re.I)
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _TOOL_FINGERPRINT_KEY = re.compile(r"hash|fingerprint|/v\d+$", re.I)
 
 
@@ -58,20 +61,21 @@ def read_sarif(
     """Findings of every run of a SARIF file. Never raises for bad content."""
     out = ExternalResult()
     try:
-        doc = json.loads(data)
-    except (UnicodeDecodeError, ValueError) as exc:
+        text = data.decode("utf-8-sig")
+        log = scan_log(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         out.errors.append(_error(source, f"not valid JSON ({_json_reason(exc)})"))
         return out
     try:
-        runs = _runs(doc)
+        runs = _runs(log)
+        identities = Identities()
         for i, run in enumerate(runs):
-            drafts, notes = _read_run(run, i, source, lines, root)
-            findings, suppressed = finish(drafts)
-            out.findings += findings
-            out.suppressed.update(suppressed)
-            out.notes += notes
+            out.notes += _read_run(text, run, i, source, lines, root, identities)
+        out.findings, out.suppressed = identities.done()
     except SarifError as exc:
         return ExternalResult(errors=[_error(source, str(exc))])
+    except (ValueError, RecursionError) as exc:  # a result that is not valid JSON after all
+        return ExternalResult(errors=[_error(source, f"not valid JSON ({_json_reason(exc)})")])
     return out
 
 
@@ -85,14 +89,13 @@ def _json_reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def _runs(doc: Any) -> list[Any]:
-    if not isinstance(doc, dict) or not isinstance(doc.get("runs"), list):
+def _runs(log: LazyLog) -> list[LazyRun]:
+    if log.runs is None:
         raise SarifError("not a SARIF log (no 'runs' list)")
-    version = doc.get("version")
+    version = log.meta.get("version")
     if version is not None and version != "2.1.0":
         raise SarifError(f"SARIF version {version!r} is not supported (2.1.0 is)")
-    runs: list[Any] = doc["runs"]
-    return runs
+    return log.runs
 
 
 def _obj(value: Any, what: str) -> dict[str, Any]:
@@ -135,10 +138,18 @@ def _extension_rules(run: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _read_run(
-    run: Any, index: int, source: str, lines: LineSource | None, root: str | None
-) -> tuple[list[Draft], list[ScanNote]]:
+    text: str,
+    lazy: LazyRun,
+    index: int,
+    source: str,
+    lines: LineSource | None,
+    root: str | None,
+    identities: Identities,
+) -> list[ScanNote]:
     where = f"runs[{index}]"
-    run = _obj(run, where)
+    if lazy.not_object:
+        raise SarifError(f"{where} is not an object")
+    run = lazy.meta
     notes: list[ScanNote] = []
     driver = _obj(run.get("tool"), f"{where}.tool").get("driver") or {}
     name = driver.get("name") if isinstance(driver, dict) else None
@@ -146,23 +157,26 @@ def _read_run(
         name = "unknown"
         notes.append(ScanNote(f"{where} names no tool (tool.driver.name); its results are "
                               "external:unknown", source))
-    tool = tool_key(name)
-    rules = _rules(run, where)
-    by_id = {r["id"]: r for r in (*rules, *_extension_rules(run))
-             if isinstance(r.get("id"), str)}
-    bases = _obj(run.get("originalUriBaseIds"), f"{where}.originalUriBaseIds")
-    artifacts = _list(run.get("artifacts"), f"{where}.artifacts")
+    if lazy.offsets is None and lazy.results_value is not None:
+        raise SarifError(f"{where}.results is not a list")
     props = _obj(run.get("properties"), f"{where}.properties")
     image = props.get("imageName") if isinstance(props.get("imageName"), str) else None
     tags = props.get("repoTags")
     image_ref = tags[0] if isinstance(tags, list) and tags and isinstance(tags[0], str) else image
-    drafts: list[Draft] = []
-    for i, result in enumerate(_list(run.get("results"), f"{where}.results")):
+    rules = _rules(run, where)
+    context = _Run(
+        tool=tool_key(name), rules=rules,
+        by_id={r["id"]: r for r in (*rules, *_extension_rules(run))
+               if isinstance(r.get("id"), str)},
+        bases=_obj(run.get("originalUriBaseIds"), f"{where}.originalUriBaseIds"),
+        artifacts=_list(run.get("artifacts"), f"{where}.artifacts"),
+        lines=lines, root=root, image=(image, image_ref), scanner=scanner_name(name),
+    )
+    for i, result in enumerate(results(text, lazy)):
         if not isinstance(result, dict):
             raise SarifError(f"{where}.results[{i}] is not an object")
         try:
-            draft = _draft(result, tool, rules, by_id, bases, artifacts, lines, root,
-                           (image, image_ref))
+            draft = context.draft(result)
         except _BadResult as exc:
             notes.append(ScanNote(f"{where}.results[{i}] not judged: {exc}", source,
                                   unscanned=True))
@@ -172,8 +186,8 @@ def _read_run(
                                   f"{type(exc).__name__}", source, unscanned=True))
             continue
         if draft is not None:
-            drafts.append(draft)
-    return drafts, notes
+            identities.add(draft)
+    return notes
 
 
 class _BadResult(ValueError):
@@ -197,18 +211,19 @@ def _rule_of(result: dict[str, Any], rules: list[dict[str, Any]],
     return rule_id, rule
 
 
-def _severity(result: dict[str, Any], rule: dict[str, Any]) -> Severity:
-    for props in (result.get("properties"), rule.get("properties")):
-        if isinstance(props, dict) and props.get("security-severity") is not None:
-            try:
-                return severity_from_score(float(props["security-severity"]))
-            except (TypeError, ValueError):
-                pass
-    level = result.get("level")
-    if not isinstance(level, str):
-        config = rule.get("defaultConfiguration")
-        level = config.get("level") if isinstance(config, dict) else None
-    return _LEVELS.get(level if isinstance(level, str) else "warning", Severity.MEDIUM)
+def _score(props: Any) -> Severity | None:
+    if isinstance(props, dict) and props.get("security-severity") is not None:
+        try:
+            return severity_from_score(float(props["security-severity"]))
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _rule_level(rule: dict[str, Any]) -> str | None:
+    config = rule.get("defaultConfiguration")
+    level = config.get("level") if isinstance(config, dict) else None
+    return level if isinstance(level, str) else None
 
 
 def _tags(*holders: Any) -> list[str]:
@@ -221,6 +236,12 @@ def _tags(*holders: Any) -> list[str]:
     return out
 
 
+def _scheme(uri: str) -> str:
+    """The URI's scheme, lower-cased ("" for a relative reference)."""
+    m = _SCHEME.match(uri)
+    return m.group(1).lower() if m else ""
+
+
 def resolve_uri(uri: str, base_id: str | None, bases: Mapping[str, Any], root: str | None) -> str:
     """A repository-relative path (or a URL that is not a file) for an artifact URI."""
     full = uri
@@ -229,17 +250,16 @@ def resolve_uri(uri: str, base_id: str | None, bases: Mapping[str, Any], root: s
         seen.add(base_id)
         base = bases[base_id] if isinstance(bases[base_id], dict) else {}
         prefix = as_str(base.get("uri"))
-        if urlsplit(full).scheme:
+        if _scheme(full):
             break
         full = (prefix if not prefix or prefix.endswith("/") else prefix + "/") + full
         base_id = base.get("uriBaseId")
     if not full or _BAD_URI.search(full):
         raise _BadResult(f"artifact URI {cut(uri, 120)!r} is not a valid URI")
-    parts = urlsplit(full)
-    scheme = parts.scheme.lower()
+    scheme = _scheme(full)
     if scheme and scheme != "file" and len(scheme) > 1:
         return full
-    path = unquote(parts.path if scheme == "file" else full)
+    path = unquote(urlsplit(full).path if scheme == "file" else full)
     if root:
         prefix = root.rstrip("/") + "/"
         if path.startswith(prefix):
@@ -250,7 +270,7 @@ def resolve_uri(uri: str, base_id: str | None, bases: Mapping[str, Any], root: s
 
 
 def _place(
-    result: dict[str, Any], bases: Mapping[str, Any], artifacts: list[Any], root: str | None
+    result: dict[str, Any], artifacts: list[Any], resolve: Callable[[str, Any], str]
 ) -> tuple[str | None, dict[str, Any], bool]:
     locations = result.get("locations")
     first = locations[0] if isinstance(locations, list) and locations else None
@@ -267,7 +287,7 @@ def _place(
                 uri, base_id = loc.get("uri"), loc.get("uriBaseId", base_id)
         region = as_dict(physical.get("region"))
         if isinstance(uri, str):
-            return resolve_uri(uri, base_id, bases, root), region, True
+            return resolve(uri, base_id), region, True
     logical = first.get("logicalLocations")
     if isinstance(logical, list) and logical and isinstance(logical[0], dict):
         name = logical[0].get("fullyQualifiedName") or logical[0].get("name")
@@ -310,70 +330,120 @@ def _message(result: dict[str, Any], rule: dict[str, Any]) -> str:
     return text
 
 
-def _draft(
-    result: dict[str, Any],
-    tool: str,
-    rules: list[dict[str, Any]],
-    by_id: Mapping[str, dict[str, Any]],
-    bases: Mapping[str, Any],
-    artifacts: list[Any],
-    lines: LineSource | None,
-    root: str | None,
-    image: tuple[str | None, str | None],
-) -> Draft | None:
-    if result.get("kind") in _NOT_FINDINGS or result.get("baselineState") == "absent":
-        return None
-    rule_id, rule = _rule_of(result, rules, by_id)
-    tags = _tags(rule, result)
-    secret = looks_secret(tool, rule_id, tags)
-    name = rule.get("name") if isinstance(rule.get("name"), str) else ""
-    title = _text(rule.get("shortDescription")) or name or rule_id
-    message = _message(result, rule)
-    path, region, physical = _place(result, bases, artifacts, root)
-    line = _int(region.get("startLine"), 1)
-    end_line = max(line, _int(region.get("endLine"), line))
-    column = _int(region.get("startColumn"), 1)
-    file_place = physical and path is not None and len(urlsplit(path).scheme) < 2
-    if path is None:
-        path = "(no location)"
-        file_place = False
-    identity_path = path
-    if image[0] is not None and path in image:
-        ref = image[1] or path
-        path, identity_path, file_place = f"image:{ref}", f"image:{image_identity(ref)}", False
-    if not file_place:
-        line = end_line = 0
-        column = 1
-        # An image holds many packages: Trivy's message starts "Package: libssl1.1".
-        first = message.strip().splitlines()[0] if message.strip() else ""
-        if first and len(first) <= 80 and first not in title and not secret:
-            title = f"{title} ({first})"
-    identity = _tool_fingerprint(result)
-    if identity is None and file_place and lines is not None:
-        content = lines(path, line, line)
-        if content is not None:
-            identity = secret_hash(content) if secret else content
-    snippet = _text(region.get("snippet"))
-    if identity is None and snippet:
-        identity = secret_hash(snippet) if secret else snippet
-    if identity is None:
-        identity = "" if secret else message
-    if secret:
-        message = f"{title} found by {tool} (the value is not shown)"
-    cwe = tuple(dict.fromkeys(c for t in tags if (c := normalize_cwe(t))))
-    advisories = tuple(dict.fromkeys(
-        m.upper() for text in (rule_id, *tags) for m in _ADVISORY.findall(text)))
-    references = tuple(u for u in (rule.get("helpUri"),)
-                       if isinstance(u, str) and u.startswith(("https://", "http://"))
-                       and not _BAD_URI.search(u))
-    baseline = result.get("baselineState")
-    return Draft(
-        scanner=scanner_name(tool), rule=rule_id, severity=_severity(result, rule),
-        title=cut(title, 200), message=cut(message or title, 1000), path=path, line=line,
-        end_line=end_line if line else 0, identity_path=identity_path, identity=identity,
-        column=column, cwe=cwe, references=references, aliases=advisories,
-        new=baseline not in ("unchanged", "updated"), suppressed=_suppression(result),
-    )
+@dataclass(frozen=True, slots=True)
+class _RuleFacts:
+    """What a rule says once for all its results."""
+
+    title: str
+    tags: tuple[str, ...]
+    secret: bool
+    cwe: tuple[str, ...]
+    advisories: tuple[str, ...]
+    references: tuple[str, ...]
+    score: Severity | None
+    level: str | None
+
+
+@dataclass
+class _Run:
+    tool: str
+    rules: list[dict[str, Any]]
+    by_id: Mapping[str, dict[str, Any]]
+    bases: Mapping[str, Any]
+    artifacts: list[Any]
+    lines: LineSource | None
+    root: str | None
+    image: tuple[str | None, str | None]
+    scanner: str = ""
+    _facts: dict[tuple[str, int], _RuleFacts] = field(default_factory=dict)
+    _paths: dict[tuple[str, Any], str] = field(default_factory=dict)
+
+    def facts(self, rule_id: str, rule: dict[str, Any], extra_tags: list[str]) -> _RuleFacts:
+        key = (rule_id, id(rule))
+        cached = self._facts.get(key) if not extra_tags else None
+        if cached is not None:
+            return cached
+        tags = tuple(dict.fromkeys((*_tags(rule), *extra_tags)))
+        name = as_str(rule.get("name"))
+        facts = _RuleFacts(
+            title=_text(rule.get("shortDescription")) or name or rule_id,
+            tags=tags,
+            secret=looks_secret(self.tool, rule_id, tags),
+            cwe=tuple(dict.fromkeys(c for t in tags if (c := normalize_cwe(t)))),
+            advisories=tuple(dict.fromkeys(
+                m.upper() for text in (rule_id, *tags) for m in _ADVISORY.findall(text))),
+            references=tuple(u for u in (rule.get("helpUri"),)
+                             if isinstance(u, str) and u.startswith(("https://", "http://"))
+                             and not _BAD_URI.search(u)),
+            score=_score(rule.get("properties")),
+            level=_rule_level(rule),
+        )
+        if not extra_tags:
+            self._facts[key] = facts
+        return facts
+
+    def resolve(self, uri: str, base_id: Any) -> str:
+        key = (uri, base_id)
+        path = self._paths.get(key)
+        if path is None:
+            path = self._paths[key] = resolve_uri(uri, base_id, self.bases, self.root)
+        return path
+
+    def draft(self, result: dict[str, Any]) -> Draft | None:
+        if result.get("kind") in _NOT_FINDINGS or result.get("baselineState") == "absent":
+            return None
+        rule_id, rule = _rule_of(result, self.rules, self.by_id)
+        facts = self.facts(rule_id, rule, _tags(result))
+        secret = facts.secret
+        title = facts.title
+        message = _message(result, rule)
+        path, region, physical = _place(result, self.artifacts, self.resolve)
+        line = _int(region.get("startLine"), 1)
+        end_line = max(line, _int(region.get("endLine"), line))
+        column = _int(region.get("startColumn"), 1)
+        file_place = physical and path is not None and len(_scheme(path)) < 2
+        if path is None:
+            path = "(no location)"
+            file_place = False
+        identity_path = path
+        image, image_ref = self.image
+        if image is not None and path in (image, image_ref):
+            ref = image_ref or path
+            path, identity_path = f"image:{ref}", f"image:{image_identity(ref)}"
+            file_place = False
+        if not file_place:
+            line = end_line = 0
+            column = 1
+            # An image holds many packages: Trivy's message starts "Package: libssl1.1".
+            first = message.strip().splitlines()[0] if message.strip() else ""
+            if first and len(first) <= 80 and first not in title and not secret:
+                title = f"{title} ({first})"
+        identity = _tool_fingerprint(result)
+        if identity is None and file_place and self.lines is not None:
+            content = self.lines(path, line, line)
+            if content is not None:
+                identity = secret_hash(content) if secret else content
+        snippet = _text(region.get("snippet"))
+        if identity is None and snippet:
+            identity = secret_hash(snippet) if secret else snippet
+        if identity is None:
+            identity = "" if secret else message
+        if secret:
+            message = f"{title} found by {self.tool} (the value is not shown)"
+        severity = _score(result.get("properties")) or facts.score
+        if severity is None:
+            level = result.get("level")
+            level = level if isinstance(level, str) else facts.level or "warning"
+            severity = _LEVELS.get(level, Severity.MEDIUM)
+        baseline = result.get("baselineState")
+        return Draft(
+            scanner=self.scanner, rule=rule_id, severity=severity,
+            title=cut(title, 200), message=cut(message or title, 1000), path=path, line=line,
+            end_line=end_line if line else 0, identity_path=identity_path, identity=identity,
+            column=column, cwe=facts.cwe, references=facts.references,
+            aliases=facts.advisories, new=baseline not in ("unchanged", "updated"),
+            suppressed=_suppression(result),
+        )
 
 
 def _suppression(result: dict[str, Any]) -> str | None:
