@@ -57,8 +57,9 @@ async def test_an_organization_policy_push_re_evaluates_every_repository(
     org.branches["main"] = h.fake.commit(org, {"mergegate/policy.yml": lenient})
     other = h.fake.repo("Codertocat/Other")
     pulls = {}
+    base: dict[str, str | bytes] = dict(sc.BASE)
     for repo, number in ((h.repo, 3), (other, 4)):
-        pull = h.fake.open_pull(repo, number, sc.BASE, {**sc.BASE, "app/db.py": sc.DB_PY})
+        pull = h.fake.open_pull(repo, number, base, {**base, "app/db.py": sc.DB_PY})
         await h.deliver("pull_request", h.payloads.pull_request("opened", repo, pull))
         pulls[repo.full_name] = (repo, pull)
     await h.settle()
