@@ -39,6 +39,7 @@ def test_locationless_findings_render_in_every_format_and_dismiss_by_id(samples:
     md = render_markdown(verdict, file_link=lambda p, line: f"https://forge/{p}#L{line}")
     assert "`image:testdata/fixtures/images/alpine-310.tar.gz`" in md
     assert "https://forge/image:" not in md  # an image is not a file to link to
+    assert "trivy · CVE-2019-1549" in md  # each external finding is marked with its tool
     report = json.loads(render_json(verdict))
     row = next(f for f in report["findings"] if f["id"] == first.id)
     assert row["path"].startswith("image:") and row["line"] == 0 and row["dismissed"]
@@ -103,3 +104,12 @@ def test_our_finding_wins_over_the_same_external_one() -> None:
     external = read_sarif(data, "codeql.sarif").findings
     kept, dropped = without_duplicates(external, [ours])
     assert dropped == 1 and [f.line for f in kept] == [30]
+
+
+def test_check_run_annotations_leave_out_images_and_urls(samples: Path) -> None:
+    from mergegate.forge.base import Report
+    from mergegate.forge.github.checks import all_annotations
+
+    located = make_finding(scanner="external:codeql", path="app/db.py", line=12)
+    verdict = evaluate([*_image_findings(samples), located], Policy(), now=NOW)
+    assert [a["path"] for a in all_annotations(Report(verdict))] == ["app/db.py"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from mergegate.core.findings import SCANNERS, Severity, is_file_place, place
+from mergegate.core.findings import SCANNERS, Finding, Severity, is_file_place, place
 from mergegate.core.verdict import JudgedFinding, Verdict
 from mergegate.core.words import PULL_REQUEST, Words
 
@@ -95,6 +95,11 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
+def _rule_label(f: Finding) -> str:
+    """The rule, and for another tool's finding the tool (`trivy · CVE-2024-1234`)."""
+    return f.rule if f.scanner in SCANNERS else f"{f.scanner.removeprefix('external:')} · {f.rule}"
+
+
 def _row(j: JudgedFinding, file_link: FileLink | None) -> str:
     f = j.finding
     shown = _escape(place(f))
@@ -106,7 +111,7 @@ def _row(j: JudgedFinding, file_link: FileLink | None) -> str:
         status += " · pre-existing"
     return (
         f"| `{f.id}` | {f.severity.label} | {where} | {_escape(f.title)} "
-        f"<sub>{_escape(f.rule)}</sub> | {status} |"
+        f"<sub>{_escape(_rule_label(f))}</sub> | {status} |"
     )
 
 

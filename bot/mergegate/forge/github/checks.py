@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mergegate.core.findings import Severity
+from mergegate.core.findings import Severity, is_file_place
 from mergegate.core.render import render_markdown
 from mergegate.core.verdict import JudgedFinding, Verdict
 from mergegate.forge.base import PolicyAnnotation, Report
@@ -70,9 +70,11 @@ def policy_annotation(a: PolicyAnnotation) -> dict[str, Any]:
 
 
 def all_annotations(report: Report) -> list[dict[str, Any]]:
-    """Policy errors first, then findings worst first; located findings only."""
+    """Policy errors first, then findings worst first; findings in a file only (an external
+    tool's image or URL finding is in the summary's table, not on a line)."""
     out = [policy_annotation(a) for a in report.policy_annotations]
-    out += [annotation_for(j) for j in report.verdict.findings if j.finding.path]
+    out += [annotation_for(j) for j in report.verdict.findings
+            if j.finding.path and is_file_place(j.finding.path)]
     return out
 
 
