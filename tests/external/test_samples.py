@@ -136,6 +136,11 @@ def test_gitleaks_secret_value_never_appears(samples: Path) -> None:
     assert "johndoe" not in repr(f)
 
 
+def test_zap_xml_is_named_as_xml(samples: Path) -> None:
+    (error,) = read_sarif((samples / "zap/basic-traditional-xml.xml").read_bytes(), "z.xml").errors
+    assert error.message == "z.xml: not valid JSON (an XML file? SARIF is JSON)"
+
+
 @pytest.mark.parametrize("name", [
     "trivy/secrets.json.golden", "trivy/helm_testchart.json.golden", "gitleaks/json_simple.json",
     "zap/basic-traditional-json.json", "zap/basic-traditional-json-plus.json",
@@ -146,6 +151,7 @@ def test_native_json_formats_are_named_errors_not_crashes(samples: Path, name: s
         assert result.findings == []
         (error,) = result.errors
         assert name in error.message
+        assert "; it is " in error.message  # which format it is, and how to get SARIF
     # Trivy's secrets report carries the matched text: it must not leak into the error
     for finding in json.loads(data).get("Results", []) if isinstance(json.loads(data), dict) else []:
         for secret in finding.get("Secrets", []):

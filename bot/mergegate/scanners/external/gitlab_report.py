@@ -27,6 +27,7 @@ from mergegate.scanners.external.model import (
     as_list,
     cut,
     finish,
+    format_hint,
     image_identity,
     looks_secret,
     scanner_name,
@@ -78,7 +79,7 @@ def read_gitlab_report(
 
 def _shape_problem(doc: Any) -> str | None:
     if not isinstance(doc, dict) or not isinstance(doc.get("vulnerabilities"), list):
-        return "not a GitLab security report (no 'vulnerabilities' list)"
+        return f"not a GitLab security report (no 'vulnerabilities' list){format_hint(doc)}"
     scan = doc.get("scan")
     kind = scan.get("type") if isinstance(scan, dict) else None
     if kind is not None and kind not in REPORT_TYPES:

@@ -204,6 +204,23 @@ def file_lines(root: Path) -> LineSource:
     return read
 
 
+def format_hint(doc: Any) -> str:
+    """What a JSON report that is not the expected format looks like, and how to get the
+    right one (tools' own JSON formats are not read: their SARIF or GitLab output is)."""
+    if isinstance(doc, dict):
+        if "runs" in doc:
+            return "; it is a SARIF log: pass it with --sarif"
+        if "vulnerabilities" in doc:
+            return "; it is a GitLab security report: pass it with --gitlab-report"
+        if ("SchemaVersion" in doc and "Results" in doc) or "ArtifactName" in doc:
+            return "; it is Trivy's own JSON: run trivy with --format sarif"
+        if "site" in doc or "@programName" in doc:
+            return "; it is a ZAP JSON report: use ZAP's sarif-json report template"
+    if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "RuleID" in doc[0]:
+        return "; it is gitleaks' JSON report: run gitleaks with --report-format sarif"
+    return ""
+
+
 def as_dict(value: Any) -> dict[str, Any]:
     """A JSON object, or an empty one for anything else (reports are untrusted input)."""
     return value if isinstance(value, dict) else {}

@@ -32,6 +32,7 @@ from mergegate.scanners.external.model import (
     as_dict,
     as_str,
     cut,
+    format_hint,
     image_identity,
     looks_secret,
     normalize_cwe,
@@ -64,7 +65,9 @@ def read_sarif(
         text = data.decode("utf-8-sig")
         log = scan_log(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        out.errors.append(_error(source, f"not valid JSON ({_json_reason(exc)})"))
+        xml = data.lstrip()[:1] == b"<"
+        hint = " (an XML file? SARIF is JSON)" if xml else f" ({_json_reason(exc)})"
+        out.errors.append(_error(source, f"not valid JSON{hint}"))
         return out
     try:
         runs = _runs(log)
@@ -91,7 +94,8 @@ def _json_reason(exc: Exception) -> str:
 
 def _runs(log: LazyLog) -> list[LazyRun]:
     if log.runs is None:
-        raise SarifError("not a SARIF log (no 'runs' list)")
+        hint = format_hint(log.meta if log.runs_value is None and log.meta else log.runs_value)
+        raise SarifError(f"not a SARIF log (no 'runs' list){hint}")
     version = log.meta.get("version")
     if version is not None and version != "2.1.0":
         raise SarifError(f"SARIF version {version!r} is not supported (2.1.0 is)")
