@@ -134,3 +134,38 @@ def test_cwe_tags_in_both_forms_and_baseline_state() -> None:
     (f,) = res.findings
     assert f.cwe == ("CWE-89", "CWE-564") and f.severity.label == "critical"
     assert f.title == "SQL injection" and f.new is False
+
+
+def test_trivy_secret_results_never_show_the_value_in_any_output() -> None:
+    from mergegate.core.render import render_markdown, render_text
+    from mergegate.core.report import render_json
+    from mergegate.core.sarif import render_sarif
+
+    value = "AKIAZ7QRSTUVWXYZ2345"  # a made-up key  # pragma: allowlist secret
+    rules = [{"id": "aws-access-key-id", "shortDescription": {"text": "AWS Access Key ID"},
+              "properties": {"tags": ["secret", "security", "CRITICAL"],
+                             "security-severity": "9.5"}}]
+    res = read_sarif(sarif([result("deploy/env.sh", 2, rule="aws-access-key-id",
+                                   message={"text": f"Artifact: deploy/env.sh\nMatch: KEY={value}"})
+                            | {"locations": [{"physicalLocation": {
+                                "artifactLocation": {"uri": "deploy/env.sh"},
+                                "region": {"startLine": 2, "snippet": {"text": f"KEY={value}"}}}}]}],
+                           rules, name="Trivy"), "trivy-secrets.sarif")
+    (f,) = res.findings
+    assert f.severity.label == "critical" and "CWE-798" in f.cwe
+    verdict = evaluate(res.findings, Policy(), now=NOW)
+    for text in (render_text(verdict), render_markdown(verdict), render_json(verdict),
+                 render_sarif(verdict), repr(f)):
+        assert value not in text
+
+
+def test_a_secret_our_scanner_found_is_reported_once(samples: Path) -> None:
+    from dataclasses import replace
+
+    from mergegate.scanners.external import without_duplicates
+
+    from tests.core.factories import make_finding
+
+    (theirs,) = read_sarif((samples / "gitleaks/sarif_simple.sarif").read_bytes(), "g").findings
+    ours = replace(make_finding(scanner="secrets", path="auth.py", line=1), cwe=("CWE-798",))
+    assert without_duplicates([theirs], [ours]) == ([], 1)

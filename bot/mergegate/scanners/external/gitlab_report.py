@@ -20,6 +20,7 @@ from typing import Any
 
 from mergegate.core.findings import ScannerError, ScanNote, Severity
 from mergegate.scanners.external.model import (
+    HARDCODED_CREDENTIAL_CWE,
     Draft,
     ExternalResult,
     LineSource,
@@ -135,6 +136,7 @@ def _draft(vuln: dict[str, Any], tool: str, kind: str, lines: LineSource | None)
         if content is not None:
             identity = secret_hash(content) if secret else content
     if secret:
+        cwe = tuple(dict.fromkeys((*cwe, HARDCODED_CREDENTIAL_CWE)))
         identity = secret_hash(identity) if identity else ""
         message = f"{title} found by {tool} (the value is not shown)"
     elif package:

@@ -34,6 +34,11 @@ SECRET_TOOLS = frozenset({
 })
 
 
+# A secret found by a secrets tool is a hard-coded credential, as our own secrets findings are
+# (so one found by both is reported once, ours).
+HARDCODED_CREDENTIAL_CWE = "CWE-798"
+
+
 def tool_key(name: str) -> str:
     """The policy's and the scanner name's form of a tool name: lower-case, no spaces."""
     key = re.sub(r"\s+", "-", name.strip().lower()) or "unknown"

@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from mergegate.core.findings import ScannerError, ScanNote, Severity
 from mergegate.scanners.external.model import (
+    HARDCODED_CREDENTIAL_CWE,
     Draft,
     ExternalResult,
     Identities,
@@ -368,12 +369,14 @@ class _Run:
         if cached is not None:
             return cached
         tags = tuple(dict.fromkeys((*_tags(rule), *extra_tags)))
+        secret = looks_secret(self.tool, rule_id, tags)
         name = as_str(rule.get("name"))
         facts = _RuleFacts(
             title=_text(rule.get("shortDescription")) or name or rule_id,
             tags=tags,
-            secret=looks_secret(self.tool, rule_id, tags),
-            cwe=tuple(dict.fromkeys(c for t in tags if (c := normalize_cwe(t)))),
+            secret=secret,
+            cwe=tuple(dict.fromkeys([c for t in tags if (c := normalize_cwe(t))]
+                                    + ([HARDCODED_CREDENTIAL_CWE] if secret else []))),
             advisories=tuple(dict.fromkeys(
                 m.upper() for text in (rule_id, *tags) for m in _ADVISORY.findall(text))),
             references=tuple(u for u in (rule.get("helpUri"),)
