@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 ReportKind = Literal["sarif", "gitlab"]
-MAX_REPORT_BYTES = 512 * 1024 * 1024
+MAX_REPORT_BYTES = 200 * 1024 * 1024  # a 50 MB SARIF log takes about 215 MB to read
 SUPPRESSED_REASON = "policy:suppressed-by-tool"
 
 
