@@ -122,6 +122,11 @@ def test_uri_base_ids_and_file_uris_resolve_to_repository_paths() -> None:
         "region": {"startLine": 2}}}]}, result("file:///home/ci/build/lib/x%20y.py", 5)],
         originalUriBaseIds=bases), "b.sarif", root="/home/ci/build")
     assert [(f.path, f.line) for f in res.findings] == [("src/app/db.py", 2), ("lib/x y.py", 5)]
+    # Read elsewhere (a developer's checkout): the CI root is still the repository's root.
+    elsewhere = read_sarif(sarif([result("app/db.py", 2) | {"locations": [{"physicalLocation": {
+        "artifactLocation": {"uri": "app/db.py", "uriBaseId": "SRC"}}}]}],
+        originalUriBaseIds=bases), "b.sarif", root="/home/dev/src/project")
+    assert [f.path for f in elsewhere.findings] == ["src/app/db.py"]
 
 
 def test_cwe_tags_in_both_forms_and_baseline_state() -> None:

@@ -248,17 +248,25 @@ def _scheme(uri: str) -> str:
 
 
 def resolve_uri(uri: str, base_id: str | None, bases: Mapping[str, Any], root: str | None) -> str:
-    """A repository-relative path (or a URL that is not a file) for an artifact URI."""
+    """A repository-relative path (or a URL that is not a file) for an artifact URI.
+
+    Relative URIs are resolved through the `uriBaseId` chain; the chain's last base, when it is
+    an absolute file URI (CodeQL's ``%SRCROOT%``: where the tool ran, in CI), is the
+    repository's root, so the path stays relative to it wherever the report is read. An
+    absolute file URI in a result loses `root` (the checkout) when it starts with it.
+    """
     full = uri
     seen: set[str] = set()
     while isinstance(base_id, str) and base_id in bases and base_id not in seen:
         seen.add(base_id)
         base = bases[base_id] if isinstance(bases[base_id], dict) else {}
         prefix = as_str(base.get("uri"))
-        if _scheme(full):
+        parent = base.get("uriBaseId")
+        at_root = parent is None and (_scheme(prefix) == "file" or prefix.startswith("/"))
+        if at_root or _scheme(full):
             break
         full = (prefix if not prefix or prefix.endswith("/") else prefix + "/") + full
-        base_id = base.get("uriBaseId")
+        base_id = parent
     if not full or _BAD_URI.search(full):
         raise _BadResult(f"artifact URI {cut(uri, 120)!r} is not a valid URI")
     scheme = _scheme(full)
