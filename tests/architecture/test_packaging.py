@@ -24,5 +24,6 @@ def test_the_wheel_holds_mergegate_only_with_its_rules(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"mergegate", wheel.name.split("-py")[0] + ".dist-info"}
     assert "mergegate/rules/python/sql-injection.yml" in names
+    assert "mergegate/schema/policy.schema.json" in names
     assert "mergegate/store/migrations/versions/0003_dismissal_actor_role.py" in names
     assert not any(n.startswith("bot/") for n in names)

@@ -15,7 +15,7 @@ def test_bare_mergegate_prints_usage_and_exits_2(cli: Callable[..., Run]) -> Non
     run = cli()
     assert run.code == 2 and run.out == ""
     assert run.err.startswith("usage: mergegate ")
-    for command in ("scan", "policy", "rules", "explain", "logs", "sbom", "serve", "worker"):
+    for command in ("scan", "policy", "init", "rules", "explain", "logs", "sbom", "serve", "worker"):
         assert f"    {command} " in run.err
 
 
