@@ -12,6 +12,8 @@ from mergegate.config import Settings
 from mergegate.core.findings import Package, Severity, fingerprint
 from mergegate.core.policy import LicensesPolicy, Policy
 from mergegate.scanners import licenses
+from mergegate.scanners.base import Scanner
+from mergegate.store.cache import optional_cache
 
 from tests.dependencies.local_server import serve
 from tests.dependencies.support import make_workspace
@@ -75,7 +77,7 @@ def settings(tmp_path: Path, url: str) -> Settings:
 
 def test_lockfile_licenses_judged_exactly(tmp_path: Path, deps_dev: tuple[FakeDepsDev, str]) -> None:
     fake, url = deps_dev
-    scanner = licenses.create(settings(tmp_path, url))
+    scanner = with_cache(settings(tmp_path, url))
     ws = make_workspace(tmp_path / "repo", {"package-lock.json": LOCK})
     res = scanner.scan(ws, POLICY)
     assert res.errors == [] and not fake.requests
@@ -92,6 +94,11 @@ def test_lockfile_licenses_judged_exactly(tmp_path: Path, deps_dev: tuple[FakeDe
     )
 
 
+def with_cache(s: Settings) -> Scanner:
+    """The scanner as the engine builds it: with the store's response cache."""
+    return licenses.create(s, lambda: optional_cache(s.database_url))
+
+
 @pytest.mark.parametrize(
     ("mode", "expected"),
     [
@@ -105,12 +112,12 @@ def test_deps_dev_lookups_unknown_modes_and_cache(
 ) -> None:
     fake, url = deps_dev
     policy = Policy(licenses=LicensesPolicy(allow=("Apache-2.0",), unknown=mode))  # type: ignore[arg-type]
-    scanner = licenses.create(settings(tmp_path, url))
+    scanner = with_cache(settings(tmp_path, url))
     ws = make_workspace(tmp_path / "repo", {"requirements.txt": "requests==2.25.1\nodd==1.0\n"})
     res = scanner.scan(ws, policy)
     assert [(f.rule, f.severity) for f in res.findings] == expected
     assert fake.requests == {"requests": 1, "odd": 1}
-    again = licenses.create(settings(tmp_path, url)).scan(ws, policy)
+    again = with_cache(settings(tmp_path, url)).scan(ws, policy)
     assert again.findings == res.findings
     assert fake.requests == {"requests": 1, "odd": 1}  # answered from the store's cache
 
@@ -128,7 +135,7 @@ def test_policy_overrides_win(tmp_path: Path, deps_dev: tuple[FakeDepsDev, str])
         tmp_path / "repo",
         {"package-lock.json": LOCK, "requirements.txt": "pyqt5==5.15.0\n"},
     )
-    res = licenses.create(settings(tmp_path, url)).scan(ws, policy)
+    res = with_cache(settings(tmp_path, url)).scan(ws, policy)
     rules = {f.package.name: f.rule for f in res.findings if f.package}
     assert rules == {"left-pad": "license-denied", "ghostscript-js": "license-not-allowed"}
     assert fake.requests == {}
@@ -153,7 +160,7 @@ def test_diff_aware_preexisting_packages_are_not_new_and_not_looked_up(
     base = {"requirements.txt": "odd==1.0\n", "package-lock.json": LOCK}
     head = {"requirements.txt": "odd==1.0\npyqt5==5.15.0\n", "package-lock.json": LOCK}
     ws = make_workspace(tmp_path / "repo", head, base)
-    res = licenses.create(settings(tmp_path, url)).scan(ws, POLICY)
+    res = with_cache(settings(tmp_path, url)).scan(ws, POLICY)
     assert sorted((f.rule, f.package.name, f.new) for f in res.findings if f.package) == [
         ("license-denied", "ghostscript-js", False),
         ("license-not-allowed", "left-pad", False),
@@ -174,7 +181,7 @@ def test_offline_mode_and_no_lockfile_contact_nobody(
         "licenses of some packages are unknown: offline (MERGEGATE_OSV_DB is set), deps.dev was not consulted"
     ]
     ws = make_workspace(tmp_path / "repo2", {"main.py": "print(1)\n"})
-    assert licenses.create(settings(tmp_path, url)).scan(ws, POLICY).findings == []
+    assert with_cache(settings(tmp_path, url)).scan(ws, POLICY).findings == []
     assert fake.requests == {}
     assert not (tmp_path / "mg.db").exists()  # no store opened either
 
