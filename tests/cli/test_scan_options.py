@@ -182,3 +182,12 @@ def test_staged_with_base_is_refused(cli: Callable[..., Run], repo: Repo) -> Non
     run = cli("scan", "--staged", "--base", "main")
     assert (run.code, run.err) == (
         2, "mergegate: --staged scans against HEAD: it cannot be used with --base or --all\n")
+
+
+def test_gitlab_sast_format_never_holds_a_secret(cli: Callable[..., Run], two_secrets: Repo) -> None:
+    run = cli("scan", "--only", "secrets", "--format", "gitlab-sast")
+    assert run.code == 1
+    report = json.loads(run.out)
+    assert report["version"].startswith("15.") and report["scan"]["type"] == "sast"
+    assert {v["severity"] for v in report["vulnerabilities"]} == {"Critical", "Medium"}
+    assert AWS_KEY not in run.out and "Zq8vLm3xTr9Wp2Kd" not in run.out

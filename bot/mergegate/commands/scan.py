@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from mergegate.commands.errors import UsageError
 from mergegate.commands.progress import ScanProgress
 from mergegate.config import ConfigError, Settings
 from mergegate.core.findings import ScanNote, Severity
+from mergegate.core.gitlab_sast import render_gitlab_sast
 from mergegate.core.policy import POLICY_PATHS
 from mergegate.core.render import render_markdown, render_text, verdict_line
 from mergegate.core.report import render_json
@@ -21,7 +23,7 @@ from mergegate.scan.external import add_external_options, judge_with_reports, re
 from mergegate.scan.gate import run_gate
 from mergegate.workspace.git import GitError, GitRepo, workspace_from_git
 
-FORMATS = ("text", "json", "sarif", "markdown")
+FORMATS = ("text", "json", "sarif", "markdown", "gitlab-sast")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -128,7 +130,10 @@ def find_policy(root: Path, explicit: str | None) -> PolicyLoad:
 
 
 def render(verdict: Verdict, fmt: str, *, colour: bool, verbose: bool = False,
-           quiet: bool = False) -> str:
+           quiet: bool = False, started: dt.datetime | None = None) -> str:
+    if fmt == "gitlab-sast":
+        now = dt.datetime.now(dt.UTC)
+        return render_gitlab_sast(verdict, started=started or now, finished=now)
     if fmt == "json":
         return render_json(verdict)
     if fmt == "sarif":
@@ -165,6 +170,7 @@ def run_scan(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"mergegate scan: not run ({flag}): {not_run}", file=sys.stderr)
     scanners = default_scanners(settings, names)
+    started = dt.datetime.now(dt.UTC)
     if args.quiet or not sys.stderr.isatty():
         gate = run_gate(workspace, policy, settings, policy_source=load.source, scanners=scanners)
     else:
@@ -183,7 +189,8 @@ def run_scan(args: argparse.Namespace) -> int:
     to_file = args.output is not None
     colour = use_colour(args.color, no_color=settings.no_color,
                         terminal=not to_file and sys.stdout.isatty())
-    text = render(verdict, args.format, colour=colour, verbose=args.verbose, quiet=args.quiet)
+    text = render(verdict, args.format, colour=colour, verbose=args.verbose, quiet=args.quiet,
+                  started=started)
     if to_file:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
