@@ -112,16 +112,17 @@ async def rescan_installation(service: Service, source: RepoRef, reason: str) ->
     store = service.store
 
     def queue_all() -> int:
-        keys = store.records.scanned_repos(f"{source.forge}:{source.owner}/")
+        repos = []
+        for key in store.records.scanned_repos(f"{source.forge}:{source.owner}/"):
+            repo = known_repo(store.queue, key) or RepoRef(source.forge, key.split(":", 1)[1])
+            if repo.installation_id is None:
+                repo = dataclasses.replace(repo, installation_id=source.installation_id)
+            repos.append(repo)
         with store.queue.transaction() as bound:
             enqueue = Enqueuer(service, bound)
-            for key in keys:
-                full_name = key.split(":", 1)[1]
-                repo = known_repo(store.queue, key) or RepoRef(source.forge, full_name)
-                if repo.installation_id is None:
-                    repo = dataclasses.replace(repo, installation_id=source.installation_id)
+            for repo in repos:
                 enqueue.rescan_open_changes(repo, reason=reason)
-        return len(keys)
+        return len(repos)
 
     count = await service.db(queue_all)
     service.notify()
