@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -138,6 +140,19 @@ class Settings:
                                                d.scheduler_interval),
             no_color=bool(env.get("NO_COLOR")),
         )
+
+
+def local_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """The settings of a command run on a developer's machine (`scan`, `sbom`): unless
+    MERGEGATE_DATABASE_URL says otherwise, the response cache is `cache.db` in the per-user
+    cache folder, never a `mergegate.db` in the working directory."""
+    env = os.environ if env is None else env
+    settings = Settings.from_env(env)
+    if env.get("MERGEGATE_DATABASE_URL"):
+        return settings
+    with contextlib.suppress(OSError):  # unwritable: the scanners then go without a cache
+        settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    return dataclasses.replace(settings, database_url=f"sqlite:///{settings.cache_dir / 'cache.db'}")
 
 
 def check_github_app(settings: Settings, env: Mapping[str, str] | None = None) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mergegate.commands.errors import UsageError
 from mergegate.commands.scan import find_policy
-from mergegate.config import ConfigError, Settings
+from mergegate.config import ConfigError, local_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if not root.is_dir():
         raise UsageError(f"{args.path}: not a folder")
     try:
-        settings = Settings.from_env()
+        settings = local_settings()
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     load = find_policy(root, args.policy)

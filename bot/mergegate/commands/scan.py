@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mergegate.commands.errors import UsageError
 from mergegate.commands.progress import ScanProgress
-from mergegate.config import ConfigError, Settings
+from mergegate.config import ConfigError, local_settings
 from mergegate.core.findings import ScanNote, Severity
 from mergegate.core.gitlab_sast import render_gitlab_sast
 from mergegate.core.policy import POLICY_PATHS
@@ -147,7 +147,7 @@ def render(verdict: Verdict, fmt: str, *, colour: bool, verbose: bool = False,
 
 def run_scan(args: argparse.Namespace) -> int:
     try:
-        settings = Settings.from_env()
+        settings = local_settings()
         repo = GitRepo.open(Path(args.path))
         load = find_policy(repo.root, args.policy)
         if load.errors:
