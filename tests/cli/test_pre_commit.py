@@ -1,9 +1,10 @@
 """`.pre-commit-hooks.yaml`, run by pre-commit itself (`pre-commit try-repo`) in a temporary git
 repository: the hooks scan what is staged, and a staged secret stops the commit.
 
-pre-commit installs a `language: python` hook into its own virtualenv with pip, which needs the
-package index; the test runs a copy of the hooks with `language: system` (the `mergegate` of this
-environment) instead, and checks that the two differ in nothing else.
+pre-commit installs a `language: python` hook into its own virtualenv with pip, which needs a
+package index: one test does exactly that (skipped when the install fails); the others run a copy
+of the hooks with `language: system` (the `mergegate` of this environment), which differs in
+nothing else.
 """
 
 from __future__ import annotations
@@ -98,3 +99,19 @@ def test_try_repo_blocks_a_staged_secret_and_ignores_untracked_files(tmp_path: P
     assert "keys.py:1" in blocked.stdout and "AWS Access Key committed" in blocked.stdout
     assert "untracked.py" not in blocked.stdout
     assert AWS_KEY not in blocked.stdout
+
+
+def test_try_repo_installs_the_real_hook_and_blocks_a_staged_secret(tmp_path: Path) -> None:
+    """The hooks as users get them: pre-commit pip-installs this checkout into its own
+    virtualenv (about 25 s with a package index at hand; skipped without one)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    (work / "keys.py").write_text(f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\n')
+    git(work, "add", "keys.py")
+    run = try_repo(ROOT, work, "mergegate-secrets")
+    if run.returncode not in (0, 1) or "An unexpected error has occurred" in run.stdout:
+        pytest.skip(f"pre-commit could not install the hook here: {run.stdout[-300:]}")
+    assert run.returncode == 1, run.stdout
+    assert "MergeGate secrets (staged changes)" in run.stdout and "Failed" in run.stdout
+    assert "keys.py:1" in run.stdout and AWS_KEY not in run.stdout
