@@ -31,5 +31,7 @@ def test_a_scan_writes_nothing_into_the_checkout(
     repo.write("requirements.txt", "requests==2.0.0\n")
     run = cli("scan", "--only", "dependencies", "-q")
     assert run.code == 1  # OSV unreachable: a scanner error fails the check by default
+    assert run.out == "FAILURE: Scanner error; 1 scanner error\n"  # -q: the verdict line only
+    assert run.err.startswith("mergegate scan: dependencies: OSV API http://127.0.0.1:9 unreachable")
     assert sorted(p.name for p in repo.root.iterdir()) == [".git", "requirements.txt"]
     assert (tmp_path / "xdg" / "mergegate" / "cache.db").is_file()
