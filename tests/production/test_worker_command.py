@@ -88,7 +88,7 @@ def test_bad_option_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -
 
     assert main(["worker", "--concurrency", "many"]) == 2
     assert capsys.readouterr().err == (
-        "mergegate: mergegate worker: argument --concurrency: invalid int value: 'many'\n"
+        "mergegate worker: argument --concurrency: invalid int value: 'many'\n"
     )
 
 
