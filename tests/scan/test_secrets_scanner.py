@@ -150,11 +150,12 @@ def test_parallel_scan_gives_the_same_hits_as_in_process_even_with_a_malformed_f
 
 
 def test_an_oversized_file_is_streamed_for_secrets(tmp_path: Path) -> None:
-    padding = "# padding line that is not a secret at all\n" * 80_000  # ~3.5 MB
-    ws = workspace(tmp_path, {"big.py": padding + f'AWS = "{AWS_KEY}"\n'})
+    padding = "# padding line that is not a secret at all\n" * 8_000  # ~350 KB
+    ws = workspace(tmp_path, {"big.py": padding + f'AWS = "{AWS_KEY}"\n'},
+                   max_file_bytes=64 * 1024)
     assert ws.files == [] and [f.path for f in ws.oversized] == ["big.py"]
     (f,) = scan(ws).findings
-    assert (f.path, f.line, f.rule) == ("big.py", 80_001, "secrets.aws-access-key")
+    assert (f.path, f.line, f.rule) == ("big.py", 8_001, "secrets.aws-access-key")
 
 
 def test_cli_report_names_the_malformed_file_and_quotes_no_value(
