@@ -17,9 +17,14 @@ from .conftest import AWS_KEY, Repo, Run
 BASE_APP = """\
 import pickle
 
+from flask import Flask, request
 
-def load_session(blob):
-    return pickle.loads(blob)
+app = Flask(__name__)
+
+
+@app.route("/session", methods=["POST"])
+def load_session():
+    return pickle.loads(request.get_data())
 """
 
 FEATURE_APP = f"""\
@@ -32,8 +37,9 @@ app = Flask(__name__)
 AWS_ACCESS_KEY_ID = "{AWS_KEY}"
 
 
-def load_session(blob):
-    return pickle.loads(blob)
+@app.route("/session", methods=["POST"])
+def load_session():
+    return pickle.loads(request.get_data())
 
 
 @app.route("/user")
