@@ -14,6 +14,8 @@ as safe), then the share of all results that sit on safe-marked lines. Figures o
 script asserts nothing.
 
     python bench/bench_sast_corpus.py [--lang python ...] [--cwe CWE-89 ...] [--keep DIR]
+
+To score other rules (an older commit's, say), point MERGEGATE_RULES_DIR at their folder.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def tools_dir(fixtures: Path) -> Path:
 
 
 def config_for(lang: str) -> Path:
-    rules = load_rules(rule_files(bundled_rules_dir()))
+    """The merged rules the scanner would run on a file of `lang` (MERGEGATE_RULES_DIR honoured)."""
+    rules = load_rules(rule_files(bundled_rules_dir(Settings.from_env().rules_dir)))
     rules = rules_for_languages(rules, languages_of(SAMPLE_FILES[lang]))
     return merged_config(rules, default_cache_dir())
 
