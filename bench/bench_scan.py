@@ -82,6 +82,7 @@ def median(cmds: list[list[str]], cwd: Path, runs: int) -> float:
 
 def merged_rules() -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from mergegate.config import Settings
     from mergegate.scanners.sast import (
         bundled_rules_dir,
         default_cache_dir,
@@ -93,8 +94,10 @@ def merged_rules() -> Path:
     )
 
     # The same rules mergegate runs on a Python change: the floor is a fair one.
-    rules = rules_for_languages(load_rules(rule_files(bundled_rules_dir())), languages_of(["x.py"]))
-    return merged_config(rules, default_cache_dir())
+    settings = Settings.from_env()  # MERGEGATE_RULES_DIR, as mergegate itself reads it
+    rules = rules_for_languages(load_rules(rule_files(bundled_rules_dir(settings.rules_dir))),
+                                languages_of(["x.py"]))
+    return merged_config(rules, default_cache_dir(settings.cache_dir))
 
 
 def main() -> None:
