@@ -198,14 +198,18 @@ def _title(rule_id: str, message: str, meta: dict[str, Any]) -> str:
 
 
 def collapse_overlaps(findings: list[Finding]) -> list[Finding]:
-    """One problem, one finding: two rules flagging the same lines for the same CWE collapse
-    into the most severe (a taint rule and a pattern rule for one SQL injection, say)."""
-    best: dict[tuple[str, int, int, tuple[str, ...]], Finding] = {}
+    """One problem, one finding: rules flagging the same lines for a weakness they share (an
+    overlapping CWE) collapse into the most severe (a taint rule and a pattern rule for one SQL
+    injection; weak hashing and weak password hashing for one `md5(password)`)."""
+    kept: dict[tuple[str, int, int], list[Finding]] = {}
     for f in sorted(findings, key=lambda f: (-f.severity, f.rule)):
-        key = (f.path, f.line, f.end_line, f.cwe)
-        if not f.cwe or key not in best:
-            best[key if f.cwe else (f.path, f.line, f.end_line, (f.rule,))] = f
-    return sorted(best.values(), key=lambda f: (f.path, f.line, f.rule))
+        same_place = kept.setdefault((f.path, f.line, f.end_line), [])
+        if f.cwe and any(set(f.cwe) & set(k.cwe) for k in same_place):
+            continue
+        if not f.cwe and any(k.rule == f.rule for k in same_place):
+            continue
+        same_place.append(f)
+    return sorted((f for fs in kept.values() for f in fs), key=lambda f: (f.path, f.line, f.rule))
 
 
 def _selection_key(paths: Sequence[Path], exclude: Sequence[str], langs: set[str]) -> str:
