@@ -41,7 +41,7 @@ TICK_TASK_NAME = "mergegate.scheduler_tick"
 QUEUE = "mergegate"
 _SCHEMA_LOCK_ID = 7_415_900_001  # pg_advisory_lock key guarding the first schema install
 
-JobRunner = Callable[[int], Awaitable[None]]
+RunStoreJob = Callable[[int], Awaitable[None]]
 """Runs one store job by id; raising makes procrastinate retry it later."""
 
 Tick = Callable[[], Awaitable[object]]
@@ -118,7 +118,7 @@ def build_app(url: str, options: QueueOptions | None = None) -> procrastinate.Ap
         metrics: Metrics | None = extra.get("metrics")
         if metrics is not None and context.job.attempts == 0:
             metrics.observe_pickup(time.time() - enqueued_at)
-        runner: JobRunner = extra["runner"]
+        runner: RunStoreJob = extra["runner"]
         await runner(job_id)
 
     @app.periodic(cron=cron_every(options.scheduler_interval), periodic_id="scheduler")

@@ -34,8 +34,8 @@ from mergegate.observability.metrics import Metrics, QueueStats, metrics_handler
 from mergegate.queue.resilient_worker import ResilientWorker
 from mergegate.queue.tasks import (
     QUEUE,
-    JobRunner,
     QueueOptions,
+    RunStoreJob,
     Tick,
     build_app,
     ensure_schema,
@@ -74,7 +74,7 @@ class WorkerProcess:
     """The supervised worker loop of one process; :meth:`run` returns the exit code."""
 
     def __init__(
-        self, url: str, runner: JobRunner, config: WorkerConfig, metrics: Metrics | None = None,
+        self, url: str, runner: RunStoreJob, config: WorkerConfig, metrics: Metrics | None = None,
         tick: Tick | None = None,
     ) -> None:
         self.url = url

@@ -69,7 +69,8 @@ def webhook_handler(
         settings = ctx.service.settings
 
         def answer(outcome: str, body: dict[str, str], status: int) -> web.Response:
-            metrics.record_delivery(event or "unknown", outcome)
+            # GitLab's events have spaces ("Merge Request Hook"): merge_request_hook
+            metrics.record_delivery((event or "unknown").replace(" ", "_"), outcome)
             return web.json_response(body, status=status)
 
         if not source.admits(headers, settings):

@@ -63,6 +63,24 @@ async def test_delivery_without_uuid_is_deduplicated_by_its_body(gitlab: Harness
     assert len(h.fake.mergegate_statuses(h.project, mr.head_sha)) == 1
 
 
+async def test_gitlab_deliveries_reach_the_delivery_metrics(gitlab: Harness) -> None:
+    """They did not before: only GitHub's handler counted them. One handler counts both now."""
+    h = gitlab
+    mr = h.fake.open_mr(h.project, 2, sc.BASE, {**sc.BASE, "app/ok.py": sc.CLEAN_PY})
+    body = json.dumps(h.payloads.merge_request("open", h.project, mr)).encode()
+    headers = {"X-Gitlab-Event": "Merge Request Hook", "X-Gitlab-Token":
+               "gitlab-webhook-secret-4f2a", "X-Gitlab-Event-UUID": "u-1"}
+    assert (await h.client.post("/webhooks/gitlab", data=body, headers=headers)).status == 202
+    assert (await h.client.post("/webhooks/gitlab", data=body, headers=headers)).status == 200
+    bad = {**headers, "X-Gitlab-Token": "wrong"}
+    assert (await h.client.post("/webhooks/gitlab", data=body, headers=bad)).status == 401
+    await h.settle()
+    text = h.service.metrics.exposition().decode()
+    for outcome in ("accepted", "duplicate", "bad_signature"):
+        assert (f'mergegate_deliveries_total{{event="merge_request_hook",outcome="{outcome}"}} '
+                "1.0") in text
+
+
 async def test_gitlab_502_then_200_is_retried(gitlab: Harness) -> None:
     h = gitlab
     mr = h.fake.open_mr(h.project, 2, sc.BASE, {**sc.BASE, "app/db.py": sc.DB_PY})
