@@ -83,13 +83,13 @@ def default_plugin_names() -> tuple[str, ...]:
 
     with _SETTINGS_LOCK:
         _quiet_logger()
-        mapping = get_mapping_from_secret_type_to_class()
+        mapping: dict[str, Any] = get_mapping_from_secret_type_to_class()
         names = tuple(
             cls.__name__ for cls in mapping.values()
             if cls.__module__.startswith("detect_secrets.") and cls.__name__ not in REPLACED
         )
         for plugin in PLUGINS:
-            mapping.setdefault(secret_type_of(plugin), plugin)  # type: ignore[arg-type]
+            mapping.setdefault(secret_type_of(plugin), plugin)
     return names
 
 
