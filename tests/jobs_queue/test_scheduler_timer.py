@@ -73,7 +73,9 @@ def test_the_interval_as_a_cron_schedule(seconds: float, cron: str) -> None:
 
 
 async def test_the_periodic_task_runs_the_workers_tick() -> None:
-    app = build_app("postgresql://mergegate@localhost/none", QueueOptions(scheduler_interval=60))
+    app = build_app("postgresql://mergegate@localhost/none", QueueOptions(scheduler_interval=60),
+                    scheduler=True)
+    assert not build_app("postgresql://mergegate@localhost/none").periodic_registry.periodic_tasks
     [periodic] = app.periodic_registry.periodic_tasks.values()
     assert periodic.task.name == TICK_TASK_NAME and periodic.cron == "*/1 * * * *"
     assert periodic.task.queueing_lock == TICK_TASK_NAME  # missed ticks do not pile up

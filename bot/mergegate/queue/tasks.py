@@ -89,8 +89,10 @@ def cron_every(seconds: float) -> str:
     return f"0 */{min(24, max(1, round(whole / 3600)))} * * *"
 
 
-def build_app(url: str, options: QueueOptions | None = None) -> procrastinate.App:
-    """A procrastinate app on ``url`` with the MergeGate task registered (not yet opened).
+def build_app(url: str, options: QueueOptions | None = None, *,
+              scheduler: bool = False) -> procrastinate.App:
+    """A procrastinate app on ``url`` with the MergeGate task registered (not yet opened);
+    with ``scheduler``, the scheduler's periodic tick too (workers that run the scheduler).
 
     The task reads the runner from the worker's ``additional_context["runner"]``.
     """
@@ -120,6 +122,9 @@ def build_app(url: str, options: QueueOptions | None = None) -> procrastinate.Ap
             metrics.observe_pickup(time.time() - enqueued_at)
         runner: RunStoreJob = extra["runner"]
         await runner(job_id)
+
+    if not scheduler:
+        return app
 
     @app.periodic(cron=cron_every(options.scheduler_interval), periodic_id="scheduler")
     @app.task(name=TICK_TASK_NAME, queue=QUEUE, pass_context=True,

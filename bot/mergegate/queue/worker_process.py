@@ -152,7 +152,7 @@ class WorkerProcess:
 
     async def _run_once(self) -> None:
         cfg = self.config
-        app = build_app(self.url, cfg.queue)
+        app = build_app(self.url, cfg.queue, scheduler=self.tick is not None)
         async with app.open_async():
             await ensure_schema(app)
             await requeue_stalled(app, cfg.stalled_after)
