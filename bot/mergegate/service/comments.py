@@ -191,21 +191,32 @@ def _unknown(verdict: Verdict, ids: Sequence[str]) -> list[str]:
     return [i for i in ids if verdict.find(i) is None]
 
 
+async def _commenter(
+    forge: Forge, comment: CommentRef, verdict: Verdict, policy: Policy, ids: Sequence[str],
+    where: str, out: Outcome,
+) -> Actor | None:
+    """The commenter, once the ids are known and the forge told their role; else None, with
+    the error that says why added to ``out``."""
+    unknown = _unknown(verdict, ids)
+    if unknown:
+        out.errors.append(f"{where}: unknown finding id {', '.join(unknown)}; "
+                          f"{_ids_list(verdict, forge.words)}")
+        return None
+    try:
+        return await _actor(forge, comment.change, comment.author, policy)
+    except PermissionUnknown:
+        out.errors.append(permission_unknown(where, comment.author))
+        return None
+
+
 async def _dismiss(
     service: Service, forge: Forge, comment: CommentRef, verdict: Verdict, policy: Policy,
     cmd: grammar.Dismiss, out: Outcome,
 ) -> None:
     change = comment.change
     where = f"`{_source(comment, cmd.line)}`"
-    unknown = _unknown(verdict, cmd.ids)
-    if unknown:
-        out.errors.append(f"{where}: unknown finding id {', '.join(unknown)}; "
-                          f"{_ids_list(verdict, forge.words)}")
-        return
-    try:
-        actor = await _actor(forge, change, comment.author, policy)
-    except PermissionUnknown:
-        out.errors.append(permission_unknown(where, comment.author))
+    actor = await _commenter(forge, comment, verdict, policy, cmd.ids, where, out)
+    if actor is None:
         return
     refusal = refuse_actor(actor, policy.dismiss)
     if refusal is None:
@@ -244,15 +255,8 @@ async def _undismiss(
 ) -> None:
     change = comment.change
     where = f"`{_source(comment, cmd.line)}`"
-    unknown = _unknown(verdict, cmd.ids)
-    if unknown:
-        out.errors.append(f"{where}: unknown finding id {', '.join(unknown)}; "
-                          f"{_ids_list(verdict, forge.words)}")
-        return
-    try:
-        actor = await _actor(forge, change, comment.author, policy)
-    except PermissionUnknown:
-        out.errors.append(permission_unknown(where, comment.author))
+    actor = await _commenter(forge, comment, verdict, policy, cmd.ids, where, out)
+    if actor is None:
         return
     refusal = refuse_actor(actor, policy.dismiss, "undismiss")
     if refusal is not None:
