@@ -250,3 +250,21 @@ async def test_a_nosemgrep_comment_the_change_adds_does_not_hide_its_finding(
     pull = await open_pr(h, 3, base, {**base, "README.md": "# changed\n",
                                       "app/run.py": SUPPRESSED_PY + "\nX = 1\n"}, "someone")
     assert latest_run(h, pull.head_sha)["conclusion"] == "success"
+
+
+async def test_an_allowlist_pragma_the_change_writes_does_not_hide_its_secret(
+    harness: Harness,
+) -> None:
+    h = harness
+    leaky = f'KEY = "{sc.AWS_KEY}"  # pragma: allowlist secret\n'
+    pull = await open_pr(h, 2, sc.BASE, {**sc.BASE, "app/keys.py": leaky}, "someone")
+    run = latest_run(h, pull.head_sha)
+    assert run["conclusion"] == "failure"
+    [key] = [a for a in run["annotations"] if a["annotation_level"] == "failure"]
+    assert key["path"] == "app/keys.py" and key["start_line"] == 1
+    assert "a change cannot allowlist its own secret" in key["message"]
+    assert sc.AWS_KEY not in str(run)
+    # Already allowlisted on the protected branch, in a line the change leaves alone: honoured.
+    base = {**sc.BASE, "app/keys.py": leaky}
+    pull = await open_pr(h, 3, base, {**base, "app/keys.py": leaky + "X = 1\n"}, "someone")
+    assert latest_run(h, pull.head_sha)["conclusion"] == "success"

@@ -29,6 +29,8 @@ class SecretHit:
     line: int
     secret_hash: str
     value: str = field(repr=False, compare=False)
+    # found only once an inline allowlist pragma the change itself wrote was set aside
+    pragma_added: bool = field(default=False, compare=False)
 
 
 def severity_of(secret_type: str) -> Severity:

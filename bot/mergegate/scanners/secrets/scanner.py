@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # Below this many files a process pool costs more than it saves.
 PARALLEL_MIN_FILES = 200
 
+ALLOWLIST_PRAGMA = "pragma: allowlist"
 # (absolute path, name in the repository, streamed)
 Job = tuple[str, str, bool]
 
@@ -97,13 +98,37 @@ class SecretsScanner:
             if scanned.error:
                 result.errors.append(ScannerError(
                     self.name, f"{f.path}: could not be scanned ({scanned.error})", f.path))
+            found = list(scanned.hits)
+            if workspace.trusted_reader is not None and f.path not in streamed:
+                found += self._behind_added_pragmas(workspace, f, found)
             hits = most_specific([
-                hit for hit in scanned.hits
+                hit for hit in found
                 if f.is_added(hit.line) and (f.path, hit.secret_hash) not in accepted
             ])
             if hits:
                 self._report(workspace, f, hits, result)
         return result
+
+    @staticmethod
+    def _behind_added_pragmas(workspace: Workspace, f: WorkspaceFile,
+                              found: list[SecretHit]) -> list[SecretHit]:
+        """Secrets that only a `pragma: allowlist secret` the change itself writes would hide.
+
+        On the bot the change is not trusted to allowlist its own secrets: what it adds is
+        scanned again without the pragma (the baseline of the protected branch, or a dismissal
+        by someone allowed to dismiss, still can). A local scan trusts its own pragmas.
+        """
+        text = workspace.head_text(f.path)
+        if text is None or ALLOWLIST_PRAGMA not in text:
+            return []
+        lines = [(n, line.replace(ALLOWLIST_PRAGMA, "")) for n, line in
+                 enumerate(text.splitlines(), start=1)
+                 if ALLOWLIST_PRAGMA in line and f.is_added(n)]
+        if not lines:
+            return []
+        known = {(h.line, h.secret_hash) for h in found}
+        return [SecretHit(h.type, h.line, h.secret_hash, h.value, pragma_added=True)
+                for h in detect_in_lines(f.path, lines) if (h.line, h.secret_hash) not in known]
 
     def _accepted(self, workspace: Workspace, baseline_path: str | None,
                   result: ScanResult) -> set[tuple[str, str]]:
@@ -156,6 +181,9 @@ class SecretsScanner:
                 "it now, remove it from the change and load it from a secret store or environment "
                 "variable. If it is not a secret, add `# pragma: allowlist secret` or record it "
                 "in .secrets.baseline."
+                + (" The `pragma: allowlist secret` this change writes next to it does not "
+                   "count: a change cannot allowlist its own secret; someone allowed to "
+                   "dismiss can dismiss it." if hit.pragma_added else "")
             ),
             path=path,
             line=hit.line,
