@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from mergegate.core.words import Words
-from mergegate.forge.base import ReportHandle
+from mergegate.forge.base import ReportHandle, causes
 from mergegate.service.ci_logs import report_workflow_logs
 from mergegate.service.comments import handle_comment
 from mergegate.service.context import Service
@@ -74,7 +76,10 @@ def _forge_name(job: Job) -> str | None:
 
 
 def forge_failed(service: Service, job: Job, exc: BaseException) -> bool:
-    """Whether the job failed because its forge could not be reached or failed on its side."""
+    """Whether the job failed because its forge could not be reached or failed on its side
+    (a failing store is not the forge: those jobs get the ordinary, shorter retries)."""
+    if any(isinstance(e, SQLAlchemyError) for e in causes(exc)):
+        return False
     forge = service.forges.get(_forge_name(job) or "")
     return forge is not None and forge.unavailable(exc)
 

@@ -276,11 +276,11 @@ class GitHubForge:
         return handle
 
     def unavailable(self, exc: BaseException) -> bool:
+        # GitHub's own failures only: a database error's socket errors are not GitHub's.
         return any(
-            isinstance(e, gidgethub.GitHubBroken | aiohttp.ClientConnectionError | TimeoutError
-                       | ConnectionError)
+            isinstance(e, gidgethub.GitHubBroken | aiohttp.ClientConnectionError)
             for e in causes(exc)
-        )
+        ) or isinstance(exc, TimeoutError)  # aiohttp's total time-out
 
     async def reply(self, comment: CommentRef, text: str) -> None:
         body = f"@{comment.author} {text}"

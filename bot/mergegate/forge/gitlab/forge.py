@@ -312,8 +312,7 @@ class GitLabForge:
         for e in causes(exc):
             if isinstance(e, GitLabApiError) and (e.status is None or e.status >= 500):
                 return True
-            if isinstance(e, requests.ConnectionError | requests.Timeout | TimeoutError
-                          | ConnectionError):
+            if isinstance(e, requests.ConnectionError | requests.Timeout):
                 return True
         return False
 
