@@ -100,12 +100,13 @@ def trusted_config_paths(policy: Policy) -> list[str]:
 
 
 def edited_config_notes(policy: Policy, changed: list[str], words: Words) -> list[str]:
-    """A note for each judgement config file the change edits: previewed, never applied."""
+    """A note for each rule file (`sast.rules`) the change edits: previewed, never applied. The
+    secrets scanner notes an edited baseline itself."""
     changed_set = set(changed)
     return [
         f"This {words.change} edits {path}, which configures how changes are judged; "
         f"the base branch's version judges this {words.change}, and the edit applies once merged."
-        for path in trusted_config_paths(policy) if path in changed_set
+        for path in policy.sast.rules if path in changed_set
     ]
 
 
