@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from mergegate import __version__
-from mergegate.commands import audit, explain, init, logs, rules, sbom, scan, serve, worker
+from mergegate.commands import audit, db, explain, init, logs, rules, sbom, scan, serve, worker
 from mergegate.commands.errors import UsageError
 
-COMMANDS = (scan, init, rules, explain, logs, sbom, audit, serve, worker)
+COMMANDS = (scan, init, db, rules, explain, logs, sbom, audit, serve, worker)
 
 
 class _ArgumentsError(UsageError):

@@ -50,6 +50,18 @@ def user_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mergegate"
 
 
+def _ca_bundle(env: Mapping[str, str]) -> Path | None:
+    """The PEM file of CAs every outgoing client trusts: MERGEGATE_CA_BUNDLE wins over
+    SSL_CERT_FILE; neither set means the system's CAs."""
+    for name in ("MERGEGATE_CA_BUNDLE", "SSL_CERT_FILE"):
+        raw = env.get(name)
+        if raw:
+            if not Path(raw).is_file():
+                raise ConfigError(f"{name} {raw!r}: no such file (a PEM bundle of CA certificates)")
+            return Path(raw)
+    return None
+
+
 def _default_semgrep_jobs() -> int:
     return min(4, os.cpu_count() or 1)
 
@@ -71,6 +83,9 @@ class Settings:
     gitlab_status_check_id: str | None = None
     osv_url: str = "https://api.osv.dev"
     osv_db: Path | None = None
+    ca_bundle: Path | None = None  # MERGEGATE_CA_BUNDLE, else SSL_CERT_FILE: CAs for every client
+    osv_archive_url: str = "https://osv-vulnerabilities.storage.googleapis.com"  # db update
+    offline: bool = False  # `scan --offline`: advisories only from the cache, no network
     deps_dev_url: str = "https://api.deps.dev"
     workers: int = 2
     log_format: str = "text"
@@ -120,6 +135,8 @@ class Settings:
             gitlab_status_check_id=env.get("MERGEGATE_GITLAB_STATUS_CHECK_ID") or None,
             osv_url=(env.get("MERGEGATE_OSV_URL") or d.osv_url).rstrip("/"),
             osv_db=Path(osv_db) if osv_db else None,
+            ca_bundle=_ca_bundle(env),
+            osv_archive_url=(env.get("MERGEGATE_OSV_ARCHIVE_URL") or d.osv_archive_url).rstrip("/"),
             deps_dev_url=(env.get("MERGEGATE_DEPS_DEV_URL") or d.deps_dev_url).rstrip("/"),
             workers=_int(env, "MERGEGATE_WORKERS", d.workers, minimum=1),
             log_format=log_format,

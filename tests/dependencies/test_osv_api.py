@@ -10,7 +10,7 @@ import pytest
 from mergegate.config import Settings
 from mergegate.core.policy import DEFAULT_POLICY
 from mergegate.scanners import dependencies
-from mergegate.scanners.dependencies.osv_api import OsvApi
+from mergegate.scanners.dependencies.osv_api import UNREACHABLE_ADVICE, OsvApi
 from mergegate.scanners.dependencies.scanner import DependencyScanner
 from mergegate.scanners.dependencies.sources import Query, SourceError
 from mergegate.store.cache import open_cache
@@ -87,14 +87,19 @@ def test_a_timeout_is_a_scanner_error_never_a_pass(fake: FakeOsv, tmp_path: Path
         res = scanner.scan(ws, DEFAULT_POLICY)
     assert res.findings == []
     assert [(e.scanner, e.message) for e in res.errors] == [
-        ("dependencies", f"OSV API {url} unreachable: timed out after 0.2 s (2 attempts)")
+        ("dependencies", f"OSV API {url} unreachable: timed out after 0.2 s (2 attempts). "
+         + UNREACHABLE_ADVICE)
     ]
 
 
 def test_unreachable_server_and_http_errors(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as info:
         OsvApi("http://127.0.0.1:9", **FAST).advisories([Query("PyPI", "a", "1")])
-    assert str(info.value) == ("OSV API http://127.0.0.1:9 unreachable: ClientConnectorError (3 attempts)")
+    assert str(info.value) == (
+        "OSV API http://127.0.0.1:9 unreachable: ClientConnectorError (3 attempts). Behind a proxy, "
+        "set HTTPS_PROXY (and MERGEGATE_CA_BUNDLE if it presents its own CA); without network, run "
+        "`mergegate db update` first and scan with `--offline`; or turn the check off with "
+        "`dependencies: {enabled: false}` in .mergegate.yml")
 
 
 def test_responses_are_cached_with_a_ttl(fake: FakeOsv, tmp_path: Path) -> None:
@@ -139,7 +144,7 @@ async def test_works_when_called_from_a_running_event_loop(fake: FakeOsv) -> Non
 def test_error_messages_never_show_credentials_of_the_url() -> None:
     with pytest.raises(SourceError) as info:
         OsvApi("http://user:s3cret@127.0.0.1:9", **FAST).advisories([Query("PyPI", "a", "1")])
-    assert str(info.value) == "OSV API http://127.0.0.1:9 unreachable: ClientConnectorError (3 attempts)"
+    assert str(info.value).startswith("OSV API http://127.0.0.1:9 unreachable: ClientConnectorError")
     assert "s3cret" not in str(info.value)
 
 

@@ -178,7 +178,7 @@ def test_offline_mode_and_no_lockfile_contact_nobody(
     res = licenses.create(offline).scan(ws, POLICY)
     assert [f.rule for f in res.findings] == ["license-unknown"]
     assert [n.message for n in res.notes] == [
-        "licenses of some packages are unknown: offline (MERGEGATE_OSV_DB is set), deps.dev was not consulted"
+        "licenses of some packages are unknown: offline (--offline or MERGEGATE_OSV_DB), deps.dev was not consulted"
     ]
     ws = make_workspace(tmp_path / "repo2", {"main.py": "print(1)\n"})
     assert with_cache(settings(tmp_path, url)).scan(ws, POLICY).findings == []

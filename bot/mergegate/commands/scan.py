@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -42,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     scan.add_argument("--all", action="store_true", help="scan every file; every finding counts")
     scan.add_argument("--staged", action="store_true", help="scan only what is staged for "
                       "commit, against HEAD (the pre-commit hook)")
+    scan.add_argument("--offline", action="store_true", help="advisories only from the cache "
+                      "`mergegate db update` fills (no network; deps.dev not consulted)")
     add_output_options(scan)
     add_external_options(scan)
     scan.set_defaults(func=run_scan)
@@ -148,6 +151,8 @@ def render(verdict: Verdict, fmt: str, *, colour: bool, verbose: bool = False,
 def run_scan(args: argparse.Namespace) -> int:
     try:
         settings = local_settings()
+        if args.offline:
+            settings = dataclasses.replace(settings, offline=True)
         repo = GitRepo.open(Path(args.path))
         load = find_policy(repo.root, args.policy)
         if load.errors:

@@ -38,6 +38,7 @@ from mergegate.forge.github.auth import AppAuth
 from mergegate.forge.github.client import GitHubClient, RetryPolicy, is_not_found, status_of
 from mergegate.forge.github.fetch import ChangeFetcher
 from mergegate.forge.github.workflow_logs import GitHubCiLogs
+from mergegate.network import client_session
 from mergegate.observability.metrics import Metrics
 
 _CALLBACK = re.compile(r"/repos/([^/]+)/([^/]+)/actions/runs/(\d+)/deployment_protection_rule$")
@@ -79,7 +80,7 @@ class GitHubForge:
         cls, settings: Settings, retry: RetryPolicy | None = None,
         metrics: Metrics | None = None,
     ) -> GitHubForge:
-        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
+        session = client_session(settings.ca_bundle, timeout=120)  # proxies and CA bundle
         return cls(session, settings, retry, metrics)
 
     def use_metrics(self, metrics: Metrics) -> None:

@@ -24,6 +24,7 @@ import functools
 import logging
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import gitlab
@@ -32,6 +33,7 @@ import gitlab.exceptions
 import requests
 
 from mergegate.forge.base import ForgeError, NotFound
+from mergegate.network import requests_verify
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +96,12 @@ def error_message(exc: BaseException) -> str:
 class GitLabClient:
     def __init__(
         self, url: str, token: str, *, max_threads: int = DEFAULT_THREADS,
-        timeout: float = 60.0, max_retries: int = MAX_RETRIES,
+        timeout: float = 60.0, max_retries: int = MAX_RETRIES, ca_bundle: Path | None = None,
     ) -> None:
         self.gl = _Gitlab(
             url, private_token=token, timeout=timeout, retry_transient_errors=True,
-            user_agent=USER_AGENT, per_page=100,
-        )
+            user_agent=USER_AGENT, per_page=100, ssl_verify=requests_verify(ca_bundle),
+        )  # requests honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY itself
         self.gl.max_retries = max_retries
         self.max_retries = max_retries
         self.pool = concurrent.futures.ThreadPoolExecutor(

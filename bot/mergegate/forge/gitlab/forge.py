@@ -59,7 +59,8 @@ class GitLabForge:
         if not settings.gitlab_token:
             raise ConfigError("GITLAB_TOKEN is required for GitLab")
         self.settings = settings
-        self.client = client or GitLabClient(settings.gitlab_url, settings.gitlab_token)
+        self.client = client or GitLabClient(settings.gitlab_url, settings.gitlab_token,
+                                             ca_bundle=settings.ca_bundle)
         self.bot_username: str | None = None
         self.inline_discussions = inline_discussions
         self._summary_notes: dict[tuple[str, int], int] = {}

@@ -1,7 +1,9 @@
 """The `dependencies` scanner: known vulnerabilities (OSV) in the packages lockfiles pin.
 
 `create(settings)` chooses the advisory source: the offline database `settings.osv_db` when
-set, else the OSV.dev API at `settings.osv_url` with responses kept in the cache it is given.
+set; else the archives `mergegate db update` downloaded into the cache for their ecosystems,
+and the OSV.dev API at `settings.osv_url` (responses kept in the cache it is given) for the
+others, unless `settings.offline`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from pathlib import Path
 
 from mergegate.config import Settings
 from mergegate.scanners.base import ResponseCache, Scanner
-from mergegate.scanners.dependencies.scanner import DependencyScanner
+from mergegate.scanners.dependencies import osv_archives
+from mergegate.scanners.dependencies.routing import RoutedSource
+from mergegate.scanners.dependencies.scanner import DependencyScanner, Source
 from mergegate.scanners.dependencies.sources import AdvisorySource
 
 _OFFLINE: dict[tuple[Path, Path], AdvisorySource] = {}
@@ -34,12 +38,19 @@ def offline_source(db: Path) -> AdvisorySource:
 CacheFactory = Callable[[], ResponseCache | None]
 
 
-def advisory_source(settings: Settings, cache: CacheFactory = lambda: None) -> AdvisorySource:
+def advisory_source(settings: Settings, cache: CacheFactory = lambda: None) -> Source:
     if settings.osv_db is not None:
         return offline_source(settings.osv_db)
-    from mergegate.scanners.dependencies.osv_api import OsvApi
+    root = osv_archives.cache_root(settings.cache_dir)
+    cached = osv_archives.cached_ecosystems(root)
+    online: AdvisorySource | None = None
+    if not settings.offline:
+        from mergegate.scanners.dependencies.osv_api import OsvApi
 
-    return OsvApi(settings.osv_url, cache=cache())
+        online = OsvApi(settings.osv_url, cache=cache(), ca_bundle=settings.ca_bundle)
+        if not cached:
+            return online
+    return RoutedSource(offline_source(root) if cached else None, frozenset(cached), online)
 
 
 def create(settings: Settings, cache: CacheFactory = lambda: None) -> Scanner:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
+from mergegate.network import client_session
 from mergegate.scanners.base import ResponseCache
 from mergegate.scanners.dependencies.aio import run_sync, shown_url
 from mergegate.scanners.dependencies.osv_match import Advisory
@@ -24,6 +26,11 @@ BATCH_SIZE = 1000
 MAX_PAGES = 100
 QUERY_TTL = 6 * 3600.0
 VULN_TTL = 24 * 3600.0
+UNREACHABLE_ADVICE = (
+    "Behind a proxy, set HTTPS_PROXY (and MERGEGATE_CA_BUNDLE if it presents its own CA); "
+    "without network, run `mergegate db update` first and scan with `--offline`; or turn the "
+    "check off with `dependencies: {enabled: false}` in .mergegate.yml"
+)
 
 
 def _query_key(q: Query) -> str:
@@ -43,6 +50,7 @@ class OsvApi:
         backoff: float = 0.5,
         concurrency: int = 8,
         batch_size: int = BATCH_SIZE,
+        ca_bundle: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.cache = cache
@@ -51,6 +59,7 @@ class OsvApi:
         self.backoff = backoff
         self.concurrency = concurrency
         self.batch_size = batch_size
+        self.ca_bundle = ca_bundle
 
     def advisories(self, queries: Sequence[Query]) -> dict[Query, list[Advisory]]:
         return run_sync(self._advisories(list(dict.fromkeys(queries))))
@@ -61,8 +70,7 @@ class OsvApi:
             q: list(cached_ids[_query_key(q)]) for q in queries if _query_key(q) in cached_ids
         }
         todo = [q for q in queries if q not in ids]
-        timeout = aiohttp.ClientTimeout(total=self.timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with client_session(self.ca_bundle, timeout=self.timeout) as session:
             for i in range(0, len(todo), self.batch_size):
                 ids.update(await self._batch(session, todo[i : i + self.batch_size]))
             if self.cache and todo:
@@ -149,7 +157,8 @@ class OsvApi:
             except aiohttp.ClientError as exc:
                 reason = type(exc).__name__
         where = shown_url(self.base_url)
-        raise SourceError(f"OSV API {where} unreachable: {reason} ({self.retries + 1} attempts)")
+        raise SourceError(f"OSV API {where} unreachable: {reason} ({self.retries + 1} attempts). "
+                          + UNREACHABLE_ADVICE)
 
 
 def _query_body(q: Query, token: str | None) -> dict[str, Any]:

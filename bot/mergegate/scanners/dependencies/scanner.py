@@ -10,6 +10,7 @@ from mergegate.scanners.dependencies import osv_match
 from mergegate.scanners.dependencies.inventory import collect
 from mergegate.scanners.dependencies.model import GO, Dependency
 from mergegate.scanners.dependencies.osv_offline import gc_paused
+from mergegate.scanners.dependencies.routing import RoutedSource
 from mergegate.scanners.dependencies.sources import AdvisorySource, Query, SourceError
 from mergegate.scanners.dependencies.vulnerabilities import Match, build_findings
 from mergegate.workspace import Workspace
@@ -17,15 +18,18 @@ from mergegate.workspace import Workspace
 NAME = "dependencies"
 
 
+Source = AdvisorySource | RoutedSource
+
+
 class DependencyScanner:
     name = NAME
 
-    def __init__(self, source: Callable[[], AdvisorySource]) -> None:
+    def __init__(self, source: Callable[[], Source]) -> None:
         # A factory, so that a scan without lockfiles never opens (or contacts) a source.
         self._source_factory = source
-        self._source: AdvisorySource | None = None
+        self._source: Source | None = None
 
-    def source(self) -> AdvisorySource:
+    def source(self) -> Source:
         if self._source is None:
             self._source = self._source_factory()
         return self._source
@@ -36,16 +40,32 @@ class DependencyScanner:
         pinned = [d for d in inv.dependencies if d.version is not None]
         if not pinned:
             return result
-        try:
-            source = self.source()
-            result.findings.extend(find_vulnerabilities(source, pinned, inv.is_new))
-        except SourceError as exc:
-            result.errors.append(ScannerError(NAME, str(exc)))
-            return result
-        skipped = getattr(source, "skipped", None)
-        if skipped:
-            result.notes.append(ScanNote(f"{len(skipped)} advisory files unreadable, skipped"))
+        source = self.source()
+        parts, missing = _routes(source, pinned)
+        for ecosystem in missing:
+            count = sum(1 for d in pinned if d.ecosystem == ecosystem)
+            result.notes.append(ScanNote(
+                f"offline: no {ecosystem} advisories in the cache, {count} package(s) not "
+                f"checked; run `mergegate db update --ecosystem {ecosystem}`", unscanned=True))
+        for part, deps in parts:
+            try:
+                result.findings.extend(find_vulnerabilities(part, deps, inv.is_new))
+            except SourceError as exc:
+                result.errors.append(ScannerError(NAME, str(exc)))
+                continue
+            skipped = getattr(part, "skipped", None)
+            if skipped:
+                result.notes.append(ScanNote(f"{len(skipped)} advisory files unreadable, skipped"))
         return result
+
+
+def _routes(source: Source, pinned: Sequence[Dependency]
+            ) -> tuple[list[tuple[AdvisorySource, list[Dependency]]], list[str]]:
+    """The dependencies each advisory source answers for, and the ecosystems none holds."""
+    if not isinstance(source, RoutedSource):
+        return [(source, list(pinned))], []
+    routes, missing = source.route({d.ecosystem for d in pinned})
+    return [(src, [d for d in pinned if d.ecosystem in ecosystems]) for src, ecosystems in routes], missing
 
 
 def find_vulnerabilities(

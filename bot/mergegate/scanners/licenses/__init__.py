@@ -13,10 +13,11 @@ from mergegate.scanners.licenses.scanner import LicenseScanner
 def deps_dev_client(settings: Settings,
                     cache: Callable[[], ResponseCache | None] = lambda: None) -> DepsDev:
     """deps.dev with the cache it is given. With an offline advisory database
-    (`MERGEGATE_OSV_DB`) the scan is offline: deps.dev and its cache are not used."""
-    if settings.osv_db is not None:
+    (`MERGEGATE_OSV_DB`) or `scan --offline` the scan is offline: deps.dev and its cache are
+    not used."""
+    if settings.osv_db is not None or settings.offline:
         return DepsDev(settings.deps_dev_url, None, online=False)
-    return DepsDev(settings.deps_dev_url, cache())
+    return DepsDev(settings.deps_dev_url, cache(), ca_bundle=settings.ca_bundle)
 
 
 def create(settings: Settings,

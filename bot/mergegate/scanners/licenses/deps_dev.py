@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -52,12 +53,14 @@ class DepsDev:
         timeout: float = 10.0,
         concurrency: int = 8,
         online: bool = True,
+        ca_bundle: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.cache = cache
         self.timeout = timeout
         self.concurrency = concurrency
         self.online = online
+        self.ca_bundle = ca_bundle
         self.problem: str | None = None
 
     def cached(self, coords: Sequence[Coordinate]) -> dict[Coordinate, str | None]:
@@ -73,7 +76,7 @@ class DepsDev:
         known = self.cached(coords)
         missing = [c for c in dict.fromkeys(coords) if c not in known and cache_key(c)]
         if missing and not self.online:
-            self.problem = "offline (MERGEGATE_OSV_DB is set), deps.dev was not consulted"
+            self.problem = "offline (--offline or MERGEGATE_OSV_DB), deps.dev was not consulted"
         elif missing:
             known.update(run_sync(self._fetch_all(missing)))
         return known
@@ -81,10 +84,9 @@ class DepsDev:
     async def _fetch_all(self, coords: list[Coordinate]) -> dict[Coordinate, str | None]:
         out: dict[Coordinate, str | None] = {}
         semaphore = asyncio.Semaphore(self.concurrency)
-        import aiohttp
+        from mergegate.network import client_session
 
-        timeout = aiohttp.ClientTimeout(total=self.timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with client_session(self.ca_bundle, timeout=self.timeout) as session:
 
             async def one(c: Coordinate) -> None:
                 async with semaphore:
