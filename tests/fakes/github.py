@@ -27,6 +27,7 @@ from tests.fakes.http import FakeHttpServer, Recorded
 from tests.fakes.openapi_check import OpenApi
 
 Files = dict[str, bytes]
+ARTIFACTS_OPENAPI = Path(__file__).with_name("github_artifacts_openapi.json")
 
 
 def git_blob_sha(content: bytes) -> str:
@@ -77,6 +78,7 @@ class Repo:
     deployment_decisions: list[dict[str, Any]] = field(default_factory=list)
     workflow_runs: dict[int, dict[str, Any]] = field(default_factory=dict)  # id: run JSON
     run_logs: dict[int, bytes] = field(default_factory=dict)  # run id: logs zip
+    artifacts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # run id: artifacts
 
     @property
     def full_name(self) -> str:
@@ -98,6 +100,8 @@ class FakeGitHub(FakeHttpServer):
         self.tokens: dict[str, int] = {}  # token -> installation id
         self.revoked: set[str] = set()
         self.log_downloads: list[dict[str, str]] = []  # headers of each signed-URL download
+        self.openapi.add(ARTIFACTS_OPENAPI)  # two Actions endpoints the shared subset lacks
+        self.artifact_downloads: list[dict[str, str]] = []  # headers, as for the logs
 
     # -- scenario set-up --------------------------------------------------------------------
     def repo(self, full_name: str = "Codertocat/Hello-World") -> Repo:
@@ -146,6 +150,8 @@ class FakeGitHub(FakeHttpServer):
             return self._codeload(path)
         if path.startswith("/_actionslogs/"):
             return self._actions_logs(request)
+        if path.startswith("/_actionsartifacts/"):
+            return self._artifact_zip(request)
         query = dict(request.query)
         template, path_vars, problems = self.openapi.check(request.method, path, query, body)
         rec = Recorded(request.method, path, query, body, template)
@@ -279,6 +285,19 @@ class FakeGitHub(FakeHttpServer):
                 raise KeyError(v["run_id"])
             raise web.HTTPFound(  # a signed URL on another host in real life
                 f"{self.url}/_actionslogs/{repo.full_name}/{v['run_id']}?sig=s3cr3t")
+        if t == "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts":
+            assert repo is not None
+            listed = [{k: v for k, v in a.items() if k != "zip"}
+                      for a in repo.artifacts.get(int(v["run_id"]), [])]
+            return web.json_response({"total_count": len(listed), "artifacts": listed})
+        if t == "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}":
+            assert repo is not None
+            found = next(a for runs in repo.artifacts.values() for a in runs
+                         if a["id"] == int(v["artifact_id"]))
+            if found["expired"]:
+                return web.json_response({"message": "Artifact has expired"}, status=410)
+            raise web.HTTPFound(f"{self.url}/_actionsartifacts/{repo.full_name}/{found['id']}"
+                                "?sig=s3cr3t")
         if t == "/repos/{owner}/{repo}/issues/{issue_number}/comments":
             assert repo is not None
             comment = {"id": next(self.ids), "body": body["body"],
@@ -374,6 +393,28 @@ class FakeGitHub(FakeHttpServer):
         _, _, owner, name, run_id = request.path.split("/", 4)
         return web.Response(body=self.repos[f"{owner}/{name}"].run_logs[int(run_id)],
                             content_type="application/zip")
+
+    def add_artifact(self, repo: Repo, run_id: int, name: str, zip_bytes: bytes,
+                     expired: bool = False) -> dict[str, Any]:
+        """An artifact of a workflow run, listed as GitHub lists one and served as its zip."""
+        artifact_id = next(self.ids)
+        api = f"{self.url}/repos/{repo.full_name}/actions/artifacts/{artifact_id}"
+        artifact = {"id": artifact_id, "node_id": f"MDg6QXJ0aWZhY3Q{artifact_id}", "name": name,
+                    "size_in_bytes": len(zip_bytes), "url": api,
+                    "archive_download_url": f"{api}/zip", "expired": expired,
+                    "created_at": "2026-11-26T10:59:00Z", "expires_at": "2027-02-24T10:59:00Z",
+                    "updated_at": "2026-11-26T10:59:00Z", "zip": zip_bytes,
+                    "workflow_run": {"id": run_id, "repository_id": 1296269,
+                                     "head_repository_id": 1296269}}
+        repo.artifacts.setdefault(run_id, []).append(artifact)
+        return artifact
+
+    def _artifact_zip(self, request: web.Request) -> web.Response:
+        self.artifact_downloads.append(dict(request.headers))
+        _, _, owner, name, artifact_id = request.path.split("/", 4)
+        found = next(a for runs in self.repos[f"{owner}/{name}"].artifacts.values()
+                     for a in runs if a["id"] == int(artifact_id))
+        return web.Response(body=found["zip"], content_type="application/zip")
 
     def _codeload(self, path: str) -> web.Response:
         _, _, owner, name, ref = path.split("/", 4)

@@ -17,6 +17,7 @@ from mergegate.core.words import PULL_REQUEST, Words
 from mergegate.forge.base import (
     ChangeRef,
     CheckState,
+    CiArtifacts,
     CiLogs,
     CommentRef,
     DeploymentRequest,
@@ -62,6 +63,7 @@ class MemoryForge:
     name: str = "memory"
     words: Words = PULL_REQUEST
     ci_logs: CiLogs | None = None
+    ci_artifacts: CiArtifacts | None = None
     commits: dict[str, Files] = field(default_factory=dict)
     branches: dict[tuple[str, str], str] = field(default_factory=dict)  # (repo, branch) -> sha
     roles: dict[str, Role] = field(default_factory=dict)

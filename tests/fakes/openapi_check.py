@@ -40,8 +40,13 @@ def _compile(template: str) -> re.Pattern[str]:
 
 class OpenApi:
     def __init__(self, path: Path) -> None:
-        spec = json.loads(path.read_text())
         self.operations: list[Operation] = []
+        self.add(path)
+
+    def add(self, path: Path) -> None:
+        """Also allow the operations of another description (a fragment for endpoints the
+        shared subset lacks)."""
+        spec = json.loads(path.read_text())
         for template, item in spec["paths"].items():
             for method, op in item.items():
                 if method not in ("get", "post", "patch", "put", "delete"):

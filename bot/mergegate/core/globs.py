@@ -66,3 +66,25 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
 
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
     return any(compile_glob(p).match(path) for p in patterns)
+
+
+def may_match_inside(folder: str, patterns: Iterable[str]) -> bool:
+    """Whether some pattern may match a path below ``folder/`` (so an archive named
+    ``folder`` is worth opening): a file-name pattern or one that starts with ``**`` matches at
+    any depth; another matches when its first segment matches ``folder``."""
+    for pattern in patterns:
+        body = pattern.rstrip("/")
+        first = body.split("/", 1)[0]
+        if "/" not in body or first == "**" or compile_glob(first).match(folder):
+            return True
+    return False
+
+
+def names_folder(folder: str, patterns: Iterable[str]) -> bool:
+    """Whether some pattern names ``folder`` itself by its first segment (``trivy-results/**``,
+    ``*.sarif`` for an archive named ``app.sarif``), not only through ``**``."""
+    for pattern in patterns:
+        first = pattern.rstrip("/").split("/", 1)[0]
+        if first != "**" and compile_glob(first).match(folder):
+            return True
+    return False

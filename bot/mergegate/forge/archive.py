@@ -1,4 +1,5 @@
-"""Safe extraction of a repository tarball (GitHub's ``/tarball/{ref}``, GitLab's archive).
+"""Safe extraction of a repository tarball (GitHub's ``/tarball/{ref}``, GitLab's archive), and
+safe copying of chosen members of a CI zip (artifacts: `copy_zip_members`).
 
 Only regular files are written; every path must resolve inside the destination (no absolute
 paths, no ``..``, no links of any kind), while any other character in a name is data (a
@@ -13,8 +14,11 @@ import asyncio
 import io
 import posixpath
 import tarfile
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from mergegate.core.findings import ScanNote
 from mergegate.forge.base import ForgeError
@@ -125,3 +129,86 @@ async def extract_into_workspace(
         if rel not in candidates:
             candidates[rel] = CandidateFile(rel, "unchanged", frozenset())
     return notes
+
+
+MAX_ZIP_MEMBERS = 10_000
+_CHUNK = 1 << 20
+
+
+@dataclass
+class ZipCopy:
+    """What `copy_zip_members` wrote: (member name, file) pairs, the members over the size
+    limit per file, and why reading stopped early (None when every chosen member was read)."""
+
+    written: list[tuple[str, Path]] = field(default_factory=list)
+    too_large: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (member, why)
+    stopped: str | None = None
+
+
+def copy_zip_members(
+    fh: IO[bytes],
+    chosen: Callable[[str], bool],
+    dest: Path,
+    *,
+    max_file_bytes: int,
+    max_total_bytes: int,
+    max_members: int = MAX_ZIP_MEMBERS,
+) -> ZipCopy:
+    """Copy the members of a zip that ``chosen`` accepts into ``dest``, under names of our own
+    (never the member's: no path from the archive reaches the disk), member by member
+    (blocking: run it in a thread). The sizes a zip's headers claim are not trusted: at most
+    ``max_file_bytes`` decompressed bytes of a member are kept and ``max_total_bytes`` over all,
+    counted as they are read, so a decompression bomb stops early. Raises `UnsafeArchive`
+    for a file that is not a readable zip or has more than ``max_members`` entries."""
+    out = ZipCopy()
+    try:
+        archive = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise UnsafeArchive(f"not a readable zip archive ({exc})") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > max_members:
+            raise UnsafeArchive(f"the zip has {len(infos):,} entries, over the "
+                                f"{max_members:,}-entry limit")
+        total = 0
+        for info in infos:
+            if info.is_dir() or not chosen(info.filename):
+                continue
+            remaining = max_total_bytes - total
+            target = dest / f"{len(out.written) + len(out.too_large)}.member"
+            try:
+                size, complete = _copy_member(archive, info, target,
+                                              min(max_file_bytes, remaining))
+            except (zipfile.BadZipFile, RuntimeError, OSError, EOFError,
+                    NotImplementedError) as exc:
+                target.unlink(missing_ok=True)
+                out.unreadable.append((info.filename, str(exc) or type(exc).__name__))
+                continue
+            total += size
+            if complete:
+                out.written.append((info.filename, target))
+                continue
+            target.unlink(missing_ok=True)
+            if max_file_bytes < remaining:
+                out.too_large.append(info.filename)
+                continue
+            out.stopped = (f"reading stopped at {info.filename}: the files read expand to "
+                           f"more than {max_total_bytes:,} bytes")
+            break
+    return out
+
+
+def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path,
+                 limit: int) -> tuple[int, bool]:
+    """Decompress one member into ``target``: (bytes read, whether it fit in ``limit``)."""
+    read = 0
+    with archive.open(info) as source, target.open("wb") as sink:
+        while True:
+            chunk = source.read(min(_CHUNK, limit + 1 - read))
+            if not chunk:
+                return read, True
+            read += len(chunk)
+            if read > limit:
+                return read, False
+            sink.write(chunk)

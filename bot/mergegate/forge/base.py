@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from mergegate.core.findings import ScanNote
 from mergegate.core.verdict import Verdict
 from mergegate.core.words import Words
 from mergegate.logscan.report import LogReport
@@ -201,6 +202,31 @@ class WorkflowLogs:
 
 
 @dataclass(frozen=True, slots=True)
+class CiRun:
+    """A finished CI run whose files may hold other tools' results (SARIF, GitLab reports).
+
+    ``source`` says what a newer run replaces: one workflow on GitHub (``workflow:<id>``),
+    the pipeline on GitLab; ``attempt`` orders the re-runs of one run id.
+    """
+
+    id: int
+    head_sha: str
+    source: str
+    name: str
+    url: str = ""
+    attempt: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CiResults:
+    """Read a finished CI run's result files and judge them with the changes it ran for."""
+
+    repo: RepoRef
+    run: CiRun
+    changes: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Ignore:
     """Nothing to do; ``why`` is told to the forge in the answer."""
 
@@ -208,7 +234,7 @@ class Ignore:
 
 
 Action = (Scan | Cancel | Command | RescanOpen | RescanInstallation | Deploy | WorkflowLogs
-          | Ignore)
+          | CiResults | Ignore)
 
 
 @dataclass
@@ -265,6 +291,40 @@ class CiLogs(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ResultFile:
+    """A result file a forge took from a CI run, written at ``path`` (a name of the forge's
+    choosing, never the run's); ``label`` names it for people (artifact or job, and file);
+    ``kind`` when the forge knows it (a GitLab ``artifacts:reports`` type)."""
+
+    label: str
+    path: Path
+    kind: Literal["sarif", "gitlab"] | None = None
+
+
+@dataclass
+class ResultFiles:
+    """What a forge took from a CI run: the files, and notes on what it could not read
+    (over a size limit, an unsafe archive, an expired artifact), which name it."""
+
+    files: list[ResultFile] = field(default_factory=list)
+    notes: list[ScanNote] = field(default_factory=list)
+
+
+class CiArtifacts(Protocol):
+    """A forge's CI runs' result files (SARIF, GitLab security reports)."""
+
+    async def run_finished(self, repo: RepoRef, run: CiRun) -> bool | None:
+        """Whether the run is (still) finished; None when it is gone."""
+        ...
+
+    async def fetch_results(self, repo: RepoRef, run: CiRun, patterns: Sequence[str],
+                            dest: Path) -> ResultFiles:
+        """Write into ``dest`` (an empty folder) the run's files that match ``patterns``
+        (`external.artifacts` globs), downloaded and unpacked under size limits."""
+        ...
+
+
 @runtime_checkable
 class Forge(Protocol):
     """Everything the service asks of a forge. See the module docstring for errors."""
@@ -272,6 +332,7 @@ class Forge(Protocol):
     name: str
     words: Words  # what this forge calls a change, and how to ask for a rescan
     ci_logs: CiLogs | None  # None: this forge's CI logs are not read
+    ci_artifacts: CiArtifacts | None  # None: this forge's CI result files are not read
 
     async def fetch_change(self, change: ChangeRef, dest: Path, *, full: bool) -> FetchedChange:
         """Write the change's head files into ``dest`` (an empty folder) and build a Workspace.

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from mergegate.core.findings import ScanNote
+from mergegate.core.findings import Finding, ScannerError, ScanNote
 from mergegate.core.policy import Policy
 from mergegate.core.verdict import Dismissal, Verdict, evaluate
 from mergegate.scan.gate import GateResult
@@ -51,6 +52,41 @@ def read_reports(reports: Sequence[tuple[Path, ReportKind]], root: Path) -> Exte
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Combined:
+    """Our findings with other tools' results: what `evaluate` takes beyond the policy."""
+
+    findings: list[Finding]
+    tool_dismissals: list[Dismissal]
+    errors: list[ScannerError]
+    notes: list[ScanNote]
+
+
+def combine(
+    ours: Sequence[Finding],
+    external: ExternalResult,
+    policy: Policy,
+    *,
+    what: str = "external report(s)",
+    count: int | None = None,
+) -> Combined:
+    """Our findings plus the external ones that no scanner of ours reports already (ours win),
+    the tools' own suppressions as dismissals, and the reports' errors and notes. With
+    `external.enabled: false` nothing external counts, and a note says so."""
+    if not policy.external.enabled:
+        n = count if count is not None else len(external.findings) + len(external.errors)
+        off = ScanNote(f"{n} {what} not read: the policy sets external.enabled: false")
+        return Combined(list(ours), [], [], [off] if n else [])
+    kept, dropped = without_duplicates(external.findings, ours)
+    notes: list[ScanNote] = []
+    if dropped:
+        notes.append(ScanNote(f"{dropped} external finding(s) left out: one of our "
+                              "scanners reports the same problem at the same place"))
+    notes += external.notes
+    return Combined([*ours, *kept], tool_dismissals(external.suppressed, kept),
+                    list(external.errors), notes)
+
+
 def judge_with_reports(
     gate: GateResult,
     policy: Policy,
@@ -62,23 +98,14 @@ def judge_with_reports(
     """The gate's verdict again, with the reports' findings judged alongside ours."""
     if not reports:
         return gate.verdict
-    notes = list(gate.notes)
-    external = ExternalResult()
-    if policy.external.enabled:
-        external = read_reports(reports, root)
-        external.findings, dropped = without_duplicates(external.findings, gate.findings)
-        if dropped:
-            notes.append(ScanNote(f"{dropped} external finding(s) left out: one of our "
-                                  "scanners reports the same problem at the same place"))
-    else:
-        notes.append(ScanNote(f"{len(reports)} external report(s) not read: the policy sets "
-                              "external.enabled: false"))
+    external = read_reports(reports, root) if policy.external.enabled else ExternalResult()
+    both = combine(gate.findings, external, policy, count=len(reports))
     return evaluate(
-        [*gate.findings, *external.findings],
+        both.findings,
         policy,
-        dismissals=[*dismissals, *tool_dismissals(external.suppressed, external.findings)],
-        errors=[*gate.errors, *external.errors],
-        notes=[*notes, *external.notes],
+        dismissals=[*dismissals, *both.tool_dismissals],
+        errors=[*gate.errors, *both.errors],
+        notes=[*gate.notes, *both.notes],
         policy_errors=gate.verdict.policy_errors,
         policy_source=gate.verdict.policy_source,
         risk=gate.risk,

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from mergegate.forge.base import (
     Action,
     Cancel,
+    CiResults,
     Command,
     Deploy,
     Ignore,
@@ -46,6 +47,8 @@ def dispatch(enqueue: Enqueuer, action: Action) -> None:
         enqueue.deployment(action.request)
     elif isinstance(action, WorkflowLogs):
         enqueue.workflow_logs(action.repo, action.run, list(action.pulls))
+    elif isinstance(action, CiResults):
+        enqueue.ci_results(action.repo, action.run, list(action.changes))
     elif not isinstance(action, Ignore):  # pragma: no cover - Action is a closed union
         raise TypeError(f"unknown action {action!r}")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from mergegate.forge.base import ChangeRef, CommentRef, DeploymentRequest, RepoRef
+from mergegate.forge.base import ChangeRef, CiRun, CommentRef, DeploymentRequest, RepoRef
 from mergegate.service.context import Service
 from mergegate.service.payloads import (
     change_to_dict,
+    ci_run_to_dict,
     comment_to_dict,
     deployment_to_dict,
     repo_to_dict,
@@ -93,6 +94,20 @@ class Enqueuer:
                                  coalesce=False)
         self._notify()
         return job
+
+    def ci_results(self, repo: RepoRef, run: CiRun, changes: list[int]) -> list[int]:
+        """Queue the reading of a finished CI run's result files, one job per change it ran
+        for, on the change's own key: never at the same time as the change's scan, so the scan
+        either sees the stored results or is re-judged with them afterwards."""
+        jobs = []
+        for number in changes:
+            key = ChangeRef(repo, number, "", "", "", "").key
+            jobs.append(self.queue.enqueue(
+                "ci_results", key,
+                {"repo": repo_to_dict(repo), "run": ci_run_to_dict(run), "change": number},
+                coalesce=False))
+        self._notify()
+        return jobs
 
     def rescan_open_changes(self, repo: RepoRef, *, base_ref: str | None = None,
                             head_sha: str | None = None, reason: str) -> int:

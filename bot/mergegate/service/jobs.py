@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mergegate.core.words import Words
 from mergegate.forge.base import ReportHandle, causes
 from mergegate.service.ci_logs import report_workflow_logs
+from mergegate.service.ci_results import ingest_ci_results
 from mergegate.service.comments import handle_comment
 from mergegate.service.context import Service
 from mergegate.service.deployments import handle_deployment
@@ -58,6 +59,8 @@ async def run_job(service: Service, job: Job) -> None:
                              policy_ref=change.base_ref if p.get("base_ref") else None)
     elif job.kind == "workflow_logs":
         await report_workflow_logs(service, p)
+    elif job.kind == "ci_results":
+        await ingest_ci_results(service, p)
     elif job.kind == "expire_dismissals":
         await expire_dismissals(service, repo_from_dict(p["repo"]))
     elif job.kind == "rescan_installation":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from mergegate.forge.base import ChangeRef, CommentRef, DeploymentRequest, RepoRef
+from mergegate.forge.base import ChangeRef, CiRun, CommentRef, DeploymentRequest, RepoRef
 
 
 def repo_to_dict(repo: RepoRef) -> dict[str, Any]:
@@ -47,3 +47,11 @@ def deployment_from_dict(d: dict[str, Any]) -> DeploymentRequest:
     return DeploymentRequest(
         **{**d, "repo": repo_from_dict(d["repo"]), "pull_numbers": tuple(d["pull_numbers"])}
     )
+
+
+def ci_run_to_dict(run: CiRun) -> dict[str, Any]:
+    return dataclasses.asdict(run)
+
+
+def ci_run_from_dict(d: dict[str, Any]) -> CiRun:
+    return CiRun(**d)

@@ -2,8 +2,9 @@
 
 A scan job: report "in progress" at once (or reuse the report a crashed attempt started),
 read the policy at the base, fetch the change, run the scanners in a thread, store the
-findings, publish the verdict. Between stages it checks whether a newer head superseded it;
-then its report is closed as superseded instead.
+findings, publish the verdict. Every verdict of a head also judges the other tools' results
+read from its CI (`ci_results`), stored apart so a rescan keeps them. Between stages it
+checks whether a newer head superseded it; then its report is closed as superseded instead.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ import dataclasses
 import logging
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mergegate.core.authorization import applicable_dismissals
-from mergegate.core.findings import ScannerError, ScanNote
+from mergegate.core.findings import Finding, ScannerError, ScanNote
 from mergegate.core.policy import Policy
 from mergegate.core.risk import Risk
-from mergegate.core.verdict import Verdict, evaluate
+from mergegate.core.verdict import Dismissal, Verdict, evaluate
 from mergegate.core.words import Words
 from mergegate.forge.base import ChangeRef, Forge, PolicyAnnotation, Report, ReportHandle
+from mergegate.scan.external import combine
 from mergegate.service.context import Service
 from mergegate.service.policy_load import (
     LoadedPolicy,
@@ -110,6 +113,22 @@ def edited_config_notes(policy: Policy, changed: list[str], words: Words) -> lis
     ]
 
 
+async def judge(
+    service: Service, repo_key: str, sha: str, findings: Sequence[Finding], policy: Policy, *,
+    dismissals: Sequence[Dismissal], errors: Sequence[ScannerError],
+    notes: Sequence[ScanNote], policy_errors: Sequence[str], policy_source: str | None,
+    risk: Risk | None,
+) -> Verdict:
+    """The verdict of a head: our findings with the other tools' results stored for it."""
+    external = await service.db(service.store.external.results_for, repo_key, sha)
+    both = combine(findings, external, policy, what="result(s) read from CI")
+    return evaluate(
+        both.findings, policy, dismissals=[*dismissals, *both.tool_dismissals],
+        now=service.clock(), errors=[*errors, *both.errors], notes=[*notes, *both.notes],
+        policy_errors=policy_errors, policy_source=policy_source, risk=risk,
+    )
+
+
 async def stored_report(service: Service, scan: ScanRecord, author: str | None = None) -> Report:
     """The verdict of a stored scan under today's dismissals (no rescan).
 
@@ -123,11 +142,11 @@ async def stored_report(service: Service, scan: ScanRecord, author: str | None =
         await service.db(records.active_dismissals, scan.repo, service.clock()),
         loaded.policy.dismiss, author if author is not None else ctx.get("author", ""),
     )
-    verdict = evaluate(
+    verdict = await judge(
+        service, scan.repo, scan.sha,
         await service.db(records.findings_of, scan.id),
         loaded.policy,
         dismissals=dismissals,
-        now=service.clock(),
         errors=[ScannerError(**e) for e in ctx.get("errors", [])],
         notes=[ScanNote(**n) for n in ctx.get("notes", [])],
         policy_errors=ctx.get("policy_errors", []),
@@ -211,12 +230,17 @@ async def scan_change(
                 loaded, fetched.policy_edit, fetched.policy_edit_path, forge.words
             )
             notes += edit_notes
-        verdict = result.verdict
+        verdict = await judge(
+            service, change.repo.key, change.head_sha, result.findings, policy,
+            dismissals=dismissals, errors=result.verdict.errors, notes=result.verdict.notes,
+            policy_errors=result.verdict.policy_errors,
+            policy_source=result.verdict.policy_source, risk=result.risk,
+        )
         await service.db(
             records.complete_scan, scan_id, conclusion=verdict.conclusion, found=result.findings,
             policy_text=loaded.repo_text, policy_source=loaded.source,
             org_policy_text=loaded.org_text,
-            context=context_to_dict(verdict, loaded, {
+            context=context_to_dict(result.verdict, loaded, {
                 "policy_annotations": [dataclasses.asdict(a) for a in annotations],
                 "extra_notes": notes,
                 "author": change.author,

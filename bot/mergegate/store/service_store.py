@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from mergegate.store.db import StoreError, make_engine, normalize_url, open_store
+from mergegate.store.external_results import ExternalResultStore
 from mergegate.store.queue import QueueStore
 from mergegate.store.records import RecordStore
 
@@ -19,11 +20,12 @@ class Store:
     engine: Engine
     queue: QueueStore
     records: RecordStore
+    external: ExternalResultStore
 
     @classmethod
     def open(cls, url: str, *, schema: str | None = None) -> Store:
         engine = open_store(url, schema=schema)
-        return cls(engine, QueueStore(engine), RecordStore(engine))
+        return cls(engine, QueueStore(engine), RecordStore(engine), ExternalResultStore(engine))
 
     @classmethod
     def connect(cls, url: str) -> Store:
@@ -51,7 +53,7 @@ class Store:
             engine.dispose()
             raise StoreError(f"the {scheme} database has no MergeGate tables: set "
                              "MERGEGATE_DATABASE_URL to the service's database")
-        return cls(engine, QueueStore(engine), RecordStore(engine))
+        return cls(engine, QueueStore(engine), RecordStore(engine), ExternalResultStore(engine))
 
     def close(self) -> None:
         self.engine.dispose()

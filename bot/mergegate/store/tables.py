@@ -125,3 +125,33 @@ cache_entries = Table(
     Column("expires_at", Float, nullable=False),  # seconds since the epoch
     Index("ix_cache_entries_expires_at", "expires_at"),
 )
+
+# Other tools' results read from a change's CI (mergegate.service.ci_results): one row per
+# (repository, head commit, source), where a source is one CI workflow (GitHub) or the
+# pipeline (GitLab); a newer run of the same source replaces the row and its findings.
+external_results = Table(
+    "external_results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repo", String(512), nullable=False),  # forge:full_name
+    Column("sha", String(64), nullable=False),
+    Column("source", String(255), nullable=False),  # workflow:<id> | pipeline
+    Column("run_id", Integer, nullable=False),
+    Column("run_attempt", Integer, nullable=False),
+    Column("label", Text, nullable=False),  # the run as people know it ("CI #4521")
+    Column("context", Text, nullable=False),  # suppressed, errors, notes (JSON)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("repo", "sha", "source", name="uq_external_results_repo_sha_source"),
+)
+
+external_findings = Table(
+    "external_findings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "result_id", Integer, ForeignKey("external_results.id", ondelete="CASCADE"),
+        nullable=False, index=True,
+    ),
+    Column("fingerprint", String(64), nullable=False),
+    Column("data", Text, nullable=False),  # mergegate.core.report.finding_to_dict, as JSON
+)

@@ -8,7 +8,8 @@
 - ``push`` to the default branch that changes the policy: re-evaluate its open pull requests;
   to the organization's ``.github`` repository changing ``mergegate/policy.yml``: re-evaluate
   the open pull requests of every repository of the installation.
-- ``workflow_run`` completed on a pull request: scan the run's logs.
+- ``workflow_run`` completed on a pull request: scan the run's logs, and read its artifacts'
+  result files (SARIF, GitLab reports) into the pull request's check.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from mergegate.forge.base import (
     Action,
     Cancel,
     ChangeRef,
+    CiResults,
+    CiRun,
     Command,
     CommentRef,
     Deploy,
@@ -172,7 +175,11 @@ def workflow_run(data: Payload) -> list[Action]:
         html_url=str(run.get("html_url") or ""),
         run_attempt=int(run.get("run_attempt") or 1),
     )
-    return [WorkflowLogs(_repo(data), dataclasses.asdict(info), pulls)]
+    repo = _repo(data)
+    ci_run = CiRun(id=info.run_id, head_sha=info.head_sha, source=f"workflow:{info.workflow_id}",
+                   name=f"{info.name} #{info.run_id}", url=info.html_url,
+                   attempt=info.run_attempt)
+    return [WorkflowLogs(repo, dataclasses.asdict(info), pulls), CiResults(repo, ci_run, pulls)]
 
 
 TRANSLATORS: dict[str, Callable[[Payload], list[Action]]] = {

@@ -18,6 +18,7 @@ from mergegate.core.words import PULL_REQUEST
 from mergegate.forge.base import (
     ChangeRef,
     CheckState,
+    CiArtifacts,
     CiLogs,
     CommentRef,
     DeploymentRequest,
@@ -35,6 +36,7 @@ from mergegate.forge.base import (
 from mergegate.forge.github import checks
 from mergegate.forge.github.api import Api
 from mergegate.forge.github.auth import AppAuth
+from mergegate.forge.github.ci_artifacts import GitHubCiArtifacts
 from mergegate.forge.github.client import GitHubClient, RetryPolicy, is_not_found, status_of
 from mergegate.forge.github.fetch import ChangeFetcher
 from mergegate.forge.github.workflow_logs import GitHubCiLogs
@@ -71,6 +73,7 @@ class GitHubForge:
         self.auth = AppAuth(settings.github_app_id, self._new_token)
         self.api = Api(self.client, self.auth)
         self.ci_logs: CiLogs | None = GitHubCiLogs(self)
+        self.ci_artifacts: CiArtifacts | None = GitHubCiArtifacts(self)
         self.web_url = "https://github.com" if "api.github.com" in settings.github_api_url else (
             settings.github_api_url.removesuffix("/api/v3")
         )

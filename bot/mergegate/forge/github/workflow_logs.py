@@ -1,10 +1,10 @@
 """A completed workflow run's logs: downloaded, scanned, reported on its pull requests.
 
-The logs endpoint answers a redirect to a signed URL of a zip. It is followed by hand: the
-installation token goes to GitHub only, never to the storage host of the redirect. The zip is
-streamed to a temporary file under a size cap, its members are read one by one by the log
-scanner in a thread (the event loop keeps answering) under a cap on the decompressed bytes of
-all members together (`Settings.log_max_bytes`: past it the report is truncated and the comment
+The logs endpoint answers a redirect to a signed URL of a zip, followed by `downloads` (the
+installation token goes to GitHub only, never to the storage host). The zip is streamed to a
+temporary file under a size cap, its members are read one by one by the log scanner in a
+thread (the event loop keeps answering) under a cap on the decompressed bytes of all members
+together (`Settings.log_max_bytes`: past it the report is truncated and the comment
 says what was read), and each pull request of the run gets its one MergeGate CI-logs comment
 created or edited (`workflow_logs_comment`).
 A download that fails (expired logs, GitHub down) is logged and noted in the comment.
@@ -18,17 +18,15 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from typing import IO, Any, BinaryIO, Protocol
-from urllib.parse import urljoin
 
-import aiohttp
 import gidgethub
-from gidgethub import sansio
 
 from mergegate.config import Settings
 from mergegate.forge.base import LogsUnavailable, RepoRef
 from mergegate.forge.github.api import Api
 from mergegate.forge.github.auth import AppAuth
-from mergegate.forge.github.client import USER_AGENT, GitHubClient, is_not_found
+from mergegate.forge.github.client import GitHubClient, is_not_found
+from mergegate.forge.github.downloads import LOGS, download_redirected
 from mergegate.forge.github.workflow_logs_comment import (
     MARKER,
     RunInfo,
@@ -43,8 +41,6 @@ from mergegate.logscan.scan import scan_streams
 log = logging.getLogger(__name__)
 
 MAX_ZIP_BYTES = 512 * 1024 * 1024
-# A large zip may take longer than the session's overall limit; a stalled one may not.
-DOWNLOAD_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=30, sock_read=60)
 LOGS_URL = "/repos/{owner}/{repo}/actions/runs/{run_id}/logs"
 RUN_URL = "/repos/{owner}/{repo}/actions/runs/{run_id}"
 COMMENTS_URL = "/repos/{owner}/{repo}/issues/{issue_number}/comments{?per_page}"
@@ -63,74 +59,9 @@ class GitHubParts(Protocol):
 async def download_logs(forge: GitHubParts, repo: RepoRef, run_id: int, dest: IO[bytes],
                         limit: int = MAX_ZIP_BYTES) -> None:
     """Write the run's logs zip to ``dest``; raises `LogsUnavailable` with the reason."""
-    client, auth = forge.client, forge.auth
-    if not repo.installation_id:
-        raise LogsUnavailable("the event names no App installation")
-    url = sansio.format_url(LOGS_URL, {"owner": repo.owner, "repo": repo.name,
-                                       "run_id": run_id}, base_url=client.base_url)
-    attempt = 0
-    refreshed = False
-    while True:
-        attempt += 1
-        token = await auth.token(repo.installation_id)
-        headers = {"authorization": f"token {token}", "user-agent": USER_AGENT,
-                   "accept": "application/vnd.github+json"}
-        try:
-            async with client.session.get(url, headers=headers, allow_redirects=False) as resp:
-                status, location = resp.status, resp.headers.get("Location")
-                if client.metrics is not None:
-                    client.metrics.record_api_call("github", "GET", status)
-                if status == 200:  # served directly (some GitHub Enterprise set-ups)
-                    dest.seek(0)
-                    dest.truncate()  # a retry after a broken transfer starts afresh
-                    await _stream(resp, dest, limit)
-                    return
-        except (TimeoutError, aiohttp.ClientConnectionError) as exc:
-            status, location = 0, None
-            reason = type(exc).__name__
-        else:
-            reason = f"HTTP {status}"
-        if status in (301, 302, 303, 307, 308) and location:
-            break
-        if status == 401 and not refreshed:
-            auth.invalidate(repo.installation_id, token)
-            refreshed = True
-            continue
-        if status in (404, 410):
-            raise LogsUnavailable(f"GitHub answered {reason}: the logs have expired or were "
-                                  "deleted")
-        if status == 403:
-            raise LogsUnavailable(f"GitHub answered {reason}: the App needs the "
-                                  "`actions: read` permission")
-        if (status == 0 or status >= 500) and attempt < client.retry.attempts:
-            await client.sleep(client.retry.backoff(attempt))
-            continue
-        raise LogsUnavailable(f"GitHub answered {reason} to the logs download")
-    target = urljoin(url, location)
-    # The signed URL carries its own authorisation: no token goes to the storage host.
-    try:
-        async with client.session.get(target, headers={"user-agent": USER_AGENT},
-                                      timeout=DOWNLOAD_TIMEOUT) as resp:
-            if resp.status in (404, 410):
-                raise LogsUnavailable(f"the log storage answered HTTP {resp.status}: the "
-                                      "logs have expired")
-            if resp.status != 200:
-                raise LogsUnavailable(f"the log storage answered HTTP {resp.status}")
-            await _stream(resp, dest, limit)
-    except (TimeoutError, aiohttp.ClientConnectionError) as exc:
-        raise LogsUnavailable(f"the log download failed: {type(exc).__name__}") from None
-
-
-async def _stream(resp: aiohttp.ClientResponse, dest: IO[bytes], limit: int) -> None:
-    too_big = LogsUnavailable(f"the logs are over the {limit:,}-byte limit: not read")
-    if resp.content_length is not None and resp.content_length > limit:
-        raise too_big
-    total = 0
-    async for chunk in resp.content.iter_chunked(1 << 16):
-        total += len(chunk)
-        if total > limit:
-            raise too_big
-        dest.write(chunk)
+    await download_redirected(forge, repo, LOGS_URL, {"owner": repo.owner, "repo": repo.name,
+                                                      "run_id": run_id},
+                              dest, limit, terms=LOGS, error=LogsUnavailable)
 
 
 def scan_zip(fh: IO[bytes], max_bytes: int = Settings.log_max_bytes) -> LogReport:

@@ -20,6 +20,7 @@ from mergegate.core.words import MERGE_REQUEST
 from mergegate.forge.base import (
     ChangeRef,
     CheckState,
+    CiArtifacts,
     CiLogs,
     CommentRef,
     DeploymentRequest,
@@ -52,6 +53,7 @@ class GitLabForge:
     name = "gitlab"
     words = MERGE_REQUEST
     ci_logs: CiLogs | None = None  # pipeline job logs are not read yet
+    ci_artifacts: CiArtifacts | None = None  # pipeline artifacts are not read yet
 
     def __init__(
         self, settings: Settings, client: GitLabClient | None = None, *, inline_discussions: bool = True

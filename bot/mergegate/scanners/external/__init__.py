@@ -19,8 +19,8 @@ from mergegate.scanners.external.model import ExternalResult, LineSource, file_l
 from mergegate.scanners.external.sarif import read_sarif
 
 __all__ = [
-    "ExternalResult", "ReportKind", "file_lines", "read_gitlab_report", "read_report", "read_sarif",
-    "tool_dismissals", "without_duplicates",
+    "ExternalResult", "ReportKind", "file_lines", "guess_kind", "read_gitlab_report", "read_report",
+    "read_sarif", "tool_dismissals", "without_duplicates",
 ]
 
 ReportKind = Literal["sarif", "gitlab"]
@@ -51,6 +51,20 @@ def read_report(
     if kind == "sarif":
         return read_sarif(data, name, lines=lines, root=root)
     return read_gitlab_report(data, name, lines=lines)
+
+
+def guess_kind(name: str, head: bytes) -> ReportKind:
+    """What a result file found in CI is, from its name and its first bytes: SARIF unless it
+    looks like a GitLab security report (``gl-*-report.json``, or a top-level
+    ``vulnerabilities`` list and no SARIF ``runs``)."""
+    base = name.rsplit("/", 1)[-1].lower()
+    if base.endswith((".sarif", ".sarif.json")):
+        return "sarif"
+    if base.startswith("gl-") and base.endswith("-report.json"):
+        return "gitlab"
+    if b'"vulnerabilities"' in head and b'"runs"' not in head:
+        return "gitlab"
+    return "sarif"
 
 
 def _advisories(f: Finding) -> set[str]:
