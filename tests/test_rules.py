@@ -5,7 +5,9 @@ Three things are checked:
 * ``semgrep --test`` (the Python CLI) passes on every rule file and its test file;
 * ``semgrep scan --experimental`` (the OCaml CLI, which the SAST scanner runs by default) reports
   exactly the lines annotated ``ruleid:`` in the test files, so both CLIs agree;
-* every rule carries the id, message, severity and metadata the scanner and reports rely on.
+* every rule carries the id, message, severity and metadata the scanner and reports rely on;
+* the blocks rules share (``scripts/rule_fragments``) are written in every rule file as
+  ``scripts/generate_rules.py`` writes them.
 
 The two Semgrep runs take a minute or two (every rule of every language); they are marked
 ``slow`` and still run in the default suite (``-m "not slow"`` leaves them out).
@@ -13,6 +15,7 @@ The two Semgrep runs take a minute or two (every rule of every language); they a
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -25,6 +28,7 @@ import pytest
 import yaml
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
+GENERATOR = RULES_DIR.parent / "scripts" / "generate_rules.py"
 SEMGREP = Path(sys.executable).with_name("semgrep")
 LANGUAGES = ("python", "javascript", "typescript", "java", "go")
 SEMGREP_LEVELS = {"ERROR", "WARNING", "INFO"}
@@ -196,6 +200,66 @@ def test_rule_ids_are_unique_across_files() -> None:
         for rule in load_rules(rule_file):
             assert rule["id"] not in seen, f"{rule['id']} in {rule_file} and {seen[rule['id']]}"
             seen[rule["id"]] = rule_file
+
+
+def load_generator() -> Any:
+    spec = importlib.util.spec_from_file_location("generate_rules", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_rule_files_match_their_fragments() -> None:
+    """Every shared block in rules/ is exactly what scripts/generate_rules.py writes."""
+    result = subprocess.run(
+        [sys.executable, str(GENERATOR), "--check"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    marked = [p for p in rule_files() if "# >>> fragment: " in p.read_text(encoding="utf-8")]
+    assert len(marked) >= 20, "the taint rules of every language share their blocks"
+
+
+def test_generator_writes_fragments_nested_and_indented(tmp_path: Path) -> None:
+    gen = load_generator()
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "outer.yml").write_text(
+        "- pattern-either:\n    # >>> fragment: x/inner\n    # <<< fragment: x/inner\n"
+    )
+    (tmp_path / "x" / "inner.yml").write_text("- pattern: a\n- pattern: b\n")
+    text = "rules:\n  - id: r\n    pattern-sources:\n      # >>> fragment: x/outer\n      - stale\n      # <<< fragment: x/outer\n"
+    assert gen.render(text, tmp_path) == (
+        "rules:\n  - id: r\n    pattern-sources:\n      # >>> fragment: x/outer\n"
+        "      - pattern-either:\n          # >>> fragment: x/inner\n"
+        "          - pattern: a\n          - pattern: b\n"
+        "          # <<< fragment: x/inner\n      # <<< fragment: x/outer\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments", "message"),
+    [
+        ("  # >>> fragment: x/a\n", {"x/a": "- pattern: a\n"},
+         "rule.yml:1: fragment 'x/a' has no end marker"),
+        ("# >>> fragment: x/b\n# <<< fragment: x/b\n", {},
+         "no fragment 'x/b' (expected {root}/x/b.yml)"),
+        ("# >>> fragment: x/c\n# <<< fragment: x/c\n",
+         {"x/c": "# >>> fragment: x/c\n# <<< fragment: x/c\n"},
+         "fragment 'x/c' includes itself: x/c -> x/c"),
+        ("# >>> fragment: x/d\n# <<< fragment: x/d\n", {"x/d": "- pattern: a\n\n- pattern: b\n"},
+         "fragment 'x/d' is empty or has blank lines"),
+    ],
+)
+def test_generator_rejects_bad_markers_and_fragments(
+    tmp_path: Path, text: str, fragments: dict[str, str], message: str
+) -> None:
+    gen = load_generator()
+    for name, body in fragments.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f"{name}.yml").write_text(body)
+    with pytest.raises(gen.FragmentError) as error:
+        gen.render(text, tmp_path, "rule.yml")
+    assert str(error.value) == message.format(root=tmp_path)
 
 
 @pytest.mark.slow
