@@ -44,6 +44,19 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """``NAME``, else the content of the file ``NAME_FILE`` names (a Vault agent or Kubernetes
+    secret file; surrounding whitespace stripped), else None."""
+    value = env.get(name) or None
+    path = env.get(f"{name}_FILE")
+    if value is None and path:
+        try:
+            value = Path(path).read_text().strip() or None
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE {path!r} cannot be read: {exc.strerror}") from None
+    return value
+
+
 def user_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     """The per-user cache: ``$XDG_CACHE_HOME/mergegate`` (``~/.cache/mergegate``)."""
     env = os.environ if env is None else env
@@ -102,6 +115,12 @@ class Settings:
     public_url: str | None = None
     scheduler_interval: float = 300.0  # seconds between scheduler ticks (expired dismissals)
     no_color: bool = False  # NO_COLOR (https://no-color.org): no ANSI colour unless --color always
+    # dashboard sign-in (mergegate.dashboard): OAuth clients and the session cookie's key
+    github_client_id: str | None = None
+    github_client_secret: str | None = field(default=None, repr=False)
+    gitlab_oauth_client_id: str | None = None
+    gitlab_oauth_client_secret: str | None = field(default=None, repr=False)
+    session_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -156,6 +175,11 @@ class Settings:
             scheduler_interval=_positive_float(env, "MERGEGATE_SCHEDULER_INTERVAL",
                                                d.scheduler_interval),
             no_color=bool(env.get("NO_COLOR")),
+            github_client_id=_secret(env, "GITHUB_CLIENT_ID"),
+            github_client_secret=_secret(env, "GITHUB_CLIENT_SECRET"),
+            gitlab_oauth_client_id=_secret(env, "GITLAB_OAUTH_CLIENT_ID"),
+            gitlab_oauth_client_secret=_secret(env, "GITLAB_OAUTH_CLIENT_SECRET"),
+            session_key=_secret(env, "MERGEGATE_SESSION_KEY"),
         )
 
 

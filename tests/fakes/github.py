@@ -100,6 +100,9 @@ class FakeGitHub(FakeHttpServer):
         self.tokens: dict[str, int] = {}  # token -> installation id
         self.revoked: set[str] = set()
         self.log_downloads: list[dict[str, str]] = []  # headers of each signed-URL download
+        # more of GitHub, answered first: ``await handle(request, body)`` returns a response or
+        # None (e.g. tests.fakes.github_oauth)
+        self.extensions: list[Any] = []
         self.openapi.add(ARTIFACTS_OPENAPI)  # two Actions endpoints the shared subset lacks
         self.artifact_downloads: list[dict[str, str]] = []  # headers, as for the logs
 
@@ -145,6 +148,10 @@ class FakeGitHub(FakeHttpServer):
     # -- the server -------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
+        for extension in self.extensions:
+            answer = await extension.handle(request, body)
+            if answer is not None:
+                return answer
         path = request.path
         if path.startswith("/_codeload/"):
             return self._codeload(path)

@@ -229,3 +229,46 @@ def describe_policy_change(old: Policy, new: Policy) -> list[str]:
         if before[key] != after[key]:
             lines.append(f"{key}: {describe_value(before[key])} → {describe_value(after[key])}")
     return lines
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class KeySource:
+    """One key of the policy in force, its value as text, and where the value comes from:
+    ``repository`` (the repository's file), ``organization`` (the organization's file, which
+    applies to a repository without one), ``enforce`` (the organization's `enforce:` floor,
+    stricter than what the repository says) or ``default`` (no file sets it)."""
+
+    key: str
+    value: str
+    source: str
+
+
+def _sets(written: frozenset[str], key: str) -> bool:
+    """Whether a file whose dotted keys are ``written`` sets the policy key ``key`` (itself, a
+    section holding it, or an entry inside it such as ``deploy.environments.production``)."""
+    return any(w == key or w.startswith(key + ".") or key.startswith(w + ".") for w in written)
+
+
+def policy_provenance(
+    in_force: Policy, repo: Policy | None, repo_keys: frozenset[str],
+    org_keys: frozenset[str], enforce: tuple[str, ...] = (),
+) -> list[KeySource]:
+    """Where each key of ``in_force`` (the merged policy) comes from, in key order.
+
+    ``repo`` is the repository's own policy (None without a file); ``repo_keys`` and
+    ``org_keys`` are the dotted keys each file writes; ``enforce`` is the organization's list.
+    """
+    rows: list[KeySource] = []
+    own = _walk(repo, "") if repo is not None else {}
+    for key, value in sorted(_walk(in_force, "").items()):
+        if key == "enforce":
+            continue
+        enforced = any(key == e or key.startswith(e + ".") for e in enforce)
+        if enforced and (repo is None or own.get(key) != value or not _sets(repo_keys, key)):
+            source = "enforce"
+        elif repo is not None:
+            source = "repository" if _sets(repo_keys, key) else "default"
+        else:
+            source = "organization" if _sets(org_keys, key) else "default"
+        rows.append(KeySource(key, describe_value(value), source))
+    return rows

@@ -278,3 +278,27 @@ async def _undismiss(
     if revoked:
         out.succeeded += 1
         out.reevaluate = True
+
+
+async def undismiss_elsewhere(
+    service: Service, forge: Forge, change: ChangeRef, login: str, ids: Sequence[str],
+    link: str | None,
+) -> Outcome:
+    """`/mergegate undismiss` asked for somewhere other than a comment (the dashboard), by
+    ``login`` on the change's head: the same checks (known ids, ``dismiss.allowed`` of the
+    stored policy against the person's role on the forge), the same audit rows (``link``
+    where the comment's link would be) and the same re-judgement. Nothing is posted to the
+    forge besides the updated check; what went wrong is in the outcome's errors."""
+    out = Outcome()
+    scan = await service.db(service.store.records.scan_for, change.repo.key, change.head_sha)
+    if scan is None or scan.status != "completed":
+        out.errors.append(f"{change.head_sha[:7]} has not been scanned yet; try again when the "
+                          "mergegate check has finished")
+        return out
+    report = await stored_report(service, scan, change.author)
+    comment = CommentRef(change, "", login, "/mergegate undismiss " + " ".join(ids), link)
+    await _undismiss(service, forge, comment, report.verdict, stored_policy(scan).policy,
+                     grammar.Undismiss(tuple(ids), 1), out)
+    if out.reevaluate:
+        await reevaluate(service, forge, change)
+    return out

@@ -23,6 +23,7 @@ from mergegate.core.findings import Finding, ScannerError, ScanNote
 from mergegate.core.policy import Policy
 from mergegate.core.risk import Risk
 from mergegate.core.verdict import Dismissal, Verdict, evaluate
+from mergegate.core.verdict_counts import blocking_counts
 from mergegate.core.words import Words
 from mergegate.forge.base import ChangeRef, Forge, PolicyAnnotation, Report, ReportHandle
 from mergegate.scan.external import combine
@@ -165,7 +166,8 @@ async def reevaluate(service: Service, forge: Forge, change: ChangeRef) -> Verdi
         return None
     report = await stored_report(service, scan, change.author)
     handle = await forge.report_verdict(change, None, report)
-    await service.db(records.set_conclusion, scan.id, report.verdict.conclusion)
+    await service.db(records.set_conclusion, scan.id, report.verdict.conclusion,
+                     blocking_counts(report.verdict))
     await service.db(records.set_report_id, scan.id, handle.id)
     await service.db(records.audit, change.repo.key, "verdict", "mergegate", change.head_sha,
                      f"{report.verdict.conclusion}: {report.verdict.summary} (re-evaluated)",
@@ -246,7 +248,7 @@ async def scan_change(
                 "author": change.author,
                 "authority": {"text": authority.repo_text, "source": authority.source},
             }),
-            report_id=handle.id,
+            report_id=handle.id, blocking=blocking_counts(verdict),
         )
         handle = await forge.report_verdict(change, handle, Report(verdict, annotations, notes))
         await service.db(records.audit, change.repo.key, "verdict", "mergegate",

@@ -94,6 +94,7 @@ class RecordStore:
         org_policy_text: str | None,
         context: dict[str, Any],
         report_id: str | None,
+        blocking: dict[str, int] | None = None,
     ) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(findings).where(findings.c.scan_id == scan_id))
@@ -111,7 +112,7 @@ class RecordStore:
                     status="completed", conclusion=conclusion, policy_text=policy_text,
                     policy_source=policy_source, org_policy_text=org_policy_text,
                     context=json.dumps(context, sort_keys=True), completed_at=utcnow(),
-                    report_id=report_id,
+                    report_id=report_id, blocking=_blocking_json(blocking),
                 )
             )
 
@@ -122,9 +123,15 @@ class RecordStore:
                 .values(status=status, conclusion=conclusion, completed_at=utcnow())
             )
 
-    def set_conclusion(self, scan_id: int, conclusion: str) -> None:
+    def set_conclusion(
+        self, scan_id: int, conclusion: str, blocking: dict[str, int] | None = None
+    ) -> None:
+        """A re-judged scan's conclusion (and, when given, its blocking counts)."""
+        values: dict[str, Any] = {"conclusion": conclusion}
+        if blocking is not None:
+            values["blocking"] = _blocking_json(blocking)
         with self.engine.begin() as conn:
-            conn.execute(update(scans).where(scans.c.id == scan_id).values(conclusion=conclusion))
+            conn.execute(update(scans).where(scans.c.id == scan_id).values(**values))
 
     def set_report_id(self, scan_id: int, report_id: str) -> None:
         with self.engine.begin() as conn:
@@ -332,6 +339,10 @@ class RecordStore:
                 .order_by(scans.c.repo)
             ).all()
         return [str(r.repo) for r in rows]
+
+
+def _blocking_json(blocking: dict[str, int] | None) -> str | None:
+    return None if blocking is None else json.dumps(blocking, sort_keys=True)
 
 
 def _expired_unnoted(now: dt.datetime) -> tuple[Any, ...]:

@@ -65,7 +65,10 @@ scans = Table(
     Column("context", Text, nullable=False, default="{}"),  # errors, notes, risk (JSON)
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("completed_at", DateTime(timezone=True), nullable=True),
+    # the latest verdict's blocking findings by scanner and severity, JSON {"sast|high": 2}
+    Column("blocking", Text, nullable=True),
     UniqueConstraint("repo", "sha", name="uq_scans_repo_sha"),
+    Index("ix_scans_repo_change", "repo", "change_number", "created_at"),
 )
 
 findings = Table(
@@ -99,6 +102,7 @@ dismissals = Table(
     # when the scheduler re-judged the changes after expires_at and wrote the `expired` audit row
     Column("expiry_noted_at", DateTime(timezone=True), nullable=True),
     Index("ix_dismissals_repo_fingerprint", "repo", "fingerprint"),
+    Index("ix_dismissals_created_at", "created_at"),
 )
 
 audit_log = Table(
@@ -114,6 +118,8 @@ audit_log = Table(
     Column("detail", Text, nullable=False, default=""),
     Column("link", Text, nullable=True),
     Index("ix_audit_log_repo_at", "repo", "at"),
+    Index("ix_audit_log_action_at", "action", "at"),
+    Index("ix_audit_log_at", "at"),
 )
 
 # Answers of online sources (OSV, deps.dev) with a time to live (mergegate.store.cache).

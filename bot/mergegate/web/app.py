@@ -1,4 +1,5 @@
-"""The aiohttp application: a webhook endpoint per forge, ``GET /healthz``, ``GET /metrics``."""
+"""The aiohttp application: a webhook endpoint per forge, ``GET /healthz``, ``GET /metrics``,
+and the dashboard (mergegate.dashboard)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 from mergegate.config import Settings
+from mergegate.dashboard.pages import install as install_dashboard
 from mergegate.forge.base import Forge
 from mergegate.forge.github import setup as github_setup
 from mergegate.forge.github.webhook import GitHubWebhook
@@ -77,6 +79,7 @@ def create_app(
     app.router.add_get("/metrics", metrics_handler(ctx.service.metrics))
     for source in sources:
         app.router.add_post(source.path, webhook_handler(ctx, source, reader))
+    install_dashboard(app, ctx.service)  # its pages, or the same paths saying it is off
 
     async def lifecycle(app: web.Application) -> Any:
         if setup is not None:
