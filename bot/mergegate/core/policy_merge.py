@@ -244,9 +244,9 @@ class KeySource:
 
 
 def _sets(written: frozenset[str], key: str) -> bool:
-    """Whether a file whose dotted keys are ``written`` sets the policy key ``key`` (itself, a
-    section holding it, or an entry inside it such as ``deploy.environments.production``)."""
-    return any(w == key or w.startswith(key + ".") or key.startswith(w + ".") for w in written)
+    """Whether a file whose dotted leaf keys are ``written`` sets the policy key ``key``
+    (itself, or an entry inside it such as ``deploy.environments.production.region``)."""
+    return any(w == key or w.startswith(key + ".") for w in written)
 
 
 def policy_provenance(

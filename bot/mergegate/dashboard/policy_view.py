@@ -13,8 +13,9 @@ from mergegate.store.records import ScanRecord
 
 
 def written_keys(text: str | None) -> frozenset[str]:
-    """The dotted keys a policy file writes (``deploy.environments.production``, ...); none
-    for a file that does not parse (its errors are on the check already)."""
+    """The dotted keys of the values a policy file writes (``block_on``,
+    ``deploy.environments.production.region``, ...: the leaves, not the sections holding
+    them); none for a file that does not parse (its errors are on the check already)."""
     if not text:
         return frozenset()
     try:
@@ -26,9 +27,9 @@ def written_keys(text: str | None) -> frozenset[str]:
     def walk(value: Any, prefix: str) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
-                name = f"{prefix}{k}"
-                keys.add(name)
-                walk(v, name + ".")
+                walk(v, f"{prefix}{k}.")
+        elif prefix:
+            keys.add(prefix.rstrip("."))
 
     walk(data, "")
     return frozenset(keys)
