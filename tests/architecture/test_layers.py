@@ -85,6 +85,9 @@ def test_core_imports_only_core_and_the_standard_library() -> None:
     ("mergegate.scanners", "mergegate.service"),
     ("mergegate.service", "mergegate.web"),
     ("mergegate.store", "mergegate.service"),
+    ("mergegate.service", "mergegate.dashboard"),
+    ("mergegate.store", "mergegate.dashboard"),
+    ("mergegate.forge", "mergegate.dashboard"),
 ])
 def test_arrows_point_down(low: str, high: str) -> None:
     bad = sorted(f"{m} -> {t}" for m, targets in GRAPH.items() if under(m, low)

@@ -130,6 +130,12 @@ def sign_in_as(driver: Any, board: Board, login: str, path: str = "/") -> None:
     assert f"Signed in as {login}" in body(driver), body(driver)
 
 
+def wait_for(driver: Any, condition: Any) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 10).until(condition)
+
+
 def shot(driver: Any, name: str) -> None:
     folder = os.environ.get("MERGEGATE_SCREENSHOTS")
     if folder:
@@ -148,6 +154,7 @@ def test_a_user_signs_in_and_sees_the_blocked_pull_request(served: Any, driver: 
     assert driver.find_elements(By.CSS_SELECTOR, "svg.chart")
     shot(driver, "overview")
     driver.find_element(By.LINK_TEXT, f"#{pull.number}").click()
+    wait_for(driver, lambda d: f"/changes/{pull.number}" in d.current_url)
     page = body(driver)
     assert "2 blocking findings" in page and "app/db.py:8" in page
     shot(driver, "change")
@@ -168,7 +175,7 @@ def test_a_user_filters_the_audit_log_and_exports_csv(
     assert "deployment" in body(driver)
     Select(driver.find_element(By.ID, "action")).select_by_visible_text("verdict")
     driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
-    assert "action=verdict" in driver.current_url
+    wait_for(driver, lambda d: "action=verdict" in d.current_url)
     rows = driver.find_elements(By.CSS_SELECTOR, "#audit tbody tr")
     assert rows and all(r.find_elements(By.TAG_NAME, "td")[2].text == "verdict" for r in rows)
     shot(driver, "audit")
@@ -198,7 +205,7 @@ def test_a_maintainer_undismisses_a_finding_and_the_check_is_judged_again(
     sign_in_as(driver, board, "alice", f"/repos/{REPO}/changes/{pull.number}")
     shot(driver, "change-dismissed")
     driver.find_element(By.CSS_SELECTOR, f"button[aria-label='Undismiss {sqli}']").click()
-    assert f"{sqli} is no longer dismissed" in body(driver)
+    wait_for(driver, lambda d: f"{sqli} is no longer dismissed" in body(d))
     latest = h.fake.check_runs(h.repo, pull.head_sha)[-1]
     assert latest["conclusion"] == "failure" and latest["output"]["title"] == \
         "2 blocking findings"
@@ -209,6 +216,49 @@ def test_a_maintainer_undismisses_a_finding_and_the_check_is_judged_again(
     driver.get(board.base + "/deployments")
     shot(driver, "deployments")
     h.fake.assert_clean()
+
+
+A11Y_PROBLEMS = """
+const problems = [];
+for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+  const label = el.id && document.querySelector(`label[for="${el.id}"]`);
+  if (!label && !el.getAttribute('aria-label')) problems.push('unlabelled ' + el.outerHTML);
+}
+for (const svg of document.querySelectorAll('svg')) {
+  if (!svg.getAttribute('aria-label')) problems.push('svg without aria-label');
+}
+for (const b of document.querySelectorAll('button, a')) {
+  if (!(b.textContent.trim() || b.getAttribute('aria-label'))) problems.push('nameless ' + b.outerHTML);
+}
+if (!document.documentElement.lang) problems.push('no lang');
+if (document.querySelectorAll('h1').length !== 1) problems.push('not one h1');
+if (document.documentElement.scrollWidth > window.innerWidth + 1) problems.push('page scrolls sideways');
+return problems;
+"""
+
+
+def test_pages_are_labelled_keyboard_reachable_and_fit_a_phone(served: Any, driver: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _, board, pull = served
+    sign_in_as(driver, board, "alice")
+    pages = ["/", f"/repos/{REPO}", f"/repos/{REPO}/changes/{pull.number}", "/dismissals",
+             "/deployments", "/audit"]
+    try:
+        for width in (1280, 375):  # a desktop, then a phone
+            driver.set_window_size(width, 900)
+            for path in pages:
+                driver.get(board.base + path)
+                assert driver.execute_script(A11Y_PROBLEMS) == [], (width, path)
+        driver.get(board.base + "/audit")
+        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+        focused = driver.switch_to.active_element
+        assert focused.text == "Skip to content"  # the first Tab stop, shown when focused
+        focused.send_keys(Keys.ENTER)
+        wait_for(driver, lambda d: d.current_url.endswith("#main"))
+    finally:
+        driver.set_window_size(1280, 1000)
 
 
 def test_a_user_without_access_sees_neither_the_repository_nor_its_findings(

@@ -191,3 +191,21 @@ async def test_dismissals_active_expiring_and_expired_with_filters(
     assert "Active (0)" in page and "Expiring within 7 days (1)" in page
     page = await text(browser, "/dismissals?reason=test-code")
     assert "Expired (1)" in page and "Expiring within 7 days (0)" in page
+
+
+async def test_every_page_works_without_scripts_and_sends_security_headers(
+    board: Board, browser: Browserish,
+) -> None:
+    number, _ = seed(board)
+    board.h.repo.permissions["alice"] = ("read", "read")
+    await browser.sign_in(board.oauth, "alice")
+    for path in ("/", "/repos/Codertocat/Hello-World",
+                 f"/repos/Codertocat/Hello-World/changes/{number}", "/dismissals",
+                 "/deployments", "/audit"):
+        r = await browser.get(path)
+        page = await r.text()
+        assert r.status == 200, path
+        assert "<script" not in page.lower() and "://" not in page.split("<main", 1)[0], path
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert r.headers["Cache-Control"] == "no-store"
+        assert '<html lang="en">' in page and 'href="#main"' in page

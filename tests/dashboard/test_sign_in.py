@@ -167,7 +167,8 @@ def test_codec_refuses_expired_sessions_and_other_purposes() -> None:
 
 @pytest.mark.parametrize(("target", "expected"), [
     ("/audit?x=1", "/audit?x=1"), ("//evil.example/", "/"), ("https://evil.example", "/"),
-    ("/\\evil.example", "/"), (None, "/"), ("audit", "/"),
+    ("/\\evil.example", "/"), (None, "/"), ("audit", "/"), ("/\t/evil.example", "/"),
+    ("/\n/evil.example", "/"), ("/ok page", "/"),
 ])
 def test_only_local_pages_are_returned_to(target: str | None, expected: str) -> None:
     assert safe_next(target) == expected
@@ -183,3 +184,13 @@ async def test_sign_out_needs_the_csrf_token_and_ends_the_session(
     r = await browser.post("/logout", data={"csrf": token})
     assert r.status == 303
     assert (await browser.get("/")).status == 302
+
+
+async def test_a_revoked_token_means_signing_in_again(board: Board, browser: Browserish) -> None:
+    board.h.repo.permissions["alice"] = ("admin", "admin")
+    await browser.sign_in(board.oauth, "alice")
+    board.oauth.user_tokens.clear()  # revoked on GitHub (or expired)
+    r = await browser.get("/audit")
+    assert r.status == 302
+    assert parse_qs(urlsplit(r.headers["Location"]).query) == {"next": ["/audit"]}
+    assert browser.cookie(SESSION_COOKIE) in (None, "")

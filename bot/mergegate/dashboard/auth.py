@@ -44,8 +44,9 @@ class ChooseForge(Exception):
 def safe_next(target: str | None) -> str:
     """A local path to go back to after signing in; anything else (another host, a scheme,
     ``//host``, a backslash) is the overview."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)):
+        return "/"  # browsers drop tabs and newlines: "/\t/evil.example" is "//evil.example"
     return target
 
 
@@ -71,9 +72,17 @@ class Auth:
         """The signed-in person; anonymous visitors are redirected to sign in."""
         session = self.session(request)
         if session is None:
-            target = request.path_qs if request.method == "GET" else "/"
-            raise web.HTTPFound(f"/login?{urlencode({'next': target})}")
+            raise self.sign_in_again(request)
         return session
+
+    def sign_in_again(self, request: web.Request) -> web.HTTPFound:
+        """To the sign-in, coming back to this page (a GET) afterwards; the session cookie,
+        if any, is dropped."""
+        target = request.path_qs if request.method == "GET" else "/"
+        response = web.HTTPFound(f"/login?{urlencode({'next': target})}")
+        if SESSION_COOKIE in request.cookies:
+            response.del_cookie(SESSION_COOKIE, path="/")
+        return response
 
     def check_csrf(self, session: Session, token: object) -> None:
         if not isinstance(token, str) or not hmac.compare_digest(token, session.csrf):

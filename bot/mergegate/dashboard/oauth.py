@@ -26,7 +26,13 @@ TIMEOUT = aiohttp.ClientTimeout(total=20)
 
 
 class OAuthError(Exception):
-    """The forge refused the sign-in or did not answer; the message is safe to show."""
+    """The forge refused the sign-in or did not answer; the message is safe to show.
+    ``status`` is the forge's HTTP status when it answered (401: the token is no longer
+    valid)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Provider(Protocol):
@@ -55,7 +61,8 @@ def github_web_url(api_url: str) -> str:
 
 async def _json(response: aiohttp.ClientResponse, what: str) -> Any:
     if response.status >= 400:
-        raise OAuthError(f"{what} failed: the forge answered HTTP {response.status}")
+        raise OAuthError(f"{what} failed: the forge answered HTTP {response.status}",
+                         response.status)
     try:
         return await response.json(content_type=None)
     except ValueError:

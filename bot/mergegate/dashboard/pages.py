@@ -104,10 +104,13 @@ class Dashboard:
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    async def readable(self, session: Session) -> frozenset[str]:
+    async def readable(self, request: web.Request, session: Session) -> frozenset[str]:
         try:
             return await self.access.readable(session)
         except OAuthError as exc:
+            if exc.status == 401:  # the token was revoked or expired: sign in again
+                self.access.forget(session)
+                raise self.auth.sign_in_again(request) from None
             log.warning("dashboard: access look-up for %s failed: %s", session.describe(), exc)
             raise web.HTTPBadGateway(text=f"The forge could not say which repositories "
                                           f"{session.login} can read: {exc}") from None
@@ -124,7 +127,7 @@ class Dashboard:
     # -- pages ------------------------------------------------------------------------------
     async def overview(self, request: web.Request) -> web.StreamResponse:
         session = self.auth.require(request)
-        readable = await self.readable(session)
+        readable = await self.readable(request, session)
         changes: list[ChangeRow] = await self.db(self.queries.open_changes, readable)
         now = self.service.clock()
         since = dt.datetime.combine(now.date() - dt.timedelta(days=29), dt.time.min,
@@ -164,7 +167,7 @@ class Dashboard:
 
     async def repo(self, request: web.Request) -> web.StreamResponse:
         session = self.auth.require(request)
-        readable = await self.readable(session)
+        readable = await self.readable(request, session)
         key = self.repo_key(session, request.match_info["full"], readable)
         changes = await self.db(self.queries.open_changes, [key])
         latest = await self.db(self.queries.latest_completed, key)
@@ -178,7 +181,7 @@ class Dashboard:
 
     async def change(self, request: web.Request) -> web.StreamResponse:
         session = self.auth.require(request)
-        readable = await self.readable(session)
+        readable = await self.readable(request, session)
         key = self.repo_key(session, request.match_info["full"], readable)
         number = int(request.match_info["number"])
         scans = await self.db(self.queries.change_scans, key, number)
@@ -209,7 +212,7 @@ class Dashboard:
         session = self.auth.require(request)
         form = await request.post()
         self.auth.check_csrf(session, form.get("csrf"))
-        readable = await self.readable(session)
+        readable = await self.readable(request, session)
         full = request.match_info["full"]
         key = self.repo_key(session, full, readable)
         number = int(request.match_info["number"])
@@ -238,7 +241,7 @@ class Dashboard:
 
     async def dismissals(self, request: web.Request) -> web.StreamResponse:
         session = self.auth.require(request)
-        readable = await self.readable(session)
+        readable = await self.readable(request, session)
         q = request.query
         flt = DismissalFilter(q.get("repo") or None, q.get("user") or None,
                               q.get("reason") or None)
@@ -251,7 +254,7 @@ class Dashboard:
 
     async def deployments(self, request: web.Request) -> web.StreamResponse:
         session = self.auth.require(request)
-        readable = await self.readable(session)
+        readable = await self.readable(request, session)
         repo = request.query.get("repo") or None
         entries = await self.db(self.queries.audit, readable,
                                 AuditFilter(repo=repo, action="deployment"), limit=500)
@@ -260,7 +263,7 @@ class Dashboard:
 
     async def audit(self, request: web.Request) -> web.StreamResponse:
         session = self.auth.require(request)
-        readable = await self.readable(session)
+        readable = await self.readable(request, session)
         q = request.query
         action = q.get("action") or None
         if action is not None and action not in AUDIT_ACTIONS:
