@@ -37,6 +37,7 @@ from mergegate.forge.base import (
     causes,
 )
 from mergegate.forge.gitlab import report as rep
+from mergegate.forge.gitlab.ci_artifacts import GitLabCiArtifacts
 from mergegate.forge.gitlab.client import GitLabApiError, GitLabClient, status_of
 from mergegate.forge.gitlab.discussions import InlineDiscussions
 from mergegate.forge.gitlab.fetch import ChangeFetcher, TooLarge, read_raw
@@ -53,7 +54,6 @@ class GitLabForge:
     name = "gitlab"
     words = MERGE_REQUEST
     ci_logs: CiLogs | None = None  # pipeline job logs are not read yet
-    ci_artifacts: CiArtifacts | None = None  # pipeline artifacts are not read yet
 
     def __init__(
         self, settings: Settings, client: GitLabClient | None = None, *, inline_discussions: bool = True
@@ -63,6 +63,7 @@ class GitLabForge:
         self.settings = settings
         self.client = client or GitLabClient(settings.gitlab_url, settings.gitlab_token,
                                              ca_bundle=settings.ca_bundle)
+        self.ci_artifacts: CiArtifacts | None = GitLabCiArtifacts(self.client)
         self.bot_username: str | None = None
         self.inline_discussions = inline_discussions
         self._summary_notes: dict[tuple[str, int], int] = {}
@@ -298,18 +299,24 @@ class GitLabForge:
     async def report_closed(
         self, change: ChangeRef, handle: ReportHandle, outcome: ReportOutcome, message: str
     ) -> None:
+        target = change.html_url
+        if outcome == "error":  # the summary note says why too (it may say "retrying")
+            target = await self._upsert_summary(change, rep.error_note(message, change.head_sha)) or target
         await self._status(
             change,
             rep.CLOSED_STATES.get(outcome, "failed"),
             rep.closed_description(outcome, message),
-            change.html_url,
+            target,
         )
 
     async def report_retrying(
         self, change: ChangeRef, handle: ReportHandle | None, message: str
     ) -> ReportHandle:
-        status_id = await self._status(change, "pending", message, change.html_url)
-        return handle or ReportHandle(status_id or change.head_sha, change.html_url)
+        # The summary note says it; the status says it only when GitLab lets it go back to
+        # pending (not from pending or running: it keeps the state it has, never missing).
+        note_url = await self._upsert_summary(change, rep.retrying_note(message, change.head_sha))
+        status_id = await self._status(change, "pending", message, note_url or change.html_url)
+        return handle or ReportHandle(status_id or change.head_sha, note_url or change.html_url)
 
     def unavailable(self, exc: BaseException) -> bool:
         for e in causes(exc):

@@ -93,6 +93,22 @@ def reply_note(author: str, text: str, comment_id: str | None = None) -> str:
     return cut(f"{REPLY_MARKER}\n@{author} {text}", NOTE_LIMIT - len(tail)) + tail
 
 
+def _status_note(title: str, message: str, head_sha: str) -> str:
+    text = f"### {title}\n\n{message}\n\n<sub>Commit {head_sha[:12]}.</sub>"
+    return cut(f"{SUMMARY_MARKER}\n{text}", NOTE_LIMIT)
+
+
+def retrying_note(message: str, head_sha: str) -> str:
+    """The summary note while a job waits to retry: a commit status cannot say so (GitLab
+    refuses a pending or running status the same or an earlier state), a note can."""
+    return _status_note("MergeGate: queued, retrying after an error", message, head_sha)
+
+
+def error_note(message: str, head_sha: str) -> str:
+    """The summary note of a scan that could not finish (it replaces a retrying note)."""
+    return _status_note("MergeGate could not finish", message, head_sha)
+
+
 def closed_description(outcome: ReportOutcome, message: str) -> str:
     """The service's message for a report closed without a verdict, in GitLab's words."""
     return cut(message, DESCRIPTION_LIMIT)
