@@ -19,6 +19,7 @@ import json
 import re
 import tarfile
 import urllib.parse
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +64,8 @@ class Project:
     deployments: dict[int, dict[str, Any]] = field(default_factory=dict)
     approvals: list[dict[str, Any]] = field(default_factory=list)
     discussions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # iid: threads
+    pipelines: dict[int, dict[str, Any]] = field(default_factory=dict)  # id: pipeline JSON
+    jobs: dict[int, dict[str, Any]] = field(default_factory=dict)  # id: job JSON (+ "archive")
 
     @property
     def web_url(self) -> str:
@@ -98,6 +101,11 @@ ROUTES: list[tuple[str, str, re.Pattern[str], set[str]]] = [
         ("POST", "discussion", r"/projects/([^/]+)/merge_requests/(\d+)/discussions", set()),
         ("PUT", "discussion_edit",
          r"/projects/([^/]+)/merge_requests/(\d+)/discussions/([0-9a-f]+)", set()),
+        ("GET", "pipeline", r"/projects/([^/]+)/pipelines/(\d+)", set()),
+        ("GET", "pipeline_jobs", r"/projects/([^/]+)/pipelines/(\d+)/jobs",
+         PAGING | {"scope", "include_retried"}),
+        ("GET", "job_artifacts", r"/projects/([^/]+)/jobs/(\d+)/artifacts", {"job_token"}),
+        ("GET", "job_artifact", r"/projects/([^/]+)/jobs/(\d+)/artifacts/(.+)", {"job_token"}),
     ]
 ]
 
@@ -112,6 +120,7 @@ class FakeGitLab(FakeHttpServer):
         self.projects: dict[int, Project] = {}
         self.groups: dict[str, dict[str, int]] = {}
         self.faults: list[tuple[str, re.Pattern[str], int, list[int], dict[str, str], bool]] = []
+        self.storage_downloads: list[dict[str, str]] = []  # headers of artifact downloads
 
     # -- scenario set-up --------------------------------------------------------------------
     def project(self, path: str = "gitlabhq/gitlab-test", pid: int = 1) -> Project:
@@ -159,6 +168,8 @@ class FakeGitLab(FakeHttpServer):
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
         raw = request.raw_path.split("?", 1)[0]
+        if raw.startswith("/_storage/"):  # object storage a job's artifacts redirect to
+            return self._storage(request)
         query = dict(request.query)
         method = request.method
         match = next(((name, m, q) for meth, name, rx, q in ROUTES
@@ -252,6 +263,8 @@ class FakeGitLab(FakeHttpServer):
             return self._mr_children(name, p, p.mrs[int(a[1])], a, q, body)
         if name == "members":
             return self._members(p.members, q)
+        if name in ("pipeline", "pipeline_jobs", "job_artifacts", "job_artifact"):
+            return self._ci(name, p, a, q)
         if name == "approval":
             dep = p.deployments[int(a[1])]
             if body.get("status") not in ("approved", "rejected"):
@@ -418,6 +431,76 @@ class FakeGitLab(FakeHttpServer):
                         "new_file": old is None, "renamed_file": False,
                         "deleted_file": new is None, "generated_file": False})
         return out
+
+    # -- CI: pipelines, jobs and their artifacts ---------------------------------------------
+    def pipeline(self, project: Project, sha: str, status: str = "success",
+                 finished_at: str = "2026-11-26 11:00:00 UTC") -> dict[str, Any]:
+        pid = next(self.ids)
+        project.pipelines[pid] = {
+            "id": pid, "iid": pid % 1000, "project_id": project.id, "sha": sha,
+            "ref": "refs/merge-requests/1/head", "status": status,
+            "source": "merge_request_event", "created_at": "2026-11-26T10:00:00.000Z",
+            "updated_at": "2026-11-26T11:00:00.000Z", "finished_at": finished_at,
+            "web_url": f"{project.web_url}/-/pipelines/{pid}"}
+        return project.pipelines[pid]
+
+    def job(self, project: Project, pipeline: dict[str, Any], name: str, *,
+            archive: dict[str, bytes] | bytes | None = None,
+            reports: dict[str, tuple[str, int]] | None = None) -> dict[str, Any]:
+        """A finished job of the pipeline. ``archive``: its artifacts archive (files zipped
+        here, or the zip's bytes); ``reports``: its ``artifacts:reports`` (file name: (type,
+        size)), stored by GitLab apart from the archive and served by the API only when the
+        archive holds the same file."""
+        jid = next(self.ids)
+        if isinstance(archive, dict):
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+                for path, content in archive.items():
+                    z.writestr(path, content)
+            archive = buf.getvalue()
+        artifacts: list[dict[str, Any]] = []
+        if archive is not None:
+            artifacts += [{"file_type": "archive", "size": len(archive),
+                           "filename": "artifacts.zip", "file_format": "zip"},
+                          {"file_type": "metadata", "size": 180, "filename": "metadata.gz",
+                           "file_format": "gzip"}]
+        artifacts += [{"file_type": kind, "size": size, "filename": filename,
+                       "file_format": "raw"} for filename, (kind, size) in (reports or {}).items()]
+        artifacts.append({"file_type": "trace", "size": 1500, "filename": "job.log",
+                          "file_format": "raw"})
+        project.jobs[jid] = {
+            "id": jid, "name": name, "stage": "test", "status": "success",
+            "ref": pipeline["ref"], "tag": False, "allow_failure": False,
+            "created_at": "2026-11-26T10:00:00.000Z", "started_at": "2026-11-26T10:01:00.000Z",
+            "finished_at": "2026-11-26T10:59:00.000Z", "duration": 3480.0,
+            "artifacts_file": ({"filename": "artifacts.zip", "size": len(archive)}
+                               if archive is not None else None),
+            "artifacts": artifacts,
+            "pipeline": {k: pipeline[k] for k in ("id", "project_id", "ref", "sha", "status")},
+            "web_url": f"{project.web_url}/-/jobs/{jid}", "archive": archive,
+        }
+        return project.jobs[jid]
+
+    def _ci(self, name: str, p: Project, a: list[str], q: dict[str, str]) -> web.Response:
+        if name == "pipeline":
+            return web.json_response(p.pipelines[int(a[1])])
+        if name == "pipeline_jobs":
+            jobs = [{k: v for k, v in j.items() if k != "archive"} for j in p.jobs.values()
+                    if j["pipeline"]["id"] == int(a[1])]
+            return self._paginated(jobs, q, f"/api/v4/projects/{p.id}/pipelines/{a[1]}/jobs")
+        job = p.jobs[int(a[1])]
+        if job["archive"] is None:
+            raise KeyError("Artifact")
+        if name == "job_artifacts":  # GitLab.com redirects to object storage
+            raise web.HTTPFound(f"{self.url}/_storage/{p.id}/{job['id']}?X-Goog-Signature=s1g")
+        with zipfile.ZipFile(io.BytesIO(job["archive"])) as z:
+            return web.Response(body=z.read(a[2]), content_type="application/octet-stream")
+
+    def _storage(self, request: web.Request) -> web.Response:
+        self.storage_downloads.append(dict(request.headers))
+        _, _, pid, jid = request.path.split("/")
+        return web.Response(body=self.projects[int(pid)].jobs[int(jid)]["archive"],
+                            content_type="application/zip")
 
     def _archive(self, p: Project, sha: str) -> bytes:
         buf = io.BytesIO()

@@ -114,8 +114,43 @@ def test_deployment_needs_the_full_sha() -> None:
 
 
 def test_unused_event() -> None:
-    assert events.translate("Pipeline Hook", {"object_kind": "pipeline"}) == events.Ignore(
-        "event 'Pipeline Hook' is not used")
+    assert events.translate("Job Hook", {"object_kind": "build"}) == events.Ignore(
+        "event 'Job Hook' is not used")
+
+
+def _pipeline(status: str, merge_request: dict[str, Any] | None) -> dict[str, Any]:
+    return {"object_kind": "pipeline",
+            "object_attributes": {"id": 31, "sha": "bcbb5ec396a2c0f828686f14fac9b80b780504f2",
+                                  "status": status, "finished_at": "2016-08-12 15:26:29 UTC",
+                                  "url": "http://example.com/gitlabhq/gitlab-test/-/pipelines/31"},
+            "merge_request": merge_request,
+            "project": {"id": 1, "path_with_namespace": "gitlabhq/gitlab-test",
+                        "default_branch": "master"}}
+
+
+def test_finished_merge_request_pipeline_reads_its_results() -> None:
+    action = events.translate("Pipeline Hook", _pipeline("failed", {"iid": 1, "id": 1}))
+    assert isinstance(action, events.CiResults)
+    assert (action.repo.key, action.changes) == ("gitlab:gitlabhq/gitlab-test", (1,))
+    assert action.run == events.CiRun(
+        31, "bcbb5ec396a2c0f828686f14fac9b80b780504f2", "pipeline", "pipeline #31",
+        "http://example.com/gitlabhq/gitlab-test/-/pipelines/31", 1471015589)
+
+
+@pytest.mark.parametrize(("status", "merge_request", "why"), [
+    ("running", {"iid": 1}, "pipeline running: only finished pipelines are read"),
+    ("success", None, "a pipeline for no merge request"),
+])
+def test_other_pipelines_are_ignored(status: str, merge_request: dict[str, Any] | None,
+                                     why: str) -> None:
+    assert events.translate("Pipeline Hook", _pipeline(status, merge_request)) == \
+        events.Ignore(why)
+
+
+def test_pipeline_without_attributes_is_a_payload_error() -> None:
+    with pytest.raises(events.PayloadError) as err:
+        events.translate("Pipeline Hook", {"object_kind": "pipeline", "merge_request": {"iid": 1}})
+    assert str(err.value) == "payload.object_attributes is missing"
 
 
 def test_token_and_delivery_key() -> None:

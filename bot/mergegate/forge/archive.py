@@ -212,3 +212,20 @@ def _copy_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path,
             if read > limit:
                 return read, False
             sink.write(chunk)
+
+
+def unread_note(where: str, why: str) -> ScanNote:
+    """A CI artifact that may hold results and could not be read (``where``: ``artifact X``,
+    ``artifact of job Y``): not fully scanned, so it blocks unless `on_unscanned: warn`."""
+    return ScanNote(f"not read: {why}", where, unscanned=True)
+
+
+def zip_copy_notes(where: str, copied: ZipCopy, max_file_bytes: int) -> list[ScanNote]:
+    """Notes on what `copy_zip_members` could not copy out of a CI artifact."""
+    notes = [unread_note(where, f"{member} is over the {max_file_bytes:,}-byte limit "
+                                "(decompressed)") for member in copied.too_large]
+    notes += [unread_note(where, f"{member} cannot be unpacked ({why})")
+              for member, why in copied.unreadable]
+    if copied.stopped:
+        notes.append(unread_note(where, copied.stopped))
+    return notes

@@ -79,13 +79,21 @@ async def expire_dismissals(service: Service, repo: RepoRef) -> int:
     """Re-judge the repository's open changes that its expired dismissals applied to, then
     record each expiry; returns how many changes were re-judged."""
     records, queue = service.store.records, service.store.queue
+    store_external = service.store.external
     now = service.clock()
     expired = await service.db(records.expired_dismissals, repo.key, now)
     if not expired:
         return 0
     forge = service.forge(repo.forge)
-    candidates = await service.db(records.changes_with_findings, repo.key,
-                                  [d.fingerprint for d in expired])
+    fingerprints = [d.fingerprint for d in expired]
+    candidates = await service.db(records.changes_with_findings, repo.key, fingerprints)
+    # Other tools' findings from CI are stored per head, apart from the scans' findings.
+    for sha in sorted(await service.db(store_external.heads_with_findings, repo.key,
+                                       fingerprints)):
+        scan = await service.db(records.scan_for, repo.key, sha)
+        if scan is not None and scan.change_number is not None:
+            candidates.append((scan.change_number, sha))
+    candidates = sorted(set(candidates))
     rejudged = 0
     for number, sha in candidates:
         key = ChangeRef(repo, number, sha, "", "", "").key

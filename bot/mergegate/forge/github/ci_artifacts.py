@@ -25,7 +25,13 @@ import gidgethub
 
 from mergegate.core.findings import ScanNote
 from mergegate.core.globs import matches_any, may_match_inside, names_folder
-from mergegate.forge.archive import UnsafeArchive, ZipCopy, copy_zip_members
+from mergegate.forge.archive import (
+    UnsafeArchive,
+    ZipCopy,
+    copy_zip_members,
+    unread_note,
+    zip_copy_notes,
+)
 from mergegate.forge.base import CiRun, ForgeError, RepoRef, ResultFile, ResultFiles
 from mergegate.forge.github.client import is_not_found
 from mergegate.forge.github.downloads import ARTIFACT, download_redirected
@@ -46,19 +52,7 @@ class ArtifactUnavailable(ForgeError):
 
 
 def unread(artifact: str, why: str) -> ScanNote:
-    """An artifact that may hold results and could not be read: it blocks by default."""
-    return ScanNote(f"not read: {why}", f"artifact {artifact}", unscanned=True)
-
-
-def copy_notes(artifact: str, copied: ZipCopy, max_file_bytes: int) -> list[ScanNote]:
-    """Notes on what `copy_zip_members` could not copy out of an artifact (or a job's)."""
-    notes = [unread(artifact, f"{member} is over the {max_file_bytes:,}-byte limit "
-                              "(decompressed)") for member in copied.too_large]
-    notes += [unread(artifact, f"{member} cannot be unpacked ({why})")
-              for member, why in copied.unreadable]
-    if copied.stopped:
-        notes.append(unread(artifact, copied.stopped))
-    return notes
+    return unread_note(f"artifact {artifact}", why)
 
 
 class GitHubCiArtifacts:
@@ -128,7 +122,7 @@ class GitHubCiArtifacts:
                 out.notes.append(unread(name, str(exc)))
                 continue
             budget -= sum(path.stat().st_size for _, path in copied.written)
-            out.notes += copy_notes(name, copied, self.max_file_bytes)
+            out.notes += zip_copy_notes(f"artifact {name}", copied, self.max_file_bytes)
             out.files += [ResultFile(f"artifact {name}: {member}", path)
                           for member, path in copied.written]
         return out

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mergegate.core.policy import EXTERNAL_PREFIX
 from mergegate.core.verdict import JudgedFinding, Verdict
 from mergegate.forge.base import ChangeRef, ForgeError
 from mergegate.forge.gitlab.client import GitLabClient
@@ -60,8 +61,11 @@ def existing_from(discussions: Iterable[dict[str, Any]], bot: str) -> list[Exist
 
 def plan(verdict: Verdict, existing: Iterable[Existing]) -> Plan:
     by_fp = {e.fingerprint: e for e in existing}
+    # Other tools' findings (`external:<tool>`) may be anywhere in the repository, where
+    # GitLab refuses a diff position: the summary note lists them instead.
     blocking = [j for j in verdict.findings if j.blocking and j.finding.path
-                and j.finding.line > 0 and j.finding.new]
+                and j.finding.line > 0 and j.finding.new
+                and not j.finding.scanner.startswith(EXTERNAL_PREFIX)]
     wanted = {j.finding.fingerprint for j in blocking}
     out = Plan()
     for j in blocking:

@@ -7,6 +7,8 @@
   the bot (a MergeGate marker, a GitLab bot user, or the token's own user), holding a command.
 - Push Hook to the default branch that changes the policy: re-evaluate the open MRs.
 - Deployment Hook for a deployment waiting for approval (``blocked``): the promotion gate.
+- Pipeline Hook of a merge request pipeline that finished: its job artifacts' result files
+  (SARIF, GitLab security reports) are judged with the merge request.
 
 A merge request's ``base_sha`` here is its target branch: GitLab's hooks do not carry the
 base commit, and GitLab's API takes a branch wherever it takes a commit, so the policy is read
@@ -16,6 +18,7 @@ forge when it fetches the change.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +29,8 @@ from mergegate.forge.base import (
     Action,
     Cancel,
     ChangeRef,
+    CiResults,
+    CiRun,
     Command,
     CommentRef,
     Deploy,
@@ -157,11 +162,43 @@ def deployment_hook(data: Mapping[str, Any]) -> Action:
     return Deploy(request)
 
 
+FINISHED = ("success", "failed", "canceled", "skipped")
+
+
+def _epoch(timestamp: str) -> int:
+    """Seconds since the epoch of GitLab's ``2016-08-12 15:26:29 UTC`` (or ISO 8601); 0."""
+    text = timestamp.strip().replace(" UTC", "+00:00").replace("Z", "+00:00")
+    try:
+        return int(dt.datetime.fromisoformat(text).timestamp())
+    except ValueError:
+        return 0
+
+
+def pipeline_hook(data: Mapping[str, Any]) -> Action:
+    attrs = _need(data, "object_attributes", "payload")
+    mr = data.get("merge_request") or {}
+    if not mr.get("iid"):
+        return Ignore("a pipeline for no merge request")
+    status = str(attrs.get("status") or "")
+    if status not in FINISHED:
+        return Ignore(f"pipeline {status or 'without status'}: only finished pipelines are read")
+    repo = repo_from(_need(data, "project", "payload"))
+    pipeline_id = int(_need(attrs, "id", "object_attributes"))
+    run = CiRun(
+        id=pipeline_id, head_sha=str(_need(attrs, "sha", "object_attributes")),
+        source="pipeline", name=f"pipeline #{pipeline_id}", url=str(attrs.get("url") or ""),
+        # a retried job finishes the same pipeline again, later: that replaces the results
+        attempt=_epoch(str(attrs.get("finished_at") or "")) or 1,
+    )
+    return CiResults(repo, run, (int(mr["iid"]),))
+
+
 HOOKS = {
     "Merge Request Hook": "merge_request",
     "Note Hook": "note",
     "Push Hook": "push",
     "Deployment Hook": "deployment",
+    "Pipeline Hook": "pipeline",
 }
 
 
@@ -176,4 +213,6 @@ def translate(event: str, data: Mapping[str, Any], bot_username: str | None = No
         return push_hook(data)
     if kind == "deployment":
         return deployment_hook(data)
+    if kind == "pipeline":
+        return pipeline_hook(data)
     return Ignore(f"event {event or kind or 'unknown'!r} is not used")
