@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 from mergegate.config import Settings
 from mergegate.dashboard.pages import install as install_dashboard
+from mergegate.dashboard.setup import check_settings as check_dashboard_settings
 from mergegate.forge.base import Forge
 from mergegate.forge.github import setup as github_setup
 from mergegate.forge.github.webhook import GitHubWebhook
@@ -32,9 +33,11 @@ CTX_KEY = web.AppKey("mergegate", WebContext)
 
 
 def check_forge_settings(settings: Settings) -> None:
-    """ConfigError for a half-configured forge (checked before the service starts)."""
+    """ConfigError for a half-configured forge or dashboard sign-in (checked before the
+    service starts)."""
     github_setup.check_settings(settings)
     gitlab_setup.check_settings(settings)
+    check_dashboard_settings(settings)
 
 
 def build_forges(settings: Settings, metrics: Metrics | None = None) -> dict[str, Forge]:
