@@ -4,7 +4,6 @@ changes, and a cookie-keeping HTTP client that signs in like a browser."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +137,3 @@ def dismissal(fp: str, by: str = "maint", reason: str = "false-positive",
               expires: dt.datetime | None = None, role: str = "maintain") -> Dismissal:
     return Dismissal(fp, reason, by, NOW - dt.timedelta(hours=1), expires, "reviewed",
                      None, role=role)
-
-
-def as_json(text: str) -> Any:
-    return json.loads(text)

@@ -209,3 +209,16 @@ async def test_every_page_works_without_scripts_and_sends_security_headers(
         assert r.headers["X-Frame-Options"] == "DENY"
         assert r.headers["Cache-Control"] == "no-store"
         assert '<html lang="en">' in page and 'href="#main"' in page
+
+
+async def test_recorded_links_are_shown_only_when_they_are_web_addresses(
+    board: Board, browser: Browserish,
+) -> None:
+    seed(board)
+    key = "github:Codertocat/Hello-World"
+    board.store.records.audit(key, "refused", "x", "y", "odd link", "javascript:alert(1)")
+    board.store.records.audit(key, "refused", "x", "y", "fine link", "https://github.com/c/1")
+    board.h.repo.permissions["alice"] = ("read", "read")
+    await browser.sign_in(board.oauth, "alice")
+    page = await text(browser, "/audit?action=refused")
+    assert "javascript:" not in page and 'href="https://github.com/c/1"' in page

@@ -65,7 +65,13 @@ def templates() -> jinja2.Environment:
     env.filters["when"] = _when
     env.filters["short"] = lambda sha: (sha or "")[:7]
     env.filters["name"] = lambda key: key.split(":", 1)[-1]
+    env.filters["web_link"] = _web_link
     return env
+
+
+def _web_link(link: str | None) -> str | None:
+    """A recorded link when it is a web address (never ``javascript:`` or the like)."""
+    return link if link and link.startswith(("https://", "http://")) else None
 
 
 def _when(value: dt.datetime | None) -> str:

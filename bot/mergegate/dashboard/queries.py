@@ -148,14 +148,6 @@ class DashboardQueries:
         self.engine = engine
 
     # -- repositories and changes ----------------------------------------------------------
-    def known_repos(self) -> list[str]:
-        """Store keys of every repository with a scan or an audit row."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(scans.c.repo).union(select(audit_log.c.repo))
-            ).all()
-        return sorted({str(r[0]) for r in rows})
-
     def open_changes(self, repos: Collection[str]) -> list[ChangeRow]:
         """The open changes of these repositories, each at its latest scan, newest first."""
         if not repos:
