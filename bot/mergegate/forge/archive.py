@@ -15,6 +15,7 @@ import io
 import posixpath
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,7 +181,7 @@ def copy_zip_members(
             try:
                 size, complete = _copy_member(archive, info, target,
                                               min(max_file_bytes, remaining))
-            except (zipfile.BadZipFile, RuntimeError, OSError, EOFError,
+            except (zipfile.BadZipFile, zlib.error, RuntimeError, OSError, EOFError,
                     NotImplementedError) as exc:
                 target.unlink(missing_ok=True)
                 out.unreadable.append((info.filename, str(exc) or type(exc).__name__))

@@ -95,10 +95,14 @@ async def ingest_ci_results(service: Service, payload: dict[str, Any]) -> str:
         return "stale"
     store = service.store.external
     key = RunKey(run.source, run.id, run.attempt, run.name)
-    if not await service.db(store.has_run, repo.key, run.head_sha, key):
+    stored = await service.db(store.stored_run, repo.key, run.head_sha, run.source)
+    if stored is not None and stored > (run.id, run.attempt):
+        return "older"  # a newer run of the same source is judged already
+    if stored != (run.id, run.attempt):
         outcome = await _read_run(service, forge, change, run, key)
         if outcome != "stored":
             return outcome
+    # else: read already, for another change of the run or by a redelivery: judge this one
     if await reevaluate(service, forge, change) is None:
         # Not judged yet (its scan is queued, or never ran): the scan includes the results.
         await service.db(Enqueuer(service).scan, change, reason=f"results of {run.name}")

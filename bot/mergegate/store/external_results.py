@@ -36,10 +36,10 @@ class ExternalResultStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def has_run(self, repo: str, sha: str, run: RunKey) -> bool:
-        """Whether this run (or a newer one of its source) is already stored for the head."""
-        stored = self._stored(repo, sha, run.source)
-        return stored is not None and (stored[1], stored[2]) >= (run.run_id, run.attempt)
+    def stored_run(self, repo: str, sha: str, source: str) -> tuple[int, int] | None:
+        """(run id, attempt) of the run of this source whose results are stored for the head."""
+        stored = self._stored(repo, sha, source)
+        return None if stored is None else (stored[1], stored[2])
 
     def has_source(self, repo: str, sha: str, source: str) -> bool:
         """Whether some run of this source stored results for the head."""

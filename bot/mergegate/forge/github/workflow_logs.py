@@ -16,6 +16,7 @@ import asyncio
 import logging
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import IO, Any, BinaryIO, Protocol
 
@@ -82,7 +83,7 @@ def scan_zip(fh: IO[bytes], max_bytes: int = Settings.log_max_bytes) -> LogRepor
 
         try:
             return scan_streams(streams(), max_bytes)
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             report = LogReport()
             report.errors.append(FileError("logs.zip", f"cannot read: {exc}"))
             return report

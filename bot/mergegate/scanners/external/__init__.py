@@ -8,6 +8,7 @@ adds the file reading, `without_duplicates` drops what our own scanners already 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
@@ -57,7 +58,7 @@ def guess_kind(name: str, head: bytes) -> ReportKind:
     """What a result file found in CI is, from its name and its first bytes: SARIF unless it
     looks like a GitLab security report (``gl-*-report.json``, or a top-level
     ``vulnerabilities`` list and no SARIF ``runs``)."""
-    base = name.rsplit("/", 1)[-1].lower()
+    base = re.split(r"[\s/]", name)[-1].lower()  # "artifact x: dir/gl-sast-report.json"
     if base.endswith((".sarif", ".sarif.json")):
         return "sarif"
     if base.startswith("gl-") and base.endswith("-report.json"):
