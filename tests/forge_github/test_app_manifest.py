@@ -21,6 +21,7 @@ PERMISSION_FOR = {
     r"/collaborators/": "metadata",
     r"/teams/": "members",
     r"/actions/runs/\{run_id\}(?:/logs)?$": "actions",
+    r"/actions/runs/\{run_id\}/artifacts|/actions/artifacts/": "actions",
 }
 
 
