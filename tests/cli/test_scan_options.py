@@ -55,8 +55,11 @@ def test_severity_is_a_report_threshold_not_a_verdict(
     run = cli("scan", "--only", "secrets", "--severity", "critical", "--color", "never")
     assert run.code == 1
     assert "AWS Access Key committed" in run.out and "Secret Keyword" not in run.out
-    assert run.out.endswith("1 finding below critical not shown (--severity)\n"
-                            "FAILURE: 1 blocking finding; 2 findings in all\n")
+    assert run.out.splitlines()[-4:] == [
+        "1 finding below critical not shown (--severity)",
+        "checked: 0 lockfiles, 0 manifests, 3 files",
+        "note: scanners not run (--only): sast, dependencies, licenses, deploy",
+        "FAILURE: 1 blocking finding; 2 findings in all"]
 
     report = json.loads(cli("scan", "--only", "secrets", "--severity", "high",
                             "--format", "json").out)
@@ -78,14 +81,29 @@ def test_quiet_prints_the_verdict_line_only(cli: Callable[..., Run], two_secrets
         1, "FAILURE: 1 blocking finding; 2 findings in all\n", "")
 
 
-def test_verbose_names_every_note_and_times_the_scanners(
+def test_the_report_ends_with_what_was_checked_and_every_note(
     cli: Callable[..., Run], two_secrets: Repo
 ) -> None:
     two_secrets.root.joinpath("logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
-    quiet = cli("scan", "--only", "secrets")
-    assert "1 file(s) skipped" in quiet.out and "logo.png" not in quiet.out
+    two_secrets.write("package.json", '{"dependencies": {"left-pad": "1.3.0", "express": "^4.19.0"}}')
+    two_secrets.write("requirements.txt", "flask>=3\n")
+    run = cli("scan", "--only", "secrets,dependencies", "--offline", "--color", "never")
+    assert run.out.splitlines()[-5:] == [
+        "checked: 1 lockfile, 1 manifest, 5 files; skipped: logo.png (binary)",
+        "note: scanners not run (--only): sast, licenses, deploy",
+        "note: requirements.txt: unpinned, not checked: flask >=3",
+        "note: package.json: unpinned, not checked: express ^4.19.0",
+        "FAILURE: 1 blocking finding; 2 findings in all",
+    ], run.out
+    assert ("not scanned: (change): offline: no npm advisories in the cache, 1 package(s) not "
+            "checked; run `mergegate db update --ecosystem npm`\n") in run.out
+    markdown = cli("scan", "--only", "secrets", "--format", "markdown").out
+    assert "checked: 0 lockfiles, 0 manifests, 5 files; skipped: logo.png (binary)\n" in markdown
+    assert "- scanners not run (--only): sast, dependencies, licenses, deploy\n" in markdown
+
+
+def test_verbose_times_the_scanners(cli: Callable[..., Run], two_secrets: Repo) -> None:
     run = cli("scan", "--only", "secrets", "-v")
-    assert "note: logo.png: skipped: binary file" in run.out
     assert "mergegate scan: secrets " in run.err and " s\n" in run.err
 
 

@@ -183,6 +183,7 @@ def run_scan(args: argparse.Namespace) -> int:
             gate = run_gate(workspace, policy, settings, policy_source=load.source,
                             scanners=progress.wrap(scanners))
     verdict = judge_with_reports(gate, policy, reports_from_args(args), root=repo.root)
+    verdict = dataclasses.replace(verdict, coverage=gate.verdict.coverage)
     if args.severity is not None:
         verdict = with_report_threshold(verdict, args.severity)
     if args.verbose:

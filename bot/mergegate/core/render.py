@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from mergegate.core.coverage import coverage_line, shown_notes
 from mergegate.core.findings import SCANNERS, Finding, Severity, is_file_place, place
 from mergegate.core.verdict import JudgedFinding, Verdict
 from mergegate.core.words import PULL_REQUEST, Words
 
 MARKDOWN_LIMIT = 65535
+_MARKDOWN_NOTES = 50
 FileLink = Callable[[str, int], str]
 
 _COLOURS = {
@@ -45,7 +47,7 @@ def _hidden_line(verdict: Verdict) -> str | None:
 def render_text(verdict: Verdict, *, colour: bool = False, verbose: bool = False) -> str:
     """Findings grouped by scanner, worst first; ANSI colour only when asked (a TTY).
 
-    `verbose` adds every note (each skipped file by name) instead of their count.
+    The report ends with what was checked and skipped, every note, and the verdict line.
     """
 
     def paint(sev: Severity, text: str) -> str:
@@ -74,12 +76,6 @@ def render_text(verdict: Verdict, *, colour: bool = False, verbose: bool = False
         lines.append(f"error: {err.scanner}{where}: {err.message}")
     for n in verdict.unscanned:
         lines.append(f"not scanned: {n.path or '(change)'}: {n.message}")
-    skipped = [n for n in verdict.notes if n.message.startswith("skipped")]
-    if verbose:
-        lines += [f"note: {n.path}: {n.message}" if n.path else f"note: {n.message}"
-                  for n in verdict.notes if not n.unscanned]
-    elif skipped:
-        lines.append(f"{len(skipped)} file(s) skipped (binary, too large, symlink or submodule)")
     if verdict.ignored_by_path:
         lines.append(f"{verdict.ignored_by_path} finding(s) in paths ignored by the policy")
     if verdict.risk is not None:
@@ -87,8 +83,19 @@ def render_text(verdict: Verdict, *, colour: bool = False, verbose: bool = False
         lines.append(f"release risk: {verdict.risk.level} ({reasons})")
     if hidden := _hidden_line(verdict):
         lines.append(hidden)
+    lines += _coverage_lines(verdict)
+    lines += [f"note: {n}" for n in shown_notes(verdict.notes)]
     lines.append(verdict_line(verdict))
     return "\n".join(lines) + "\n"
+
+
+def _coverage_lines(verdict: Verdict) -> list[str]:
+    if verdict.coverage is not None:
+        return [coverage_line(verdict.coverage, verdict.notes)]
+    skipped = [n for n in verdict.notes if n.message.startswith("skipped") and not n.unscanned]
+    if skipped:
+        return [f"skipped: {', '.join(f'{n.path} ({n.message})' for n in skipped)}"]
+    return []
 
 
 def _escape(text: str) -> str:
@@ -167,7 +174,12 @@ def render_markdown(
             hosts = ", ".join(f"`{h}`" for h in verdict.risk.new_hosts)
             head.append(f"New outbound hosts: {hosts}")
         head.append("")
-    tail = [
+    notes = shown_notes(verdict.notes)
+    tail = [""] + [_escape(line) for line in _coverage_lines(verdict)]
+    tail += [f"- {_escape(n)}" for n in notes[:_MARKDOWN_NOTES]]
+    if len(notes) > _MARKDOWN_NOTES:
+        tail.append(f"- …and {len(notes) - _MARKDOWN_NOTES} more notes")
+    tail += [
         "",
         "<details><summary>How to dismiss a finding</summary>",
         "",

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from mergegate.core.coverage import Coverage
 from mergegate.core.findings import Finding, ScannerError, ScanNote, Severity, sort_findings
 from mergegate.core.globs import matches_any
 from mergegate.core.policy import DISMISS_REASONS, Policy, threshold_label
@@ -67,6 +68,7 @@ class Verdict:
     # they still count in the title, the summary and the conclusion.
     hidden: tuple[JudgedFinding, ...] = ()
     hidden_below: str | None = None
+    coverage: Coverage | None = None  # what the scan looked at (a fresh scan only)
 
     @property
     def unscanned(self) -> tuple[ScanNote, ...]:

@@ -6,11 +6,13 @@ dismissal calls `evaluate` without scanning again.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from mergegate.config import Settings
+from mergegate.core.coverage import Coverage
 from mergegate.core.findings import Finding, ScannerError, ScanNote
 from mergegate.core.policy import Policy
 from mergegate.core.risk import Risk
@@ -18,6 +20,7 @@ from mergegate.core.verdict import Dismissal, Verdict, evaluate
 from mergegate.scan.change_facts import assess_workspace_risk
 from mergegate.scan.engine import default_scanners, run_scanners, without_ignored_paths
 from mergegate.scanners.base import Scanner
+from mergegate.scanners.dependencies.inventory import dependency_files
 from mergegate.workspace import Workspace
 
 
@@ -58,4 +61,16 @@ def run_gate(
         policy_source=policy_source,
         risk=risk,
     )
+    verdict = dataclasses.replace(verdict, coverage=coverage_of(workspace, policy, chosen))
     return GateResult(verdict, res.findings, res.errors, res.notes, risk, outcome.durations)
+
+
+def coverage_of(workspace: Workspace, policy: Policy, scanners: Sequence[Scanner]) -> Coverage:
+    """How many files the scanners were given, and the lockfiles and manifests the
+    dependency scanner read among them (none when it did not run)."""
+    seen = without_ignored_paths(workspace, policy)
+    locks: list[str] = []
+    manifests: list[str] = []
+    if any(s.name == "dependencies" for s in scanners):
+        locks, manifests = dependency_files(seen)
+    return Coverage(files=len(seen.files), lockfiles=len(locks), manifests=len(manifests))

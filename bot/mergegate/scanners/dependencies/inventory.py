@@ -76,12 +76,28 @@ def _oversized_lockfiles(workspace: Workspace) -> list[str]:
     return [f.path for f in workspace.oversized if lockfiles.is_lockfile(f.path)]
 
 
+def dependency_files(workspace: Workspace) -> tuple[list[str], list[str]]:
+    """The lockfiles of the workspace, and its manifests that have no lockfile beside them."""
+    locks = [wf.path for wf in workspace.files if lockfiles.is_lockfile(wf.path)]
+    changed = {f.path for f in workspace.files} | set(workspace.deleted)
+
+    def exists(path: str) -> bool:  # at head: in the checkout, else unchanged since the base
+        if (workspace.root / path).is_file():
+            return True
+        return path not in changed and workspace.diff_aware and workspace.base_text(path) is not None
+
+    manifests = [wf.path for wf in workspace.files
+                 if lockfiles.manifest_without_lockfile(wf.path, exists)]
+    return locks + _oversized_lockfiles(workspace), manifests
+
+
 def collect(workspace: Workspace, scanner: str) -> Inventory:
-    """Parse every lockfile of the workspace; a malformed one is an error naming its line."""
+    """Parse every lockfile of the workspace, and the manifests without one; a malformed
+    file is an error naming its line."""
     inv = Inventory(diff_aware=workspace.diff_aware)
     read_head = head_reader(workspace.root)
-    paths = [wf.path for wf in workspace.files if lockfiles.is_lockfile(wf.path)]
-    for path in paths + _oversized_lockfiles(workspace):
+    locks, manifests = dependency_files(workspace)
+    for path in locks + manifests:
         text = read_head(path)
         if text is None:
             inv.errors.append(ScannerError(scanner, f"{path}: unreadable or not UTF-8", path))

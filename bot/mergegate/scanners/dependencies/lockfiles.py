@@ -1,4 +1,5 @@
-"""Which files are lockfiles or manifests, and the parser for each."""
+"""Which files are lockfiles or manifests, and the parser for each. A manifest is read only
+when no lockfile of its own lies beside it (`manifest_without_lockfile`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from mergegate.scanners.dependencies import (
     parse_dotnet,
     parse_go,
     parse_java,
+    parse_manifests,
     parse_npm,
     parse_php,
     parse_python,
@@ -55,12 +57,29 @@ def is_lockfile(path: str) -> bool:
     return name in PARSERS or is_requirements(path)
 
 
+def is_manifest(path: str) -> bool:
+    return (PurePosixPath(path).name in parse_manifests.PARSERS
+            and "node_modules" not in PurePosixPath(path).parts)
+
+
+def manifest_without_lockfile(path: str, exists: Callable[[str], bool]) -> bool:
+    """A manifest none of whose lockfiles (`exists` says) lies in its folder."""
+    if not is_manifest(path):
+        return False
+    folder = PurePosixPath(path).parent
+    return not any(exists(str(folder / lock))
+                   for lock in parse_manifests.LOCKFILES_BESIDE[PurePosixPath(path).name])
+
+
 def parse(path: str, text: str, read_include: IncludeReader | None = None) -> ParsedFile:
-    """Parse one lockfile; raise LockfileError when it is malformed."""
+    """Parse one lockfile or manifest; raise LockfileError when it is malformed."""
     try:
         if is_requirements(path):
             return parse_python.parse_requirements(path, text, read_include)
-        return PARSERS[PurePosixPath(path).name](path, text)
+        name = PurePosixPath(path).name
+        if name in parse_manifests.PARSERS and name not in PARSERS:
+            return parse_manifests.PARSERS[name](path, text)
+        return PARSERS[name](path, text)
     except LockfileError:
         raise
     except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
