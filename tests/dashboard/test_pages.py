@@ -222,3 +222,13 @@ async def test_recorded_links_are_shown_only_when_they_are_web_addresses(
     await browser.sign_in(board.oauth, "alice")
     page = await text(browser, "/audit?action=refused")
     assert "javascript:" not in page and 'href="https://github.com/c/1"' in page
+
+
+async def test_a_change_number_beyond_the_database_is_not_found(
+    board: Board, browser: Browserish,
+) -> None:
+    board.h.repo.permissions["alice"] = ("read", "read")
+    await browser.sign_in(board.oauth, "alice")
+    r = await browser.get("/repos/Codertocat/Hello-World/changes/99999999999999999999")
+    assert r.status == 404
+    assert (await browser.get("/repos/Codertocat/Hello-World/changes/7")).status == 404

@@ -78,6 +78,14 @@ def _when(value: dt.datetime | None) -> str:
     return "—" if value is None else value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _number(request: web.Request) -> int:
+    """The change number of the URL; beyond what the database holds, no such change."""
+    number = int(request.match_info["number"])
+    if number > 2**31 - 1:
+        raise web.HTTPNotFound(text="No such change.")
+    return number
+
+
 def _day(raw: str | None, name: str, end: bool = False) -> dt.datetime | None:
     if not raw:
         return None
@@ -189,7 +197,7 @@ class Dashboard:
         session = self.auth.require(request)
         readable = await self.readable(request, session)
         key = self.repo_key(session, request.match_info["full"], readable)
-        number = int(request.match_info["number"])
+        number = _number(request)
         scans = await self.db(self.queries.change_scans, key, number)
         if not scans:
             raise web.HTTPNotFound(text="MergeGate has not seen this change.")
@@ -221,7 +229,7 @@ class Dashboard:
         readable = await self.readable(request, session)
         full = request.match_info["full"]
         key = self.repo_key(session, full, readable)
-        number = int(request.match_info["number"])
+        number = _number(request)
         finding_id = str(form.get("id", "")).strip().lower()
         page = f"/repos/{full}/changes/{number}"
         response = web.HTTPSeeOther(page)
