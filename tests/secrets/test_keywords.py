@@ -7,10 +7,20 @@ import os
 from pathlib import Path
 
 import pytest
-from mergegate.scanners.secrets import detect_in_file, most_specific
-from mergegate.scanners.secrets.keywords import holds_secret, is_literal_secret
+from mergegate.config import Settings
+from mergegate.core.findings import Severity
+from mergegate.core.policy import DEFAULT_POLICY
+from mergegate.scanners import secrets
+from mergegate.scanners.secrets import detect_in_file, detect_in_text, hit_severity, most_specific
+from mergegate.scanners.secrets.keywords import (
+    holds_secret,
+    is_literal_secret,
+    is_test_path,
+    looks_generated,
+)
+from mergegate.workspace import CandidateFile, build_workspace
 
-from .conftest import found, token
+from .conftest import HEX, found, token
 
 PW = token("", 14)  # a random literal
 
@@ -99,6 +109,17 @@ NOT_REPORTED: list[tuple[str, str]] = [
     ("app.py", 'if password == "":'),
     ("app.yaml", "auth: required"),
     ("init.sql", "ALTER ROLE app WITH PASSWORD NULL;"),
+    # templates the program fills in
+    ("app.py", 'password = "format_string_{}"'),
+    ("app.py", 'DSN = "password={0};host=db"'),
+    ("gen.py", "line = f'password = \"{values[2]}\"'"),
+    ("gen.py", 'cfg = f"<password>{pw}</password>"'),
+    ("app.py", 'query = "password=%(password)s"'),
+    # examples by their words
+    ("config.json", '{"api_key": "dummy-token-123"}'),
+    ("app.py", 'password = "example_password1"'),
+    ("values.yaml", "token: fake_api_key_4f9a"),
+    ("app.js", 'const secret = "placeholder123";'),
 ]
 
 
@@ -165,3 +186,53 @@ def test_no_finding_in_the_real_kubernetes_manifests() -> None:
     reported = [(str(p.relative_to(folder)), h.type) for p in manifests
                 for h in most_specific(detect_in_file(str(p)).hits)]
     assert reported == []
+
+
+@pytest.mark.parametrize(("filename", "line", "severity"), [
+    # a value that reads like a real credential, in code or configuration: it blocks
+    ("settings.py", f'DB_PASSWORD = "{PW}"', Severity.HIGH),
+    ("app.js", 'const password = "Xk9#mP2$vL";', Severity.HIGH),
+    ("values.yaml", f"password: {PW}", Severity.HIGH),
+    ("config.json", f'{{"api_key": "{token("", 32, HEX)}"}}', Severity.HIGH),
+    # a chosen phrase: reported, not blocking at the default block_on
+    ("app.py", 'password = "Password123"', Severity.MEDIUM),
+    ("app.py", 'password = "insecure_pwd"', Severity.MEDIUM),
+    ("docker-compose.yml", "POSTGRES_PASSWORD: postgres123", Severity.MEDIUM),
+    ("app.py", 'secret = "notHighEnoughEntropy"', Severity.MEDIUM),
+    # a test's or an example's own credential
+    ("tests/test_login.py", f'password = "{PW}"', Severity.MEDIUM),
+    ("pkg/auth/client_test.go", f'token := "{PW}"', Severity.MEDIUM),
+    ("src/login.spec.ts", f'const password = "{PW}";', Severity.MEDIUM),
+    ("examples/connect.py", f'password = "{PW}"', Severity.MEDIUM),
+])
+def test_keyword_severity(filename: str, line: str, severity: Severity) -> None:
+    (hit,) = most_specific(detect_in_text(filename, line + "\n").hits)
+    assert (hit.type, hit_severity(hit)) == ("Secret Keyword", severity)
+
+
+def test_a_hard_coded_password_blocks_at_the_default_policy(tmp_path: Path) -> None:
+    (tmp_path / "settings.py").write_text(f'DB_PASSWORD = "{PW}"\nADMIN_PASSWORD = "admin123"\n')
+    ws = build_workspace(tmp_path, [CandidateFile("settings.py")], diff_aware=False)
+    result = secrets.create(Settings()).scan(ws, DEFAULT_POLICY)
+    assert [(f.line, f.severity) for f in result.findings] == [
+        (1, Severity.HIGH), (2, Severity.MEDIUM)]
+    assert DEFAULT_POLICY.block_on == Severity.HIGH  # the first blocks, the second does not
+
+
+@pytest.mark.parametrize(("path", "test"), [
+    ("tests/a.py", True), ("pkg/testdata/x.yaml", True), ("test_app.py", True),
+    ("x_test.go", True), ("a.test.js", True), ("LoginTest.java", True), ("spec/x_spec.rb", True),
+    ("conftest.py", True), ("src/app.py", False), ("Contest.java", False), ("latest.js", False),
+    ("src/testutils.py", False),
+])
+def test_which_paths_are_tests(path: str, test: bool) -> None:
+    assert is_test_path(path) is test
+
+
+@pytest.mark.parametrize(("value", "generated"), [
+    (PW, True), ("Xk9#mP2$vL", True), ("P@ssw0rd", True), ("8b1118b376c313ed420e5133ba91", True),
+    ("Password123", False), ("admin123", False), ("insecure_pwd", False), ("12345678", False),
+    ("Capitalized", False), ("correcthorsebatterystaple", False), ("Ab1!", False),
+])
+def test_which_values_look_generated(value: str, generated: bool) -> None:
+    assert looks_generated(value) is generated

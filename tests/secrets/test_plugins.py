@@ -7,7 +7,14 @@ import json
 
 import pytest
 from mergegate.core.findings import Severity
-from mergegate.scanners.secrets import SecretHit, could_match, most_specific, severity_of
+from mergegate.scanners.secrets import (
+    SecretHit,
+    could_match,
+    detect_in_text,
+    hit_severity,
+    most_specific,
+    severity_of,
+)
 from mergegate.scanners.secrets.plugins import PLUGINS
 
 from .conftest import BASE62, HEX, found, token, types
@@ -20,6 +27,8 @@ TRUE_CASES: list[tuple[str, str, str]] = [
     ("GitHub Token", "a.py", f'TOKEN = "{token("ghp_", 36)}"'),
     ("GitHub Token", "a.sh", f"export GH={token('ghs_', 36)}"),
     ("GitHub Token", "a.yml", f"refresh: {token('ghr_', 36)}"),
+    ("GitHub Token", "a.json", f'{{"oauth": "{token("gho_", 36)}"}}'),
+    ("GitHub Token", "a.env", f"GH_USER_TOKEN={token('ghu_', 36)}"),
     ("GitHub Fine-Grained Token", "a.env", f"GH_PAT={token('github_pat_', 82)}"),
     ("GitLab Token", "a.py", f'gl = "{token("glpat-", 20)}"'),
     ("GitLab Token", "a.py", f'gl = "{token("glpat-", 27)}.01{token("", 7, HEX)}"'),
@@ -71,6 +80,9 @@ TRUE_CASES: list[tuple[str, str, str]] = [
     ("AWS Secret Access Key", "credentials",
      f"aws_secret_access_key = {token('', 40, B64)}"),
     ("AWS Secret Access Key", "a.env", f"AWS_SESSION_TOKEN={token('', 300, B64)}"),
+    ("AWS Secret Access Key", "a.py", f'AWS_SECRET = "{token("", 40, B64)}"'),
+    ("AWS Secret Access Key", "a.py", f'key_id = "AKIA{token("", 16, UPPER32)}"\n'
+                                      f'secret = "{token("", 40, B64)}"'),
     # registries
     ("npm Access Token", "a.env", f"NPM_TOKEN={token('npm_', 36)}"),
     ("NPM tokens", ".npmrc", f"//registry.npmjs.org/:_authToken={token('npm_', 36)}"),
@@ -117,6 +129,9 @@ TRUE_CASES: list[tuple[str, str, str]] = [
     ("Command Line Password", "README.md", f"mytool --password={token('', 14)} --host db"),
     ("Command Line Password", "ci.yml", f"  - docker login -u ci -p {token('', 14)} registry.acme.io"),
     ("Command Line Password", "a.sh", f"curl -u admin:{token('', 14)} https://api.acme.io/x"),
+    ("Command Line Password", "a.sh", f"redis-cli -h cache -a {token('', 14)} ping"),
+    ("Command Line Password", "a.sh", f"mongosh --host db -u admin -p '{token('', 14)}'"),
+    ("Command Line Password", "a.ps1", f"sqlcmd -S db -U sa -P {token('', 14)} -Q 'SELECT 1'"),
     ("Authorization Header", "a.sh", f"curl -H 'Authorization: Bearer {token('', 32)}' https://x.io"),
     ("Authorization Header", "api.http", f"X-Api-Key: {token('', 24)}"),
 ]
@@ -139,6 +154,9 @@ FALSE_CASES: list[tuple[str, str]] = [
     ("a.txt", "-----BEGIN PRIVATE KEY-----\nanything\n-----END PRIVATE KEY-----"),
     ("a.txt", "-----BEGIN OPENSSH PRIVATE KEY----------END OPENSSH PRIVATE KEY-----"),
     ("a.py", "grafana = 'glc_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'"),
+    ("a.sh", 'redis-cli -a "$REDIS_PASSWORD" ping'),
+    # a name made of words, however high its entropy, is not a key
+    ("a.html", '<div data-widget="widget-xyz_QuickJumpBoxFormVerbalCharmLightsPagination">'),
 ]
 
 
@@ -151,6 +169,39 @@ def test_each_format_is_found_under_its_type(secret_type: str, filename: str, te
 @pytest.mark.parametrize(("filename", "text"), FALSE_CASES)
 def test_near_misses_and_placeholders_are_not_reported(filename: str, text: str) -> None:
     assert found(filename, text) == []
+
+
+def test_a_40_character_secret_is_an_aws_key_only_next_to_a_key_id() -> None:
+    secret = f'secret = "{token("", 40, B64)}"'
+    assert types("a.py", f'key_id = "AKIA{token("", 16, UPPER32)}"\n\n\n{secret}\n') == {
+        "AWS Access Key", "AWS Secret Access Key"}
+    assert types("a.py", secret + "\n") == {"Secret Keyword"}
+
+
+def test_a_word_name_is_left_out_but_a_random_string_of_its_length_is_not() -> None:
+    from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
+
+    name = "widget-xyz_QuickJumpBoxFormVerbalCharmLightsPagination"
+    plugin = Base64HighEntropyString()
+    assert plugin.calculate_shannon_entropy(name) > plugin.entropy_limit  # detect-secrets' hit
+    assert found("a.html", f'<div data-widget="{name}">') == []
+    assert types("a.html", f'<div data-widget="{token("", len(name), B64)}">') == {
+        "Base64 High Entropy String"}
+
+
+def test_a_token_assigned_to_a_token_name_is_one_finding() -> None:
+    discord = f"M{token('', 23)}.{token('', 6)}.{token('', 38)}"
+    assert found("bot.py", f'DISCORD_BOT_TOKEN = "{discord}"\n') == [("Discord Bot Token", 1)]
+
+
+@pytest.mark.parametrize(("filename", "severity"), [
+    ("app/google-services.json", Severity.LOW), ("ios/GoogleService-Info.plist", Severity.LOW),
+    ("web/firebase.js", Severity.HIGH)])
+def test_a_google_api_key_in_firebase_app_configuration_does_not_block(
+        filename: str, severity: Severity) -> None:
+    """Firebase ships that key in every copy of the app: it is restricted, not kept secret."""
+    hits = most_specific(detect_in_text(filename, f'  "current_key": "AIza{token("", 35)}"\n').hits)
+    assert [(h.type, hit_severity(h)) for h in hits] == [("Google API Key", severity)]
 
 
 def test_a_twilio_account_sid_is_not_a_key() -> None:
@@ -227,6 +278,13 @@ def test_most_specific_keeps_one_hit_per_secret() -> None:
             SecretHit("GitHub Token", 5, "h2", "ghp_AAAA")]
     assert [(h.type, h.line, h.secret_hash) for h in most_specific(hits)] == [
         ("GitHub Token", 1, "h2"), ("GitLab Token", 2, "h4")]
+
+
+def test_a_keyword_hit_around_a_known_format_gives_way_to_it() -> None:
+    """Same severity, the keyword's value longer: the format's type is the finding's."""
+    hits = [SecretHit("Secret Keyword", 1, "h1", "dd-0a1b2c3d4e", severity=Severity.HIGH),
+            SecretHit("Datadog API Key", 1, "h2", "0a1b2c3d4e")]
+    assert [(h.type, h.secret_hash) for h in most_specific(hits)] == [("Datadog API Key", "h2")]
 
 
 def test_base62_helper_is_not_a_placeholder() -> None:

@@ -16,7 +16,7 @@ from .detection import (
     detector_settings,
     stream_file,
 )
-from .hits import ENTROPY_TYPES, SecretHit, most_specific, severity_of
+from .hits import ENTROPY_TYPES, SecretHit, hit_severity, most_specific, severity_of
 from .scanner import (
     PARALLEL_MIN_FILES,
     SecretsScanner,
@@ -28,7 +28,7 @@ from .scanner import (
 
 __all__ = [
     "ENTROPY_TYPES", "PARALLEL_MIN_FILES", "FileScan", "SecretHit", "SecretsScanner", "could_match",
-    "create",
-    "detect_in_file", "detect_in_lines", "detect_in_text", "detector_settings", "load_baseline",
-    "most_specific", "scan_chunk", "scan_files", "severity_of", "stream_file",
+    "create", "detect_in_file", "detect_in_lines", "detect_in_text", "detector_settings",
+    "hit_severity", "load_baseline", "most_specific", "scan_chunk", "scan_files", "severity_of",
+    "stream_file",
 ]

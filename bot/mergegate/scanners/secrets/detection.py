@@ -24,7 +24,8 @@ from functools import lru_cache
 from typing import Any
 
 from .gate import Gate
-from .hits import SecretHit, rank
+from .hits import ENTROPY_TYPES, SecretHit, rank
+from .keywords import reads_as_a_name
 from .plugins import PLUGINS, REPLACED, TokenDetector
 from .plugins.base import secret_type_of
 from .plugins.keyword import xml_value_line
@@ -119,8 +120,10 @@ def detector_settings(default_plugins: Sequence[str] | None = None) -> Iterator[
 
 
 def _hits(found: Iterable[Any]) -> list[SecretHit]:
-    """detect-secrets' PotentialSecrets as SecretHits."""
-    return [SecretHit(s.type, s.line_number, s.secret_hash, s.secret_value or "") for s in found]
+    """detect-secrets' PotentialSecrets as SecretHits, less the high-entropy strings that read
+    as names made of words (`SponsoredProductsRemoteRHFSearch…`)."""
+    return [SecretHit(s.type, s.line_number, s.secret_hash, s.secret_value or "") for s in found
+            if not (s.type in ENTROPY_TYPES and reads_as_a_name(s.secret_value or ""))]
 
 
 def windows(lines: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -169,7 +172,9 @@ def _our_hits(filename: str, lines: Sequence[tuple[int, str]]) -> Iterator[Secre
         for plugin in candidates:
             for secret in plugin.analyze_line(filename=filename, line=scanned,
                                               line_number=number, context=context):
-                yield SecretHit(secret.type, number, secret.secret_hash, secret.secret_value or "")
+                value = secret.secret_value or ""
+                yield SecretHit(secret.type, number, secret.secret_hash, value,
+                                severity=plugin.severity_for(value, filename))
 
 
 def _scan_lines(filename: str, lines: Sequence[tuple[int, str]],

@@ -31,6 +31,8 @@ class SecretHit:
     value: str = field(repr=False, compare=False)
     # found only once an inline allowlist pragma the change itself wrote was set aside
     pragma_added: bool = field(default=False, compare=False)
+    # set when the detector grades its hits one by one (a keyword assignment); else the type's
+    severity: Severity | None = field(default=None, compare=False)
 
 
 def severity_of(secret_type: str) -> Severity:
@@ -44,17 +46,28 @@ def severity_of(secret_type: str) -> Severity:
     return Severity.HIGH
 
 
-def rank(hit: SecretHit) -> tuple[int, int, int, str]:
-    """Sort key: specific before entropy, more severe first, the longest value first."""
-    return (hit.type in ENTROPY_TYPES, -severity_of(hit.type), -len(hit.value), hit.type)
+def hit_severity(hit: SecretHit) -> Severity:
+    """The hit's own severity when its detector gave one, else its type's."""
+    return hit.severity if hit.severity is not None else severity_of(hit.type)
+
+
+KEYWORD_TYPE = "Secret Keyword"
+
+
+def rank(hit: SecretHit) -> tuple[int, int, int, int, str]:
+    """Sort key: a known format before a keyword assignment before an entropy string, then the
+    more severe, then the longest value."""
+    return (hit.type in ENTROPY_TYPES, hit.type == KEYWORD_TYPE, -hit_severity(hit),
+            -len(hit.value), hit.type)
 
 
 def most_specific(hits: list[SecretHit]) -> list[SecretHit]:
     """One finding per secret.
 
     On one line, an entropy hit is dropped when a specific detector found something there (a
-    GitHub token is also a high-entropy string), and a value inside another hit's value (the
-    default GitLab plugin and ours on one routable token) is the same secret. In a file, a
+    GitHub token is also a high-entropy string), and of two values one inside the other (the
+    default GitLab plugin and ours on one routable token, a Discord token assigned to a
+    `token` name) the same secret is kept once, under the most specific type. In a file, a
     value is reported once, at its first line.
     """
     kept: list[SecretHit] = []
@@ -67,7 +80,7 @@ def most_specific(hits: list[SecretHit]) -> list[SecretHit]:
         for hit in sorted(line_hits, key=rank):
             if specific and hit.type in ENTROPY_TYPES:
                 continue
-            if any(hit.secret_hash == c.secret_hash or (hit.value and hit.value in c.value)
+            if any(hit.secret_hash == c.secret_hash or _overlap(hit.value, c.value)
                    for c in chosen):
                 continue
             chosen.append(hit)
@@ -79,3 +92,7 @@ def most_specific(hits: list[SecretHit]) -> list[SecretHit]:
             seen.add(hit.secret_hash)
             out.append(hit)
     return sorted(out, key=lambda h: (h.line, h.type))
+
+
+def _overlap(a: str, b: str) -> bool:
+    return bool(a and b) and (a in b or b in a)

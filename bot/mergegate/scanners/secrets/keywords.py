@@ -144,7 +144,16 @@ _KNOWN_FORMAT = re.compile(
     r"dp\.(?:pt|st|sa|ct)\.|shp(?:at|ca|pa|ss)_|do[opr]_v1_|hv[sbr]\.|NR(?:AK|II|JS)-|glc_|"
     r"glsa_|sntry[su]_|pul-|eyJ|ZXlK|AGE-SECRET-KEY|dckr_|rubygems_|GOCSPX-|ATATT3|\d{4,17}:A)"
 )
+# Words that make a value an example wherever they stand in it: `dummy-token-123`,
+# `fake_api_key_abc`, `example_password1`.
+_EXAMPLE_WORDS = frozenset({"example", "sample", "dummy", "fake", "mock", "placeholder"})
 _ALL_CAPS_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:[_.-][A-Z0-9]+)+$")
+# A template the program fills in: `"{}"`, `"{0}"`, f"{PW}", f"{values['a']}", `"%(pw)s"`.
+_TEMPLATE = re.compile(r"\{\d*\}|\{[A-Za-z_][\w.]*[}(\[!:]|%\(\w+\)[sd]|%[sd]\b")
+# A word of a name or a phrase: `Sponsored`, `pwd`, `RHF` (an acronym before a capital).
+_PHRASE_WORD = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]{2,}")
+_LONG_WORD = re.compile(r"[A-Z]{3,}(?![a-z])|[A-Z]?[a-z]{3,}")
+_NOT_LETTERS_AT_ENDS = re.compile(r"^[^A-Za-z]+|[^A-Za-z]+$")
 
 
 def is_literal_secret(value: str, name: str = "") -> bool:
@@ -165,7 +174,9 @@ def is_literal_secret(value: str, name: str = "") -> bool:
         return False
     if len(value.split()) >= 3:  # prose: "Enter your password", "the token to use"
         return False
-    if _REGEX_SYNTAX.search(value):
+    if _REGEX_SYNTAX.search(value) or _TEMPLATE.search(value):
+        return False
+    if not _EXAMPLE_WORDS.isdisjoint(words(value)):
         return False
     if name and _same_words(value, name):
         return False
@@ -192,3 +203,54 @@ def _same_words(value: str, name: str) -> bool:
     vw = words(value)
     fillers = {"my", "your", "the", "new", "old", "here", "some", "any", "a", "an", "this", "that"}
     return bool(vw) and set(vw) <= set(words(name)) | fillers
+
+
+def word_share(text: str, long_words: bool = False) -> float:
+    """The share of a text's letters and digits that make up words (of 2 letters or more, or
+    3 with `long_words`): near 1 for names and phrases (`SponsoredProductsRemoteRHFSearch`,
+    `insecure_pwd`), low for random strings, whose case and digits break every few characters
+    (a random 40-character base64 string: 0.25 typically, under 0.9 in 20,000 draws with
+    `long_words`)."""
+    alnum = sum(c.isalnum() for c in text)
+    if not alnum:
+        return 0.0
+    return sum(map(len, (_LONG_WORD if long_words else _PHRASE_WORD).findall(text))) / alnum
+
+
+def reads_as_a_name(value: str) -> bool:
+    """An identifier made of words (`desktop-rhf_SponsoredProductsRemoteRHFSearch…`): a high
+    entropy string of this kind is a name in code or markup, not a key."""
+    return word_share(value, long_words=True) >= 0.9
+
+
+def chosen_phrase(value: str) -> bool:
+    """Words, with at most a number or a symbol at either end: `Password123`, `insecure_pwd`,
+    `notHighEnoughEntropy`, `admin123`, `12345678`. A password someone picked (or a
+    tutorial's), not one a generator or a password manager made."""
+    core = _NOT_LETTERS_AT_ENDS.sub("", value)
+    if not core:
+        return True
+    return all(c.isalpha() or c in "_-. " for c in core) and word_share(core) == 1.0
+
+
+def looks_generated(value: str) -> bool:
+    """A literal that reads like a real credential: at least 8 characters, no spaces, not a
+    chosen phrase (`Zq8vLm3xTr9Wp2Kd`, `Xk9#mP2$vL`, a hex or base64 key)."""
+    return len(value) >= 8 and not any(c.isspace() for c in value) and not chosen_phrase(value)
+
+
+_TEST_DIRS = frozenset({
+    "test", "tests", "__tests__", "testing", "testdata", "test_data", "spec", "specs",
+    "fixtures", "__fixtures__", "mocks", "__mocks__", "example", "examples", "sample", "samples",
+})
+_TEST_FILE = re.compile(
+    r"^(?:test_.*|.*_test\.\w+|.*[._-](?:test|spec)\.\w+|\w*[a-z0-9]Tests?\.(?:java|kt|cs|scala|groovy)|"
+    r"conftest\.py|.*_spec\.rb)$"
+)
+
+
+def is_test_path(filename: str) -> bool:
+    """A test, fixture or example file: `tests/…`, `testdata/…`, `examples/…`, `test_x.py`,
+    `x_test.go`, `x.spec.ts`, `XTest.java`."""
+    parts = filename.replace("\\", "/").split("/")
+    return any(p.lower() in _TEST_DIRS for p in parts[:-1]) or bool(_TEST_FILE.match(parts[-1]))

@@ -7,6 +7,7 @@ note; anything else is a `ScannerError` naming that file and the exception type 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import multiprocessing
@@ -21,7 +22,7 @@ from mergegate.core.policy import Policy
 from mergegate.workspace import Workspace, WorkspaceFile
 
 from .detection import FileScan, _detect_secrets, detect_in_file, detect_in_lines, stream_file
-from .hits import SecretHit, most_specific, severity_of
+from .hits import SecretHit, hit_severity, most_specific
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class SecretsScanner:
         if not lines:
             return []
         known = {(h.line, h.secret_hash) for h in found}
-        return [SecretHit(h.type, h.line, h.secret_hash, h.value, pragma_added=True)
+        return [dataclasses.replace(h, pragma_added=True)
                 for h in detect_in_lines(f.path, lines) if (h.line, h.secret_hash) not in known]
 
     def _accepted(self, workspace: Workspace, baseline_path: str | None,
@@ -174,7 +175,7 @@ class SecretsScanner:
         return Finding(
             scanner=self.name,
             rule=rule,
-            severity=severity_of(hit.type),
+            severity=hit_severity(hit),
             title=f"{hit.type} committed",
             message=(
                 f"{_what(hit.type)} was committed (sha1 {hit.secret_hash[:12]}). Revoke and rotate "

@@ -85,6 +85,11 @@ class TokenDetector(RegexBasedDetector):
             return False
         return charset_variety(value) >= self.min_variety
 
+    def severity_for(self, value: str, filename: str) -> Severity:
+        """How severe this value is where it was found: the plugin's severity, unless the
+        plugin grades its findings one by one."""
+        return self.severity
+
 
 def secret_type_of(plugin: type[TokenDetector]) -> str:
     """A plugin class's secret type (detect-secrets declares it an abstract property)."""

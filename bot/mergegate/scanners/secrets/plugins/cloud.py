@@ -3,19 +3,35 @@
 
 from __future__ import annotations
 
+import os
 import re
+from typing import Any, cast
+
+from detect_secrets.core.potential_secret import PotentialSecret
+from detect_secrets.util.code_snippet import CodeSnippet
 
 from mergegate.core.findings import Severity
 
 from .base import END, TokenDetector, looks_masked
 
+# Firebase's app configuration files: the API key in them is public by design (it ships in
+# every copy of the app and is restricted in the Google Cloud console instead).
+_FIREBASE_CONFIG = re.compile(r"^(?:google-services.*\.json|GoogleService-Info.*\.plist)$")
+
 
 class GoogleApiKeyDetector(TokenDetector):
+    """High, except in Firebase's app configuration files (low: reported, never blocking)."""
+
     secret_type = "Google API Key"
     severity = Severity.HIGH
     keywords = ("aiza",)
     patterns = (re.compile(r"\b(?P<secret>AIza[\w-]{35})" + END),)
     min_variety = 3
+
+    def severity_for(self, value: str, filename: str) -> Severity:
+        if _FIREBASE_CONFIG.match(os.path.basename(filename)):
+            return Severity.LOW
+        return self.severity
 
     def is_secret(self, value: str) -> bool:
         body = value[4:]
@@ -77,14 +93,20 @@ class AWSKeyDetector(TokenDetector):
         return not looks_masked(value)
 
 
+_ACCESS_KEY_ID = re.compile(r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b")
+# A 40-character value given to a `secret` name: an AWS secret key when a key id is near.
+_PAIRED_SECRET = re.compile(r"(?i)secret[\w.-]{0,30}[\"']?\s*(?:[:=]|:=|=>|,)\s*[\"'\x60]?"
+                            r"(?P<secret>[A-Za-z0-9/+]{40})" + END)
+
+
 class AwsSecretKeyDetector(TokenDetector):
-    """An AWS secret access key or session token named as one (`aws_secret_access_key = ...`)."""
+    """An AWS secret access key or session token named as one (`aws_secret_access_key = ...`),
+    or a 40-character value given to a `secret` name within five lines of an access key id."""
 
     secret_type = "AWS Secret Access Key"
-    keywords = ("aws", "secret_access_key", "secretaccesskey", "secret-access-key", "session_token",
-                "sessiontoken", "security_token", "aws_secret", "secretkey", "secret_key")
+    keywords = ("aws", "secret", "session_token", "sessiontoken", "security_token")
     patterns = (
-        re.compile(r"(?i)aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?['\"]"
+        re.compile(r"(?i)aws.{0,20}?(?:key|pwd|pw|password|pass|token|secret).{0,20}?['\"]"
                    r"(?P<secret>[0-9a-zA-Z/+]{40})['\"]"),
         re.compile(r"(?i)(?:aws_?|amazon_?)?(?:secret_?access_?key|secret-access-key|secret_?key)"
                    r"[\"']?\s*(?:[:=]|:=|=>|,)\s*[\"'\x60]?(?P<secret>[A-Za-z0-9/+]{40})" + END),
@@ -92,3 +114,17 @@ class AwsSecretKeyDetector(TokenDetector):
                    r"[\"'\x60]?(?P<secret>[A-Za-z0-9/+=]{100,1200})" + END),
     )
     min_variety = 2
+
+    def analyze_line(self, filename: str, line: str, line_number: int = 0,
+                     context: CodeSnippet | None = None, **kwargs: Any) -> set[PotentialSecret]:
+        found: set[PotentialSecret] = super().analyze_line(  # its `context` may be None too
+            filename=filename, line=line, line_number=line_number,
+            context=cast(CodeSnippet, context), **kwargs)
+        if found or context is None or "secret" not in line.lower():
+            return found
+        if not any(_ACCESS_KEY_ID.search(text) for text in context.lines):
+            return found
+        return {PotentialSecret(type=self.secret_type, filename=filename, secret=value,
+                                line_number=line_number)
+                for value in (m.group("secret") for m in _PAIRED_SECRET.finditer(line))
+                if self.is_secret(value)}

@@ -6,7 +6,7 @@
   with one that skips placeholders (`user:password@`, `${DB_PASS}`).
 - Key-value connection strings (ADO.NET, ODBC, JDBC properties): `Password=…;`, `Pwd=…`.
 - Command lines: `mysql -psecret`, `--password=…`, `--password …`, `sshpass -p …`,
-  `docker login -p …`, `curl -u user:…`.
+  `docker login -p …`, `curl -u user:…`, `redis-cli -a …`, `mongosh -p …`, `sqlcmd -P …`.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class ConnectionStringDetector(TokenDetector):
 class CommandLinePasswordDetector(TokenDetector):
     secret_type = "Command Line Password"
     severity = Severity.HIGH
-    keywords = ("-p", "--pass", "sshpass", "-u ", "--user", "--pwd", "-pw")
+    keywords = ("-p", "--pass", "sshpass", "-u ", "--user", "--pwd", "-pw", "redis-cli")
     patterns = (
         re.compile(r"\bsshpass\s+-p\s*(?P<q>['\"]?)(?P<secret>[^\s'\"\x60]+)(?P=q)"),
         re.compile(r"\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport|mysqlsh)\b"
@@ -88,6 +88,12 @@ class CommandLinePasswordDetector(TokenDetector):
         re.compile(r"(?:\b(?:curl|wget|http)\b[^|;&\n]*?\s|^\s+)(?:-u|--user)(?:=|\s+)"
                    r"(?P<q>['\"]?)[^\s:'\"]*:\\?['\"]?(?P<secret>[^\s'\"\\]{3,})"),
         re.compile(r"\s-(?:pw|pass|password)\s+(?P<q>['\"]?)(?P<secret>[^\s'\"\x60-][^\s'\"\x60]*)(?P=q)"),
+        re.compile(r"\bredis-cli\b[^|;&\n]*?\s-a\s+(?P<q>['\"]?)(?P<secret>[^\s'\"\x60-][^\s'\"\x60]*)"
+                   r"(?P=q)"),
+        re.compile(r"\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)\b"
+                   r"[^|;&\n]*?\s-p\s+(?P<q>['\"]?)(?P<secret>[^\s'\"\x60-][^\s'\"\x60]*)(?P=q)"),
+        re.compile(r"\b(?:sqlcmd|bcp|osql)\b[^|;&\n]*?\s-P\s*(?P<q>['\"]?)"
+                   r"(?P<secret>[^\s'\"\x60-][^\s'\"\x60]*)(?P=q)"),
     )
 
     def is_secret(self, value: str) -> bool:

@@ -27,7 +27,7 @@ from detect_secrets.util.code_snippet import CodeSnippet
 
 from mergegate.core.findings import Severity
 
-from ..keywords import holds_secret, is_literal_secret
+from ..keywords import holds_secret, is_literal_secret, is_test_path, looks_generated
 from .base import TokenDetector
 
 _NAME = r"[A-Za-z_$@:][\w.$:-]*"
@@ -96,7 +96,12 @@ def bare_values_allowed(filename: str) -> bool:
 
 
 class KeywordDetector(TokenDetector):
-    """A secret-like name assigned a literal value."""
+    """A secret-like name assigned a literal value.
+
+    High (it blocks at the default `block_on: high`) when the value reads like a real
+    credential and the file is not a test, fixture or example; medium when the value is a
+    chosen phrase (`Password123`, `insecure_pwd`) or the file is a test's.
+    """
 
     secret_type = "Secret Keyword"
     severity = Severity.MEDIUM
@@ -118,6 +123,11 @@ class KeywordDetector(TokenDetector):
 
     def analyze_string(self, string: str, **_: Any) -> Generator[str, None, None]:
         yield from self.assignments("", string, "")
+
+    def severity_for(self, value: str, filename: str) -> Severity:
+        if looks_generated(value) and not is_test_path(filename):
+            return Severity.HIGH
+        return Severity.MEDIUM
 
     @staticmethod
     def assignments(filename: str, line: str, previous: str) -> Iterator[str]:
