@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from mergegate import __version__
-from mergegate.commands import audit, db, explain, init, logs, rules, sbom, scan, serve, worker
+from mergegate.commands import audit, completion, db, explain, init, logs, rules, sbom, scan, serve, worker
 from mergegate.commands.errors import UsageError
 
-COMMANDS = (scan, init, db, rules, explain, logs, sbom, audit, serve, worker)
+COMMANDS = (scan, init, db, rules, explain, logs, sbom, audit, serve, worker, completion)
 
 
 class _ArgumentsError(UsageError):
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         command.register(sub)
     _name_parsers(parser)
+    parser.set_defaults(root_parser=parser)  # `mergegate completion` walks the whole tree
     return parser
 
 
