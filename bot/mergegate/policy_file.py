@@ -578,8 +578,9 @@ POLICY = Section(default=_D, build=_policy, nullable=False, keys=(
     )), "who may dismiss findings with /mergegate dismiss"),
     Key("external", Section(default=_D.external, build=lambda v: ExternalPolicy(**v), keys=(
         Key("enabled", Bool(), "judge other tools' SARIF and GitLab reports", False),
-        Key("artifacts", _GLOBS, "CI artifacts read as external results",
-            ["reports/*.sarif"]),
+        Key("artifacts", _GLOBS, "files in CI artifacts read as external results, matched "
+            "as artifact/path (GitLab: job/path, or the path)",
+            ["trivy-results/**"]),
         _BLOCK_ON,
         Key("tools", MapOf(
             Section(default=ExternalToolPolicy(), build=lambda v: ExternalToolPolicy(**v), keys=(
