@@ -1,6 +1,9 @@
 """The audit log's entries and their exports (CSV, JSON, aligned text). Pure.
 
-CSV and JSON hold every field exactly as recorded; the text table is for reading in a
+JSON holds every field exactly as recorded, and so does CSV but for one guard: a cell a
+spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return: a dismissal reason is written by anyone who can comment) gets a leading
+``'``, as OWASP advises against CSV injection. The text table is for reading in a
 terminal: long hashes are abbreviated, links left out and control characters shown escaped
 (a reason written in a comment cannot move the cursor or reorder the line).
 """
@@ -16,10 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 AUDIT_ACTIONS: tuple[str, ...] = (
-    "dismiss", "undismiss", "expired", "refused", "verdict", "deployment",
+    "dismiss", "undismiss", "expired", "refused", "verdict", "deployment", "policy_change",
 )
 """What an audit row records: a dismissal made, revoked or expired, a command refused, a
-verdict published, a deployment approved or rejected."""
+verdict published, a deployment approved or rejected, a policy file changed on a protected
+branch (the repository's, or the organization's)."""
 
 FIELDS: tuple[str, ...] = ("at", "repo", "action", "actor", "subject", "detail", "link")
 """The columns of the CSV export and the keys of the JSON export, in this order."""
@@ -56,8 +60,16 @@ def render_csv(entries: Sequence[AuditEntry]) -> str:
     writer.writeheader()
     for entry in entries:
         row = entry_to_dict(entry)
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else _inert(v) for k, v in row.items()})
     return out.getvalue()
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: str) -> str:
+    """The cell as text a spreadsheet shows, never runs."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
 def render_json(entries: Sequence[AuditEntry]) -> str:

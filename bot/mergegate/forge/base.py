@@ -167,14 +167,26 @@ class Command:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyEdit:
+    """A push that changed a policy file on a protected branch, for the audit log: who
+    pushed, the commit it ended at, the policy files it touched, a link to the change."""
+
+    actor: str
+    commit: str
+    paths: tuple[str, ...]
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RescanOpen:
-    """Scan again every open change into ``base_ref`` (its policy changed), or whose head is
-    ``head_sha`` (a fork's push names no pull request)."""
+    """Scan again every open change into ``base_ref`` (its policy changed: ``edit`` says
+    how), or whose head is ``head_sha`` (a fork's push names no pull request)."""
 
     repo: RepoRef
     reason: str
     base_ref: str | None = None
     head_sha: str | None = None
+    edit: PolicyEdit | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +197,7 @@ class RescanInstallation:
 
     source: RepoRef
     reason: str
+    edit: PolicyEdit | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,14 @@ def dispatch(enqueue: Enqueuer, action: Action) -> None:
     elif isinstance(action, Command):
         enqueue.command(action.comment)
     elif isinstance(action, RescanOpen):
+        if action.edit is not None:
+            enqueue.record_policy_edit(action.repo, action.edit, action.base_ref or "")
         enqueue.rescan_open_changes(action.repo, base_ref=action.base_ref,
                                     head_sha=action.head_sha, reason=action.reason)
     elif isinstance(action, RescanInstallation):
+        if action.edit is not None:
+            enqueue.record_policy_edit(action.source, action.edit,
+                                       f"the organization {action.source.owner}")
         enqueue.rescan_installation(action.source, reason=action.reason)
     elif isinstance(action, Deploy):
         enqueue.deployment(action.request)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from mergegate.forge.base import ChangeRef, CiRun, CommentRef, DeploymentRequest, RepoRef
+from mergegate.forge.base import (
+    ChangeRef,
+    CiRun,
+    CommentRef,
+    DeploymentRequest,
+    PolicyEdit,
+    RepoRef,
+)
 from mergegate.service.context import Service
 from mergegate.service.payloads import (
     change_to_dict,
@@ -120,6 +127,11 @@ class Enqueuer:
         )
         self._notify()
         return job
+
+    def record_policy_edit(self, repo: RepoRef, edit: PolicyEdit, where: str) -> None:
+        """The audit row of a policy change (``where``: the branch, or the organization)."""
+        self.queue.audit(repo.key, "policy_change", edit.actor, edit.commit,
+                         f"{', '.join(edit.paths)} changed on {where}", edit.link)
 
     def rescan_installation(self, source: RepoRef, *, reason: str) -> int:
         """Re-scan the open changes of every repository of ``source``'s owner that MergeGate

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, and_, exists, insert, or_, select, up
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from mergegate.store.audit_rows import audit_insert
 from mergegate.store.tables import deliveries, jobs
 
 SUPERSEDING_KINDS: tuple[str, ...] = ("scan", "cancel")
@@ -87,6 +88,12 @@ class QueueStore:
                     received_at=utcnow(),
                 )
             )
+
+    def audit(self, repo: str, action: str, actor: str, subject: str, detail: str = "",
+              link: str | None = None) -> None:
+        """An audit row, in this queue's transaction when it is bound to one (a delivery)."""
+        with self._begin() as conn:
+            conn.execute(audit_insert(repo, action, actor, subject, detail, link))
 
     def record_delivery(self, forge: str, delivery_id: str, event: str) -> bool:
         """Remember a delivery; False when it was seen before (a redelivery)."""

@@ -18,6 +18,7 @@ from mergegate.core.audit import AuditEntry
 from mergegate.core.findings import Finding
 from mergegate.core.report import finding_from_dict, finding_to_dict
 from mergegate.core.verdict import Dismissal
+from mergegate.store.audit_rows import audit_insert
 from mergegate.store.queue import _aware, utcnow
 from mergegate.store.tables import audit_log, dismissals, findings, scans
 
@@ -218,12 +219,7 @@ class RecordStore:
         link: str | None = None,
     ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(audit_log).values(
-                    at=utcnow(), repo=repo, action=action, actor=actor, subject=subject,
-                    detail=detail, link=link,
-                )
-            )
+            conn.execute(audit_insert(repo, action, actor, subject, detail, link))
 
     def audit_entries(
         self, repo: str | None = None, *, since: dt.datetime | None = None,

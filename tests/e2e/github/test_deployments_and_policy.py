@@ -101,9 +101,18 @@ async def test_policy_push_to_default_branch_rescans_open_prs(harness: Harness) 
         "repository": {"full_name": h.repo.full_name, "name": h.repo.name,
                        "default_branch": "main", "owner": {"login": h.repo.owner}},
         "installation": {"id": h.repo.installation_id},
+        "pusher": {"name": "octo-admin", "email": "admin@example.com"},
+        "sender": {"login": "octo-admin"},
+        "compare": f"https://github.com/{h.repo.full_name}/compare/{pull.base_sha[:12]}...main2",
     }
-    await h.deliver("push", push)
+    await h.deliver("push", push, delivery="push-1")
+    assert (await (await h.deliver("push", push, delivery="push-1")).json())["status"] == "duplicate"
     await h.settle()
+    [changed] = h.service.store.records.audit_entries(actions=["policy_change"])
+    assert (changed.repo, changed.actor, changed.subject) == (
+        f"github:{h.repo.full_name}", "octo-admin", h.repo.branches["main"])
+    assert changed.detail == ".mergegate.yml changed on main"
+    assert changed.link == push["compare"]
     runs = h.fake.check_runs(h.repo, pull.head_sha)
     assert len(runs) == 2 and runs[-1]["conclusion"] == "failure"
     push["commits"][0]["modified"] = ["README.md"]  # type: ignore[index]

@@ -78,6 +78,9 @@ async def test_an_organization_policy_push_re_evaluates_every_repository(
     }
     resp = await h.deliver("push", push)
     assert resp.status == 202
+    [changed] = h.service.store.records.audit_entries(actions=["policy_change"])
+    assert changed.repo == f"github:{org.full_name}" and changed.actor == "unknown"
+    assert changed.detail == "mergegate/policy.yml changed on the organization Codertocat"
     await h.settle()
     for repo, pull in pulls.values():
         runs = h.fake.check_runs(repo, pull.head_sha)

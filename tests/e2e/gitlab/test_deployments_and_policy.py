@@ -71,7 +71,14 @@ async def test_group_policy_enforced_and_policy_push_reevaluates(gitlab: Harness
     new_base = h.fake.commit(h.project, {**weak, ".mergegate.yml": "version: 1\n"})
     h.project.branches["master"] = new_base
     push = h.payloads.push(h.project, mr.base_sha, new_base, [".mergegate.yml"])
-    assert (await h.deliver(push)).status == 202
+    assert (await h.deliver(push, uuid_="push-1")).status == 202
+    assert (await (await h.deliver(push, uuid_="push-1")).json())["status"] == "duplicate"
+    # The change is in the audit log once, with who pushed it (the real payload's user).
+    [changed] = h.service.store.records.audit_entries(actions=["policy_change"])
+    assert (changed.repo, changed.actor, changed.subject) == (
+        f"gitlab:{h.project.path}", push["user_username"], new_base)
+    assert changed.detail == ".mergegate.yml changed on master"
+    assert changed.link == f"{h.project.web_url}/-/commit/{new_base}"
     other = h.payloads.push(h.project, mr.base_sha, new_base, ["README.md"])
     assert (await (await h.deliver(other)).json())["status"] == "ignored"
     await h.settle()

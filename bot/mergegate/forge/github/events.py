@@ -31,6 +31,7 @@ from mergegate.forge.base import (
     Deploy,
     DeploymentRequest,
     Ignore,
+    PolicyEdit,
     RepoRef,
     RescanInstallation,
     RescanOpen,
@@ -151,12 +152,21 @@ def push(data: Payload) -> list[Action]:
     actions: list[Action] = []
     if touched.intersection(POLICY_PATHS):
         actions.append(RescanOpen(_repo(data), f"the policy changed on {branch}",
-                                  base_ref=branch))
+                                  base_ref=branch,
+                                  edit=_policy_edit(data, touched.intersection(POLICY_PATHS))))
     if repository.get("name") == ORG_POLICY_REPO and ORG_POLICY_PATH in touched:
         source = _repo(data)
         actions.append(RescanInstallation(
-            source, f"the organization policy changed ({source.full_name}:{ORG_POLICY_PATH})"))
+            source, f"the organization policy changed ({source.full_name}:{ORG_POLICY_PATH})",
+            edit=_policy_edit(data, {ORG_POLICY_PATH})))
     return actions or [Ignore("a push that does not change the policy")]
+
+
+def _policy_edit(data: Payload, paths: set[str]) -> PolicyEdit:
+    """Who pushed the policy change (the pusher, else the sender), to which commit."""
+    actor = (data.get("pusher") or {}).get("name") or (data.get("sender") or {}).get("login")
+    return PolicyEdit(actor=str(actor or "unknown"), commit=str(data.get("after") or ""),
+                      paths=tuple(sorted(paths)), link=data.get("compare") or None)
 
 
 def workflow_run(data: Payload) -> list[Action]:

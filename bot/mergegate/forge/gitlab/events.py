@@ -37,6 +37,7 @@ from mergegate.forge.base import (
     DeploymentRequest,
     Ignore,
     PayloadError,
+    PolicyEdit,
     RepoRef,
     RescanOpen,
     Scan,
@@ -140,9 +141,16 @@ def push_hook(data: Mapping[str, Any]) -> Action:
         for key in ("added", "modified", "removed")
         for path in commit.get(key) or []
     }
-    if not touched.intersection(POLICY_PATHS):
+    policy = touched.intersection(POLICY_PATHS)
+    if not policy:
         return Ignore("a push that does not change the policy")
-    return RescanOpen(repo_from(project), f"the policy changed on {branch}", base_ref=branch)
+    after = str(data.get("checkout_sha") or data.get("after") or "")
+    web_url = project.get("web_url")
+    edit = PolicyEdit(actor=str(data.get("user_username") or data.get("user_name") or "unknown"),
+                      commit=after, paths=tuple(sorted(policy)),
+                      link=f"{web_url}/-/commit/{after}" if web_url and after else None)
+    return RescanOpen(repo_from(project), f"the policy changed on {branch}", base_ref=branch,
+                      edit=edit)
 
 
 def deployment_hook(data: Mapping[str, Any]) -> Action:
