@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mergegate.core.findings import Severity, is_file_place
+from mergegate.core.policy import EXTERNAL_PREFIX
 from mergegate.core.render import render_markdown
 from mergegate.core.verdict import JudgedFinding, Verdict
 from mergegate.forge.base import PolicyAnnotation, Report
@@ -44,7 +45,9 @@ def annotation_for(j: JudgedFinding) -> dict[str, Any]:
         f"dismissed by {j.dismissed.by} ({j.dismissed.reason})" if j.dismissed else
         (j.note or "not blocking")
     )
-    message = f"{f.message}\n\n{f.id} · {f.severity.label} · {f.rule} · {status}"
+    tool = f.scanner.removeprefix(EXTERNAL_PREFIX)
+    rule = f"{tool} · {f.rule}" if tool != f.scanner else f.rule  # another tool's: say which
+    message = f"{f.message}\n\n{f.id} · {f.severity.label} · {rule} · {status}"
     if j.blocking:
         message += f"\nTo dismiss: /mergegate dismiss {f.id} <reason> <why>"
     line = max(1, f.line)
