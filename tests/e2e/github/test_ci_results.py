@@ -189,3 +189,15 @@ async def test_a_run_without_pull_request_is_ignored(harness: Harness, fixtures:
     await ci_completed(h, 5401, None, {"trivy-results": {"trivy.sarif": trivy_sarif(fixtures)}})
     assert h.fake.requests == []
     assert h.service.store.queue.count(kind="ci_results") == 0
+
+
+async def test_artifacts_the_app_may_not_list_are_a_note(harness: Harness,
+                                                         fixtures: Path) -> None:
+    h = harness
+    pull = await open_clean_pr(h)
+    h.fake.fail("GET", r"/actions/runs/5501/artifacts$", 403)
+    await ci_completed(h, 5501, pull, {"trivy-results": {"trivy.sarif": trivy_sarif(fixtures)}})
+    run = check(h, pull)
+    assert run["conclusion"] == "failure"
+    assert ("- `run CI #5501`: not read: GitHub answered HTTP 403 to the list of its artifacts: "
+            "the App needs the `actions: read` permission") in run["output"]["summary"]

@@ -33,7 +33,7 @@ from mergegate.forge.archive import (
     zip_copy_notes,
 )
 from mergegate.forge.base import CiRun, ForgeError, RepoRef, ResultFile, ResultFiles
-from mergegate.forge.github.client import is_not_found
+from mergegate.forge.github.client import is_not_found, status_of
 from mergegate.forge.github.downloads import ARTIFACT, download_redirected
 from mergegate.forge.github.workflow_logs import RUN_URL, GitHubParts
 
@@ -92,8 +92,17 @@ class GitHubCiArtifacts:
     async def fetch_results(self, repo: RepoRef, run: CiRun, patterns: Sequence[str],
                             dest: Path) -> ResultFiles:
         out = ResultFiles()
+        try:
+            artifacts = await self._artifacts(repo, run)
+        except gidgethub.HTTPException as exc:
+            if status_of(exc) != 403:
+                raise  # the job is retried
+            out.notes.append(unread_note(
+                f"run {run.name}", "GitHub answered HTTP 403 to the list of its artifacts: the "
+                "App needs the `actions: read` permission"))
+            return out
         budget = self.max_run_bytes
-        for index, artifact in enumerate(await self._artifacts(repo, run)):
+        for index, artifact in enumerate(artifacts):
             name = str(artifact.get("name") or artifact.get("id"))
             if not may_match_inside(name, patterns):
                 continue
