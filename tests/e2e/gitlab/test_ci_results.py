@@ -139,3 +139,35 @@ async def test_a_pipeline_still_running_or_for_no_merge_request_is_ignored(
     assert resp.status == 200, await resp.text()
     await h.settle()
     assert len(h.fake.requests) == before
+
+
+async def test_a_dismissal_holds_across_pipelines(gitlab: Harness, fixtures: Path) -> None:
+    h = gitlab
+    h.project.members["maintainer"] = 40
+    mr = await open_clean_mr(h)
+    report = (fixtures / "external" / "gitlab" / "alpine-310.gitlab.golden").read_bytes()
+
+    async def pipeline_finished(finished_at: str) -> str:
+        pipeline = h.fake.pipeline(h.project, mr.head_sha, finished_at=finished_at)
+        h.fake.job(h.project, pipeline, "container_scanning", archive={REPORT: report},
+                   reports={REPORT: ("container_scanning", len(report))})
+        resp = await h.deliver(pipeline_payload(h.project, mr, pipeline), event=HOOK)
+        assert resp.status == 202, await resp.text()
+        await h.settle()
+        return str(h.fake.mergegate_statuses(h.project, mr.head_sha)[-1]["status"])
+
+    assert await pipeline_finished("2026-11-26 11:00:00 UTC") == "failed"
+    scan = h.service.store.records.scan_for(f"gitlab:{h.project.path}", mr.head_sha)
+    assert scan is not None
+    ids = [f.id for f in h.service.store.external.results_for(scan.repo, scan.sha).findings]
+    assert len(ids) == 4
+    note = h.payloads.note(h.project, mr, 9101, "maintainer",
+                           f"/mergegate dismiss {' '.join(ids)} accepted-risk base image "
+                           "rebuilt on Friday")
+    assert (await h.deliver(note)).status == 202
+    await h.settle()
+    assert h.fake.mergegate_statuses(h.project, mr.head_sha)[-1]["status"] == "success"
+    # The next pipeline of the head (a retried job finishes it later) replaces the results:
+    # the same findings, still dismissed.
+    assert await pipeline_finished("2026-11-26 12:00:00 UTC") == "success"
+    assert summary(h, mr).count("| dismissed (accepted-risk by maintainer) |") == 4
