@@ -66,6 +66,7 @@ class Project:
     discussions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # iid: threads
     pipelines: dict[int, dict[str, Any]] = field(default_factory=dict)  # id: pipeline JSON
     jobs: dict[int, dict[str, Any]] = field(default_factory=dict)  # id: job JSON (+ "archive")
+    parents: dict[str, list[str]] = field(default_factory=dict)  # commit: its parents
 
     @property
     def web_url(self) -> str:
@@ -102,6 +103,7 @@ ROUTES: list[tuple[str, str, re.Pattern[str], set[str]]] = [
         ("PUT", "discussion_edit",
          r"/projects/([^/]+)/merge_requests/(\d+)/discussions/([0-9a-f]+)", set()),
         ("GET", "pipeline", r"/projects/([^/]+)/pipelines/(\d+)", set()),
+        ("GET", "commit", r"/projects/([^/]+)/repository/commits/([0-9a-f]{40})", {"stats"}),
         ("GET", "pipeline_jobs", r"/projects/([^/]+)/pipelines/(\d+)/jobs",
          PAGING | {"scope", "include_retried"}),
         ("GET", "job_artifacts", r"/projects/([^/]+)/jobs/(\d+)/artifacts", {"job_token"}),
@@ -263,6 +265,9 @@ class FakeGitLab(FakeHttpServer):
             return self._mr_children(name, p, p.mrs[int(a[1])], a, q, body)
         if name == "members":
             return self._members(p.members, q)
+        if name == "commit":
+            return web.json_response({"id": a[1], "short_id": a[1][:8], "title": "Merge",
+                                      "parent_ids": p.parents.get(a[1], [])})
         if name in ("pipeline", "pipeline_jobs", "job_artifacts", "job_artifact"):
             return self._ci(name, p, a, q)
         if name == "approval":
@@ -443,6 +448,13 @@ class FakeGitLab(FakeHttpServer):
             "updated_at": "2026-11-26T11:00:00.000Z", "finished_at": finished_at,
             "web_url": f"{project.web_url}/-/pipelines/{pid}"}
         return project.pipelines[pid]
+
+    def merge_ref(self, project: Project, mr: MR) -> str:
+        """The commit of ``refs/merge-requests/<iid>/merge``: the MR merged into its target,
+        what a merged-results pipeline runs on."""
+        sha = self.commit(project, project.commits[mr.head_sha], "merge")
+        project.parents[sha] = [mr.base_sha, mr.head_sha]
+        return sha
 
     def job(self, project: Project, pipeline: dict[str, Any], name: str, *,
             archive: dict[str, bytes] | bytes | None = None,

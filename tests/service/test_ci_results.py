@@ -47,6 +47,9 @@ class RunFiles:
     async def run_finished(self, repo: RepoRef, run: CiRun) -> bool | None:
         return self.finished.get(run.id, True)
 
+    async def tested_head(self, repo: RepoRef, run: CiRun) -> str:
+        return run.head_sha
+
     async def fetch_results(self, repo: RepoRef, run: CiRun, patterns: Sequence[str],
                             dest: Path) -> ResultFiles:
         self.fetched.append(run.id)

@@ -219,7 +219,9 @@ class CiRun:
     """A finished CI run whose files may hold other tools' results (SARIF, GitLab reports).
 
     ``source`` says what a newer run replaces: one workflow on GitHub (``workflow:<id>``),
-    the pipeline on GitLab; ``attempt`` orders the re-runs of one run id.
+    the pipeline on GitLab; ``attempt`` orders the re-runs of one run id; ``ref`` is what the
+    run ran on (GitLab: ``refs/merge-requests/<iid>/merge`` for a merged-results pipeline,
+    whose ``head_sha`` is a merge commit, not the change's head).
     """
 
     id: int
@@ -228,6 +230,7 @@ class CiRun:
     name: str
     url: str = ""
     attempt: int = 1
+    ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +332,11 @@ class CiArtifacts(Protocol):
 
     async def run_finished(self, repo: RepoRef, run: CiRun) -> bool | None:
         """Whether the run is (still) finished; None when it is gone."""
+        ...
+
+    async def tested_head(self, repo: RepoRef, run: CiRun) -> str:
+        """The change head the run tested: ``run.head_sha``, or for a run on a merge of the
+        change into its target (GitLab's merged results) the merge's source parent."""
         ...
 
     async def fetch_results(self, repo: RepoRef, run: CiRun, patterns: Sequence[str],

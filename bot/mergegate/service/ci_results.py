@@ -13,6 +13,7 @@ older head, of a run that runs again, or of a run older than the stored one chan
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import shutil
 import tempfile
@@ -89,6 +90,9 @@ async def ingest_ci_results(service: Service, payload: dict[str, Any]) -> str:
         change = await forge.get_change(repo, int(payload["change"]))
     except NotFound:
         return "gone"
+    head = await artifacts.tested_head(repo, run)
+    if head != run.head_sha:  # a merged-results pipeline: the results are its MR head's
+        run = dataclasses.replace(run, head_sha=head)
     if change.head_sha != run.head_sha:
         log.info("%s run %s is for %s, no longer the head of %s#%s: not read", run.name,
                  run.id, run.head_sha[:7], repo.full_name, change.number)

@@ -171,3 +171,22 @@ async def test_a_dismissal_holds_across_pipelines(gitlab: Harness, fixtures: Pat
     # the same findings, still dismissed.
     assert await pipeline_finished("2026-11-26 12:00:00 UTC") == "success"
     assert summary(h, mr).count("| dismissed (accepted-risk by maintainer) |") == 4
+
+
+async def test_a_merged_results_pipeline_is_judged_with_the_mr_head(gitlab: Harness,
+                                                                    fixtures: Path) -> None:
+    h = gitlab
+    mr = await open_clean_mr(h)
+    report = (fixtures / "external" / "gitlab" / "alpine-310.gitlab.golden").read_bytes()
+    merged = h.fake.merge_ref(h.project, mr)
+    pipeline = h.fake.pipeline(h.project, merged)
+    pipeline["ref"] = f"refs/merge-requests/{mr.iid}/merge"
+    h.fake.job(h.project, pipeline, "container_scanning", archive={REPORT: report},
+               reports={REPORT: ("container_scanning", len(report))})
+    payload = pipeline_payload(h.project, mr, pipeline)
+    payload["object_attributes"]["ref"] = pipeline["ref"]
+    resp = await h.deliver(payload, event=HOOK)
+    assert resp.status == 202, await resp.text()
+    await h.settle()
+    assert h.fake.mergegate_statuses(h.project, mr.head_sha)[-1]["status"] == "failed"
+    assert summary(h, mr).count("trivy · CVE-") == 4

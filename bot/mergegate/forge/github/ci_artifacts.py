@@ -77,6 +77,9 @@ class GitHubCiArtifacts:
         return (current.get("status") == "completed"
                 and int(current.get("run_attempt") or 1) <= run.attempt)
 
+    async def tested_head(self, repo: RepoRef, run: CiRun) -> str:
+        return run.head_sha  # a pull request's run is on its head (pull_request events)
+
     async def _artifacts(self, repo: RepoRef, run: CiRun) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         async for item in self.forge.api.iterate(

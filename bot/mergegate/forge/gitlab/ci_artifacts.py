@@ -14,6 +14,9 @@ The pipeline's jobs are listed through python-gitlab (``GET
   and a glob may match in it: a glob matches a file's path in the archive or
   ``<job name>/<path>``.
 
+A merged-results pipeline tests a merge of the MR into its target: its results belong to the
+MR's head, the merge commit's last parent (`tested_head`).
+
 Downloads are streamed to a file under `MAX_ARCHIVE_BYTES`; a redirect (object storage, a
 CDN) is followed without the token, which only ever goes to GitLab. Archives are unpacked with
 `copy_zip_members`, the same caps as on GitHub. What cannot be read is a note naming the job.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -86,6 +90,19 @@ class GitLabCiArtifacts:
         except NotFound:
             return None
         return str(_attr(pipeline, "status", "")) in FINISHED
+
+    async def tested_head(self, repo: RepoRef, run: CiRun) -> str:
+        """A merged-results or merge-train pipeline runs on a merge commit of the MR into its
+        target (``refs/merge-requests/<iid>/merge`` or ``/train``): the MR's head is that
+        commit's last parent."""
+        if not re.fullmatch(r"refs/merge-requests/\d+/(merge|train)", run.ref):
+            return run.head_sha
+        try:
+            commit = await self.client.call(self._project(repo).commits.get, run.head_sha)
+        except NotFound:
+            return run.head_sha
+        parents = [str(p) for p in _attr(commit, "parent_ids") or []]
+        return parents[-1] if len(parents) >= 2 else run.head_sha
 
     async def fetch_results(self, repo: RepoRef, run: CiRun, patterns: Sequence[str],
                             dest: Path) -> ResultFiles:

@@ -197,6 +197,7 @@ def pipeline_hook(data: Mapping[str, Any]) -> Action:
         source="pipeline", name=f"pipeline #{pipeline_id}", url=str(attrs.get("url") or ""),
         # a retried job finishes the same pipeline again, later: that replaces the results
         attempt=_epoch(str(attrs.get("finished_at") or "")) or 1,
+        ref=str(attrs.get("ref") or ""),
     )
     return CiResults(repo, run, (int(mr["iid"]),))
 
