@@ -11,7 +11,7 @@ import pytest
 from mergegate.cli import main
 
 AWS_KEY = "AKIAZ7QRSTUVWXYZ2345"  # a made-up key in AWS's format  # pragma: allowlist secret
-PASSWORD_LINE = 'password = "Zq8vLm3xTr9Wp2Kd"\n'  # pragma: allowlist secret
+PASSWORD_LINE = 'password = "Sunflower2024"\n'  # pragma: allowlist secret
 
 
 @dataclass

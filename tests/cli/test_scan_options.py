@@ -208,4 +208,4 @@ def test_gitlab_sast_format_never_holds_a_secret(cli: Callable[..., Run], two_se
     report = json.loads(run.out)
     assert report["version"].startswith("15.") and report["scan"]["type"] == "sast"
     assert {v["severity"] for v in report["vulnerabilities"]} == {"Critical", "Medium"}
-    assert AWS_KEY not in run.out and "Zq8vLm3xTr9Wp2Kd" not in run.out
+    assert AWS_KEY not in run.out and "Sunflower2024" not in run.out
