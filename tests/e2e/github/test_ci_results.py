@@ -201,3 +201,18 @@ async def test_artifacts_the_app_may_not_list_are_a_note(harness: Harness,
     assert run["conclusion"] == "failure"
     assert ("- `run CI #5501`: not read: GitHub answered HTTP 403 to the list of its artifacts: "
             "the App needs the `actions: read` permission") in run["output"]["summary"]
+
+
+async def test_an_artifact_that_is_no_zip_blocks_by_default(harness: Harness) -> None:
+    h = harness
+    pull = await open_clean_pr(h, "version: 1\n")
+    h.fake.add_artifact(h.repo, 5601, "sarif-results", b"<html>storage error</html>")
+    h.repo.run_logs[5601] = clean_zip()
+    resp = await h.deliver("workflow_run",
+                           workflow_run_payload(h, 5601, [pull], conclusion="success"))
+    assert resp.status == 202
+    await h.settle()
+    run = check(h, pull)
+    assert run["conclusion"] == "failure"  # on_unscanned: fail, the default
+    assert ("- `artifact sarif-results`: not read: not a readable zip archive (File is not a "
+            "zip file)") in run["output"]["summary"], run["output"]["summary"]
