@@ -21,12 +21,6 @@ def _context(ca_bundle: str) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=ca_bundle)
 
 
-def ssl_context(ca_bundle: Path | None) -> ssl.SSLContext | bool:
-    """What aiohttp's `ssl=` takes: a context trusting only `ca_bundle`, or True (the
-    system's CAs; OpenSSL itself honours SSL_CERT_FILE there)."""
-    return True if ca_bundle is None else _context(str(ca_bundle))
-
-
 def client_session(
     ca_bundle: Path | None, *, timeout: float | aiohttp.ClientTimeout, **kwargs: Any
 ) -> aiohttp.ClientSession:
@@ -34,7 +28,10 @@ def client_session(
     Open it inside a running event loop."""
     if not isinstance(timeout, aiohttp.ClientTimeout):
         timeout = aiohttp.ClientTimeout(total=timeout)
-    connector = aiohttp.TCPConnector(ssl=ssl_context(ca_bundle))
+    # Without a bundle, aiohttp's default verification (the system's CAs). Never `ssl=True`:
+    # aiohttp 3.9.0 took it for "do not verify" (tests/network checks the lowest version).
+    connector = (aiohttp.TCPConnector() if ca_bundle is None
+                 else aiohttp.TCPConnector(ssl=_context(str(ca_bundle))))
     return aiohttp.ClientSession(timeout=timeout, trust_env=True, connector=connector, **kwargs)
 
 

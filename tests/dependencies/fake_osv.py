@@ -39,7 +39,7 @@ class FakeOsv:
 
     async def querybatch(self, request: web.Request) -> web.Response:
         failed = await self._gate("querybatch")
-        if failed:
+        if failed is not None:  # a Response is falsy before aiohttp 3.12 (a mapping)
             return failed
         body = await request.json()
         queries = body["queries"]
@@ -64,7 +64,7 @@ class FakeOsv:
 
     async def vuln(self, request: web.Request) -> web.Response:
         failed = await self._gate("vulns")
-        if failed:
+        if failed is not None:  # a Response is falsy before aiohttp 3.12 (a mapping)
             return failed
         doc = self.vulns.get(request.match_info["id"])
         if doc is None:
