@@ -102,3 +102,41 @@ def test_create_forge() -> None:
     forge = create_forge(Settings(gitlab_token="t"))
     assert isinstance(forge, GitLabForge) and forge.name == "gitlab"
     forge.client.close()
+
+
+async def test_a_download_redirected_to_another_host_does_not_carry_the_token() -> None:
+    """An LFS object GitLab redirects to object storage: followed, without PRIVATE-TOKEN."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+    from mergegate.forge.gitlab.fetch import read_raw
+
+    seen: dict[str, dict[str, str]] = {}
+
+    async def storage_blob(request: web.Request) -> web.Response:
+        seen["storage"] = dict(request.headers)
+        return web.Response(body=b"lfs content\n")
+
+    storage_app = web.Application()
+    storage_app.router.add_get("/bucket/blob", storage_blob)
+    storage = TestServer(storage_app, host="127.0.0.1")
+    await storage.start_server()
+
+    async def raw(request: web.Request) -> web.Response:
+        seen["gitlab"] = dict(request.headers)
+        # another host name for the same machine: object storage elsewhere
+        raise web.HTTPFound(f"http://localhost:{storage.port}/bucket/blob?X-Amz-Signature=s")
+
+    gitlab_app = web.Application()
+    gitlab_app.router.add_get("/api/v4/projects/7/repository/files/{path}/raw", raw)
+    server = TestServer(gitlab_app, host="127.0.0.1")
+    await server.start_server()
+    client = GitLabClient(f"http://127.0.0.1:{server.port}", TOKEN, max_threads=1)
+    try:
+        data = await client.call(read_raw, client, "7", "big.bin", "main", 1000)
+    finally:
+        await server.close()
+        await storage.close()
+    assert data == b"lfs content\n"
+    assert seen["gitlab"]["PRIVATE-TOKEN"] == TOKEN
+    assert "PRIVATE-TOKEN" not in seen["storage"] and "Authorization" not in seen["storage"]
+    assert all(TOKEN not in v for v in seen["storage"].values())

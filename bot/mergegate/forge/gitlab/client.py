@@ -12,8 +12,10 @@ was done) is retried for a POST, plus the few POSTs whose repetition changes not
 (`_REPEATABLE_POST`). Notes and discussions go through `create_once`, which looks for the
 object (by its hidden marker) before posting again.
 
-The token travels only in the ``PRIVATE-TOKEN`` header; it is never logged or formatted into
-an error message.
+The token travels only in the ``PRIVATE-TOKEN`` header, to GitLab only: requests keeps
+custom headers on a redirect, so a download GitLab redirects to another host (an LFS object in
+object storage) would carry it there; `TokenSafeSession` drops it whenever requests drops an
+``Authorization`` header. It is never logged or formatted into an error message.
 """
 
 from __future__ import annotations
@@ -48,6 +50,21 @@ _REPEATABLE_POST = re.compile(
     r"/statuses/[0-9a-f]{40}$|/status_check_responses$|/deployments/\d+/approval$"
 )
 TRANSIENT = frozenset(gitlab.const.RETRYABLE_TRANSIENT_ERROR_CODES)
+
+
+TOKEN_HEADERS = ("PRIVATE-TOKEN", "JOB-TOKEN")
+
+
+class TokenSafeSession(requests.Session):
+    """A session that treats GitLab's token headers as credentials on redirects."""
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest,
+                     response: requests.Response) -> None:
+        super().rebuild_auth(prepared_request, response)
+        if response.request.url and prepared_request.url and self.should_strip_auth(
+                response.request.url, prepared_request.url):
+            for name in TOKEN_HEADERS:
+                prepared_request.headers.pop(name, None)
 
 
 class GitLabApiError(ForgeError):
@@ -101,6 +118,7 @@ class GitLabClient:
         self.gl = _Gitlab(
             url, private_token=token, timeout=timeout, retry_transient_errors=True,
             user_agent=USER_AGENT, per_page=100, ssl_verify=requests_verify(ca_bundle),
+            session=TokenSafeSession(),
         )  # requests honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY itself
         self.gl.max_retries = max_retries
         self.max_retries = max_retries
