@@ -10,10 +10,12 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/mergegate
 WORKDIR /src
-COPY pyproject.toml setup.py README.md ./
+COPY pyproject.toml setup.py README.md requirements.lock ./
 COPY bot ./bot
 COPY rules ./rules
-RUN /opt/mergegate/bin/pip install . \
+# the locked, hashed dependencies (scripts/lock), then MergeGate itself without resolving again
+RUN /opt/mergegate/bin/pip install --require-hashes -r requirements.lock \
+ && /opt/mergegate/bin/pip install --no-deps . \
  && /opt/mergegate/bin/semgrep --version \
  && /opt/mergegate/bin/mergegate --version
 
