@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -200,3 +202,21 @@ def test_progress_line_on_a_terminal() -> None:
     progress.clear()
     assert out.getvalue() == ("\r\x1b[Kmergegate: downloading PyPI: 1.5 of 3.0 MB"
                               "\r\x1b[Kmergegate: downloading npm: 2.0 MB\r\x1b[K")
+
+
+def test_an_old_archive_gets_a_note(
+        cli: Callable[..., Run], repo: Repo, endpoint: tuple[ArchiveEndpoint, str],
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, url = endpoint
+    monkeypatch.setenv("MERGEGATE_OSV_ARCHIVE_URL", url)
+    assert cli("db", "update", "--ecosystem", "npm", "--ecosystem", "PyPI").code == 0
+    archive = tmp_path / "xdg" / "mergegate" / "osv" / "npm" / "all.zip"
+    ten_days_ago = time.time() - 10 * 86400 - 60
+    os.utime(archive, (ten_days_ago, ten_days_ago))
+    repo.write(".mergegate.yml", POLICY)
+    repo.write("web/package-lock.json", LOCK)
+    repo.commit()
+    run = cli("scan", "--offline")
+    assert ("note: npm advisories were downloaded 10 days ago: run `mergegate db update "
+            "--ecosystem npm`\n") in run.out
+    assert "PyPI advisories were downloaded" not in run.out  # fresh, and not used here

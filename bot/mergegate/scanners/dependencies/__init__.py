@@ -50,7 +50,8 @@ def advisory_source(settings: Settings, cache: CacheFactory = lambda: None) -> S
         online = OsvApi(settings.osv_url, cache=cache(), ca_bundle=settings.ca_bundle)
         if not cached:
             return online
-    return RoutedSource(offline_source(root) if cached else None, frozenset(cached), online)
+    return RoutedSource(offline_source(root) if cached else None, frozenset(cached), online,
+                        osv_archives.stale(cached))
 
 
 def create(settings: Settings, cache: CacheFactory = lambda: None) -> Scanner:

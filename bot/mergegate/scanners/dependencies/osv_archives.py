@@ -58,8 +58,11 @@ def cached_ecosystems(root: Path) -> dict[str, Path]:
     return found
 
 
-def age_seconds(path: Path, now: float | None = None) -> float:
-    return (time.time() if now is None else now) - path.stat().st_mtime
+def stale(archives: dict[str, Path], now: float | None = None) -> tuple[tuple[str, int], ...]:
+    """The cached ecosystems downloaded more than `STALE_AFTER` ago, with their age in days."""
+    now = time.time() if now is None else now
+    ages = {eco: now - path.stat().st_mtime for eco, path in archives.items()}
+    return tuple((eco, int(age // 86400)) for eco, age in ages.items() if age > STALE_AFTER)
 
 
 def archive_url(base_url: str, ecosystem: str) -> str:

@@ -18,6 +18,7 @@ class RoutedSource:
     local: AdvisorySource | None  # the downloaded archives
     local_ecosystems: frozenset[str]
     online: AdvisorySource | None  # None: offline
+    stale: tuple[tuple[str, int], ...] = ()  # (ecosystem, days since its download), when old
 
     def route(self, ecosystems: Iterable[str]) -> tuple[list[tuple[AdvisorySource, set[str]]], list[str]]:
         """The ecosystems each source answers for, and those no source holds."""

@@ -42,6 +42,11 @@ class DependencyScanner:
             return result
         source = self.source()
         parts, missing = _routes(source, pinned)
+        if isinstance(source, RoutedSource):
+            used = {d.ecosystem for d in pinned}
+            result.notes.extend(
+                ScanNote(f"{eco} advisories were downloaded {days} days ago: run `mergegate db "
+                         f"update --ecosystem {eco}`") for eco, days in source.stale if eco in used)
         for ecosystem in missing:
             count = sum(1 for d in pinned if d.ecosystem == ecosystem)
             result.notes.append(ScanNote(
