@@ -13,7 +13,13 @@ expected alert: an upper bound on false positives) and on_ok (those on a line th
 as safe), then the share of all results that sit on safe-marked lines. Figures only: this
 script asserts nothing.
 
+With --baseline REV it also times Semgrep (CPU seconds: user + system of the Semgrep processes)
+on each language's corpus with our rules and with the rules of commit REV, alternating the two
+--time-runs times, and prints the medians and their ratio (measured in the same run, so a busy
+machine moves both).
+
     python bench/bench_sast_corpus.py [--lang python ...] [--cwe CWE-89 ...] [--keep DIR]
+                                      [--baseline REV [--time-runs 5]]
 
 To score other rules (an older commit's, say), point MERGEGATE_RULES_DIR at their folder.
 """
@@ -23,7 +29,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,9 +73,10 @@ def tools_dir(fixtures: Path) -> Path:
     return fixtures.resolve().parent / "tools"
 
 
-def config_for(lang: str) -> Path:
-    """The merged rules the scanner would run on a file of `lang` (MERGEGATE_RULES_DIR honoured)."""
-    rules = load_rules(rule_files(bundled_rules_dir(Settings.from_env().rules_dir)))
+def config_for(lang: str, rules_dir: Path | None = None) -> Path:
+    """The merged rules the scanner would run on a file of `lang` (`rules_dir`, else
+    MERGEGATE_RULES_DIR, else ours)."""
+    rules = load_rules(rule_files(bundled_rules_dir(rules_dir or Settings.from_env().rules_dir)))
     rules = rules_for_languages(rules, languages_of(SAMPLE_FILES[lang]))
     return merged_config(rules, default_cache_dir())
 
@@ -117,6 +126,41 @@ def run_lang(lang: str, corpus: Path, tools: Path, work: Path) -> dict[str, Any]
             "errors": errors, "exit": proc.returncode}
 
 
+def semgrep_cpu_seconds(config: Path, tree: Path) -> float:
+    """User + system CPU seconds of one Semgrep run over `tree` (the scanner's command)."""
+    env = {**os.environ, "SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(
+        semgrep_command(config), cwd=tree, capture_output=True, text=True, env=env, check=False
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"semgrep failed ({proc.returncode}): {proc.stderr.strip()[-300:]}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def rules_at(rev: str, dest: Path) -> Path:
+    """The `rules/` folder of commit `rev`, extracted under `dest`."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", rev, "rules"], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise SystemExit(f"git archive {rev}: {archive.stderr.decode().strip()}")
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest / "rules"
+
+
+def time_lang(lang: str, tree: Path, baseline_rules: Path, runs: int) -> tuple[float, float]:
+    """Median Semgrep CPU seconds on `tree`: (our rules, baseline rules), runs alternated."""
+    ours, base = config_for(lang), config_for(lang, baseline_rules)
+    samples: dict[Path, list[float]] = {ours: [], base: []}
+    for _ in range(runs):
+        for config in (base, ours):
+            samples[config].append(semgrep_cpu_seconds(config, tree))
+    return statistics.median(samples[ours]), statistics.median(samples[base])
+
+
 def print_lang(lang: str, out: dict[str, Any], cwes: set[str]) -> None:
     print(f"\n== {lang}")
     if "error" in out:
@@ -145,6 +189,9 @@ def main() -> None:
     parser.add_argument("--lang", action="append", choices=LANGUAGES)
     parser.add_argument("--cwe", action="append", default=[], help="only print these CWEs")
     parser.add_argument("--keep", type=Path, help="keep expected lists and SARIF files here")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also time Semgrep against the rules of this commit")
+    parser.add_argument("--time-runs", type=int, default=5, help="timed runs per rule set")
     args = parser.parse_args()
     fixtures = fixtures_dir()
     codeql = fixtures / "sast" / "codeql"
@@ -159,6 +206,14 @@ def main() -> None:
                 shutil.rmtree(work / f"{lang}-tree")
             out = run_lang(lang, codeql / lang, tools, work)
             print_lang(lang, out, set(args.cwe))
+        if args.baseline:
+            baseline = rules_at(args.baseline, work / "baseline")
+            print(f"\nSemgrep CPU seconds on the corpus, median of {args.time_runs} "
+                  f"(baseline: rules of {args.baseline})")
+            print(f"{'language':12} {'ours':>7} {'baseline':>9} {'ratio':>6}")
+            for lang in args.lang or LANGUAGES:
+                ours, base = time_lang(lang, work / f"{lang}-tree", baseline, args.time_runs)
+                print(f"{lang:12} {ours:7.2f} {base:9.2f} {ours / base:5.2f}x", flush=True)
 
 
 if __name__ == "__main__":
