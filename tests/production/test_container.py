@@ -104,7 +104,10 @@ def test_semgrep_is_installed_with_the_project(dockerfile: list[Instruction]) ->
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     assert any(re.match(r"semgrep\b", d) for d in deps)
     build_runs = " ".join(i.arguments for i in dockerfile if i.keyword == "RUN" and i.stage == 0)
-    assert "pip install ." in build_runs
+    # the hashed lock first (semgrep is in it), then the project without resolving again
+    assert "pip install --require-hashes -r requirements.lock" in build_runs
+    assert re.search(r"^semgrep==", (REPO / "requirements.lock").read_text(), re.MULTILINE)
+    assert "pip install --no-deps ." in build_runs
     assert "semgrep --version" in build_runs, "the build proves semgrep runs inside the image"
 
 
