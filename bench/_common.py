@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import os
 import socket
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,6 +16,17 @@ def fixtures_dir() -> Path:
     """``$MERGEGATE_FIXTURES``, or ``../shared/fixtures`` beside the repository."""
     env = os.environ.get("MERGEGATE_FIXTURES")
     return Path(env) if env else ROOT.parent / "shared" / "fixtures"
+
+
+def rules_at(rev: str, dest: Path) -> Path:
+    """The ``rules/`` folder of commit ``rev`` of this repository, extracted under ``dest``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "rules"],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        raise SystemExit(f"git archive {rev}: {archive.stderr.decode().strip()}")
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest / "rules"
 
 
 def free_port() -> int:

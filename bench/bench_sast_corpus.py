@@ -42,6 +42,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bot"))
 
+from _common import rules_at  # noqa: E402
 from mergegate.config import Settings  # noqa: E402
 from mergegate.scanners.sast import (  # noqa: E402
     SemgrepScanner,
@@ -137,18 +138,6 @@ def semgrep_cpu_seconds(config: Path, tree: Path) -> float:
     if proc.returncode not in (0, 1):
         raise SystemExit(f"semgrep failed ({proc.returncode}): {proc.stderr.strip()[-300:]}")
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-
-
-def rules_at(rev: str, dest: Path) -> Path:
-    """The `rules/` folder of commit `rev`, extracted under `dest`."""
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", rev, "rules"], capture_output=True, check=False
-    )
-    if archive.returncode != 0:
-        raise SystemExit(f"git archive {rev}: {archive.stderr.decode().strip()}")
-    dest.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
-    return dest / "rules"
 
 
 def time_lang(lang: str, tree: Path, baseline_rules: Path, runs: int) -> tuple[float, float]:

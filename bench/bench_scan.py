@@ -6,9 +6,11 @@ against baselines measured in the same run:
 
 - floor: Semgrep (the same CLI and merged rules mergegate uses) and detect-secrets run directly
   on the changed file, as two processes;
-- baseline full: Semgrep's own full scan of the repository plus detect-secrets' own full scan.
+- baseline full: Semgrep's own full scan of the repository plus detect-secrets' own full scan;
+- with --baseline-rules REV, the full scan again with the rules of commit REV (MERGEGATE_RULES_DIR),
+  alternated with the full scan with our rules, for the cost of rule changes.
 
-    python bench/bench_scan.py [--files 2000] [--runs 5] [--full-runs 3]
+    python bench/bench_scan.py [--files 2000] [--runs 5] [--full-runs 3] [--baseline-rules REV]
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import rules_at
 
 BIN = Path(sys.executable).parent
 PACKAGES = ("aiohttp", "sqlalchemy", "yaml", "jsonschema", "cryptography", "packaging",
@@ -80,6 +84,15 @@ def median(cmds: list[list[str]], cwd: Path, runs: int) -> float:
     return statistics.median(samples)
 
 
+def alternated(cmd: list[str], cwd: Path, envs: list[dict[str, str]], runs: int) -> list[float]:
+    """Median wall time of `cmd` under each environment, the environments taking turns."""
+    samples: list[list[float]] = [[] for _ in envs]
+    for _ in range(runs):
+        for i, env in enumerate(envs):
+            samples[i].append(timed(cmd, cwd, env))
+    return [statistics.median(s) for s in samples]
+
+
 def merged_rules() -> Path:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from mergegate.config import Settings
@@ -105,6 +118,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--full-runs", type=int, default=3)
+    parser.add_argument("--baseline-rules", metavar="REV",
+                        help="also time the full scan with the rules of this commit")
     args = parser.parse_args()
     jobs = str(min(4, os.cpu_count() or 1))
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,7 +135,13 @@ def main() -> None:
 
         diff = median([[*mergegate, "--base", "main", "."]], repo, args.runs)
         floor = median([[*semgrep, changed], [*ds, changed]], repo, args.runs)
-        full = median([[*mergegate, "--all", "."]], repo, args.full_runs)
+        if args.baseline_rules:
+            old_rules = rules_at(args.baseline_rules, Path(tmp) / "baseline")
+            envs = [dict(os.environ), {**os.environ, "MERGEGATE_RULES_DIR": str(old_rules)}]
+            full, full_old_rules = alternated([*mergegate, "--all", "."], repo, envs,
+                                              args.full_runs)
+        else:
+            full = median([[*mergegate, "--all", "."]], repo, args.full_runs)
         baseline_full = median([[*semgrep, "."], [*ds, "--all-files", "."]], repo, args.full_runs)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -130,6 +151,9 @@ def main() -> None:
     print(f"diff-aware speed-up        {full / diff:.1f}x faster than the full scan (target >= 10x)")
     print(f"baseline full (semgrep + d-s) {baseline_full:7.2f} s -> ratio {full / baseline_full:.2f}x "
           "(target <= 1.2x)")
+    if args.baseline_rules:
+        print(f"full scan, rules of {args.baseline_rules}  median {full_old_rules:7.2f} s -> ours "
+              f"{full / full_old_rules:.2f}x (target <= 1.3x)")
     print(f"peak RSS of any process    {peak_mb:.0f} MB (target < 500 MB)")
 
 
