@@ -2,7 +2,10 @@ from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
+
+import checks
+from checks import validate_redirect_target
 
 from flask import Flask, redirect, request, url_for
 
@@ -57,3 +60,25 @@ def cont():
         # ok: mergegate.python.open-redirect
         return redirect(target)
     return redirect("/")
+
+
+def local_path(target):
+    """The project's own check, defined in this module: a local path or "/"."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@app.route("/signed-in")
+def signed_in():
+    target = request.args.get("next", "/")
+    # ok: mergegate.python.open-redirect
+    redirect(local_path(target))
+    # ok: mergegate.python.open-redirect
+    redirect(checks.safe_next(target))
+    # ok: mergegate.python.open-redirect
+    redirect(validate_redirect_target(target))
+    # ruleid: mergegate.python.open-redirect
+    redirect(target.strip())
+    # ruleid: mergegate.python.open-redirect
+    return redirect(urljoin(target, "/home"))

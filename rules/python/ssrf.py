@@ -2,6 +2,7 @@ import http.client
 import urllib.request
 from urllib.parse import quote, urlparse
 
+import policy
 import requests
 from fastapi import Depends, FastAPI
 from flask import Flask, request
@@ -69,3 +70,21 @@ def proxy():
         # ok: mergegate.python.ssrf
         requests.get("https://api.example.com/items?page=" + page, timeout=5)
     return "ok"
+
+
+def internal_url(url):
+    """The project's own check, defined in this module."""
+    if urlparse(url).hostname not in ALLOWED_HOSTS:
+        raise ValueError("host not allowed")
+    return url
+
+
+@app.route("/mirror")
+def mirror():
+    url = request.args["url"]
+    # ok: mergegate.python.ssrf
+    requests.get(internal_url(url), timeout=5)
+    # ok: mergegate.python.ssrf
+    requests.get(policy.allowed_url(url), timeout=5)
+    # ruleid: mergegate.python.ssrf
+    return requests.get(url.strip(), timeout=5).text
