@@ -62,18 +62,25 @@ def cont():
     return redirect("/")
 
 
-def local_path(target):
+def safe_local_path(target):
     """The project's own check, defined in this module: a local path or "/"."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
 
 
+def with_tracking(target):
+    """A helper of this module that passes the value on: it propagates the taint."""
+    return target + "?from=login"
+
+
 @app.route("/signed-in")
 def signed_in():
     target = request.args.get("next", "/")
     # ok: mergegate.python.open-redirect
-    redirect(local_path(target))
+    redirect(safe_local_path(target))
+    # ruleid: mergegate.python.open-redirect
+    redirect(with_tracking(target))
     # ok: mergegate.python.open-redirect
     redirect(checks.safe_next(target))
     # ok: mergegate.python.open-redirect

@@ -72,18 +72,25 @@ def proxy():
     return "ok"
 
 
-def internal_url(url):
+def validated_internal_url(url):
     """The project's own check, defined in this module."""
     if urlparse(url).hostname not in ALLOWED_HOSTS:
         raise ValueError("host not allowed")
     return url
 
 
+def api_url(path):
+    """A helper of this module that builds on its argument: it propagates the taint."""
+    return path + "/v1/items"
+
+
 @app.route("/mirror")
 def mirror():
     url = request.args["url"]
     # ok: mergegate.python.ssrf
-    requests.get(internal_url(url), timeout=5)
+    requests.get(validated_internal_url(url), timeout=5)
+    # ruleid: mergegate.python.ssrf
+    requests.get(api_url(url), timeout=5)
     # ok: mergegate.python.ssrf
     requests.get(policy.allowed_url(url), timeout=5)
     # ruleid: mergegate.python.ssrf
