@@ -116,9 +116,16 @@ def driver(downloads: Path) -> Iterator[Any]:
 
 
 def body(driver: Any) -> str:
-    from selenium.webdriver.common.by import By
+    """The page's visible text, read in one script call: looking the body element up and then
+    asking for its text races with a form post that replaces the document in between (Chrome
+    then answers "Node with given id does not belong to the document")."""
+    from selenium.common.exceptions import WebDriverException
 
-    return str(driver.find_element(By.TAG_NAME, "body").text)
+    try:
+        text = driver.execute_script("return document.body ? document.body.innerText : '';")
+    except WebDriverException:  # the document is being replaced right now: read it again
+        return ""
+    return str(text or "")
 
 
 def sign_in_as(driver: Any, board: Board, login: str, path: str = "/") -> None:
