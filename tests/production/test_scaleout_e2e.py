@@ -360,3 +360,38 @@ async def test_sigterm_drains_the_running_scan_and_takes_no_new_job(cluster: Clu
 
     await c.wait(second_done, 60, "another worker to take the waiting job")
 
+
+async def test_a_workers_scheduler_turns_the_check_red_when_a_dismissal_expires(
+    cluster: Cluster,
+) -> None:
+    """`mergegate worker` runs the scheduler's tick (a procrastinate periodic task): a dismissal
+    whose expiry passes re-judges the pull request without a push."""
+    c = cluster
+    c.env["MERGEGATE_SCHEDULER_INTERVAL"] = "1"
+    c.worker("w1")
+    c.repo.permissions["maint"] = ("write", "maintain")
+    pull = await c.open_pull(11, {"app/db.py": sc.DB_PY})
+
+    async def concluded(conclusion: str, runs: int) -> bool:
+        latest = c.latest_runs(pull)
+        return len(latest) == runs and latest[-1]["conclusion"] == conclusion
+
+    await c.wait(lambda: concluded("failure", 1), 60, "the first scan to fail")
+    [first] = c.latest_runs(pull)
+    [key_id] = [a["title"].split()[0] for a in first["annotations"]
+                if a["annotation_level"] == "failure" and a["start_line"] == sc.KEY_LINE]
+    tomorrow = (time.time() + 86400)
+    until = time.strftime("%Y-%m-%d", time.gmtime(tomorrow))
+    body = f"/mergegate dismiss {key_id} accepted-risk until {until} rotated already"
+    status = await c.deliver("issue_comment", c.payloads.comment(c.repo, pull, 901, "maint", body))
+    assert status in (200, 202)
+    await c.wait(lambda: concluded("success", 2), 60, "the dismissal to turn the check green")
+
+    async with await psycopg.AsyncConnection.connect(c.db.url, autocommit=True) as conn:
+        await conn.execute("UPDATE dismissals SET expires_at = now() - interval '1 minute'")
+    await c.wait(lambda: concluded("failure", 3), 60, "the worker's scheduler to re-judge")
+    assert c.latest_runs(pull)[-1]["completions"] == 1
+    async with await psycopg.AsyncConnection.connect(c.db.url, autocommit=True) as conn:
+        rows = await (await conn.execute(
+            "SELECT actor FROM audit_log WHERE action = 'expired'")).fetchall()
+    assert [r[0] for r in rows] == ["mergegate"]

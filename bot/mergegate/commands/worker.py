@@ -207,6 +207,7 @@ async def serve_worker(settings: Settings, config: Any) -> int:
     from mergegate.queue.tasks import build_app, dispatch, ensure_schema
     from mergegate.scan.pool import ThreadRunner
     from mergegate.service.context import Service
+    from mergegate.service.schedule import tick
     from mergegate.web.app import build_forges
 
     url = settings.database_url
@@ -231,12 +232,10 @@ async def serve_worker(settings: Settings, config: Any) -> int:
                 await dispatch(queue_app, job_id, key, run_after=when)
 
             runner = store_runner(store.engine, execute, redispatch)
-            # The scheduler's periodic tick (WorkerProcess(tick=...), tested in
-            # tests/production/test_scheduler_tick.py) is not run by `mergegate worker` yet:
-            # with it on, the 1,000-delivery burst with a database restart failed 3 runs in 9
-            # (a PostgreSQL restart that took too long; cause not found). Until then the
-            # embedded runner's timer is the scheduler; scale-out has none.
-            process = _announced_worker_class()(url, runner, config, metrics)
+            # Every worker runs procrastinate's periodic deferrer; the database defers each
+            # scheduler tick once, so one worker runs it (mergegate.queue.tasks).
+            process = _announced_worker_class()(url, runner, config, metrics,
+                                                tick=lambda: tick(service))
             try:
                 return await process.run()
             finally:

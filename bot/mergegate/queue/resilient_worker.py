@@ -12,12 +12,23 @@ save did commit before the connection dropped, or the worker was pruned as stall
 sweep requeued the job), there is nothing left to record; when the worker is stopping, the save
 is given up and the job left to the stalled-job sweep, which requeues it once this worker is
 unregistered or silent. Runs stay idempotent: a job run again finds its store job finished.
+
+Its side tasks ride a database outage out too. procrastinate stops the whole worker when one
+of them raises, and waits up to the drain timeout for running jobs: the heartbeat, the
+LISTEN/NOTIFY listener and the periodic deferrer (the scheduler's tick) all raise the moment
+the database restarts, so a restart would drain every worker at once. Here each of them logs
+the lost connection and starts again with backoff (the job-fetching loop still raises, and
+`mergegate.queue.worker_process` rebuilds the worker); any other error stops the worker as
+before. Without a periodic task the deferrer returns at once, and procrastinate then watched
+no side task at all; with the scheduler's tick registered it watches them, hence this.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import procrastinate
@@ -46,6 +57,44 @@ class ResilientWorker(Worker):
     def __init__(self, app: procrastinate.App, *, save_max_wait: float = 5.0, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
         self.save_max_wait = save_max_wait
+
+    def _start_side_tasks(self) -> list[asyncio.Task[Any]]:
+        """procrastinate's side tasks, each restarted after a lost database connection."""
+        side_tasks = [
+            asyncio.create_task(self._riding_outages("update_heartbeats", self._update_heartbeat),
+                                name="update_heartbeats"),
+            asyncio.create_task(self._riding_outages("deferrer", self._periodic_deferrer),
+                                name="deferrer"),
+            asyncio.create_task(self._poll_jobs_to_abort(),  # type: ignore[no-untyped-call]
+                                name="poll_jobs_to_abort"),  # it catches its own errors
+        ]  # fmt: skip
+        if self.listen_notify:
+            async def listen() -> None:
+                await self.app.job_manager.listen_for_jobs(
+                    on_notification=self._handle_notification, queues=self.queues)
+
+            side_tasks.append(asyncio.create_task(self._riding_outages("listener", listen),
+                                                  name="listener"))
+        return side_tasks
+
+    async def _riding_outages(self, name: str, side_task: Callable[[], Awaitable[object]]) -> None:
+        """Run ``side_task``; after a lost connection, run it again with backoff. Returns when
+        it returns, raises what is not a lost connection."""
+        wait = 0.5
+        while True:
+            started = time.monotonic()
+            try:
+                await side_task()
+                return
+            except (pexc.ConnectorException, psycopg.Error, OSError) as exc:
+                if not is_disconnect(exc):
+                    raise
+                if time.monotonic() - started > 60:  # a new outage, not the same one
+                    wait = 0.5
+                log.warning("worker side task %s lost the database (%s); restarting it in "
+                            "%.1f s", name, type(exc).__name__, wait)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, self.save_max_wait)
 
     async def _persist_job_status(self, job: Any, status: Any, *args: Any, **kwargs: Any) -> None:
         wait = 0.2
