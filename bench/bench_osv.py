@@ -31,9 +31,9 @@ sys.path.insert(0, str(REPO))
 
 from _common import fixtures_dir  # noqa: E402
 from mergegate.scanners.dependencies import versions  # noqa: E402
+from mergegate.scanners.dependencies.lookup import find_vulnerabilities  # noqa: E402
 from mergegate.scanners.dependencies.model import Dependency, normalize_name  # noqa: E402
 from mergegate.scanners.dependencies.osv_offline import OfflineOsv  # noqa: E402
-from mergegate.scanners.dependencies.scanner import find_vulnerabilities  # noqa: E402
 
 
 def grow(real: list[dict[str, Any]], count: int, out: Path) -> list[tuple[str, str, str]]:

@@ -5,13 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from mergegate import __version__
-from mergegate.commands import audit, completion, db, explain, init, logs, rules, sbom, scan, serve, worker
 from mergegate.commands.errors import UsageError
 
-COMMANDS = (scan, init, db, rules, explain, logs, sbom, audit, serve, worker, completion)
+# The modules of mergegate.commands, in the order `mergegate --help` lists their commands.
+COMMANDS = ("scan", "init", "db", "rules", "explain", "logs", "sbom", "audit", "serve", "worker",
+            "completion")
+# Each command name and the module that registers it (tests/cli checks this against the parser).
+COMMAND_MODULES = {"scan": "scan", "policy": "scan", **{m: m for m in COMMANDS[1:]}}
+# Commands that read the whole parser (the completion script covers every command).
+WHOLE_PARSER = frozenset({"completion"})
+
+
+class _Command(Protocol):
+    def register(self, subparsers: argparse._SubParsersAction[Any]) -> None: ...
 
 
 class _ArgumentsError(UsageError):
@@ -44,14 +53,57 @@ def _name_parsers(parser: argparse.ArgumentParser) -> None:
                 _name_parsers(child)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command(module: str) -> _Command:
+    """A module of COMMANDS, imported when its command is built (plain imports only)."""
+    if module == "scan":
+        from mergegate.commands import scan
+        return scan
+    if module == "init":
+        from mergegate.commands import init
+        return init
+    if module == "db":
+        from mergegate.commands import db
+        return db
+    if module == "rules":
+        from mergegate.commands import rules
+        return rules
+    if module == "explain":
+        from mergegate.commands import explain
+        return explain
+    if module == "logs":
+        from mergegate.commands import logs
+        return logs
+    if module == "sbom":
+        from mergegate.commands import sbom
+        return sbom
+    if module == "audit":
+        from mergegate.commands import audit
+        return audit
+    if module == "serve":
+        from mergegate.commands import serve
+        return serve
+    if module == "worker":
+        from mergegate.commands import worker
+        return worker
+    if module == "completion":
+        from mergegate.commands import completion
+        return completion
+    raise ValueError(f"not a command module: {module}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with `only` (a module of COMMANDS), that module's commands alone.
+
+    `main` builds only the invoked command's parser: each command module imports what its
+    command needs, and `mergegate scan` would otherwise start by importing every other one.
+    """
     parser = _Parser(prog="mergegate", description="A Git-native security gate.",
                      epilog="Run 'mergegate COMMAND --help' for a command's options.")
     parser.add_argument("--version", action="version", version=f"mergegate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 parser_class=_Parser)
-    for command in COMMANDS:
-        command.register(sub)
+    for module in COMMANDS if only is None else (only,):
+        _command(module).register(sub)
     _name_parsers(parser)
     parser.set_defaults(root_parser=parser)  # `mergegate completion` walks the whole tree
     return parser
@@ -59,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    first = args_list[0] if args_list else None
+    only = None if first in WHOLE_PARSER else COMMAND_MODULES.get(first or "")
+    parser = build_parser(only)
     if not args_list:
         parser.print_help(sys.stderr)
         return 2

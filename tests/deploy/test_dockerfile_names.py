@@ -1,5 +1,5 @@
 import pytest
-from mergegate.scanners.deploy.dockerfile import is_dockerfile_name
+from mergegate.scanners.deploy.names import is_dockerfile_name
 
 
 @pytest.mark.parametrize(

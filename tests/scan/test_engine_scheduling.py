@@ -61,3 +61,53 @@ def test_a_crashing_scanner_is_an_error_that_quotes_no_content() -> None:
     result = run_scanners(ws, DEFAULT_POLICY, [Crasher(), Recorder("sast")]).result
     assert [(e.scanner, e.message) for e in result.errors] == [
         ("secrets", "scanner crashed (ValueError); see the MergeGate log")]
+
+
+class SlowToLoad:
+    """A lazy scanner (it has `load`, as the engine's LazyScanner does) whose load takes time
+    and is noted; its scan loads it first when nothing did, as LazyScanner.scan does."""
+
+    events: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def __init__(self, name: str, seconds: float, fails: bool = False) -> None:
+        self.name = name
+        self.seconds = seconds
+        self.fails = fails
+        self.loaded = False
+
+    def load(self) -> None:
+        if self.loaded:
+            return
+        with SlowToLoad.lock:
+            SlowToLoad.events.append(("start", self.name))
+        time.sleep(self.seconds)
+        with SlowToLoad.lock:
+            SlowToLoad.events.append(("end", self.name))
+        if self.fails:
+            raise ImportError("no module named 'parser'")
+        self.loaded = True
+
+    def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
+        self.load()
+        return ScanResult()
+
+
+def test_lazy_scanners_load_one_at_a_time_in_report_order() -> None:
+    # The first loads slowest: left to their threads, the others would load meanwhile.
+    SlowToLoad.events = []
+    ws = Workspace(Path("."), [WorkspaceFile("a.py", "added", None)], diff_aware=True)
+    scanners = [SlowToLoad("sast", 0.1), SlowToLoad("secrets", 0.01), SlowToLoad("deploy", 0)]
+    run_scanners(ws, DEFAULT_POLICY, scanners)
+    assert SlowToLoad.events == [(e, n) for n in ("sast", "secrets", "deploy")
+                                 for e in ("start", "end")]
+
+
+def test_a_scanner_that_cannot_load_is_its_error_and_the_next_ones_still_run() -> None:
+    SlowToLoad.events = []
+    ws = Workspace(Path("."), [WorkspaceFile("a.py", "added", None)], diff_aware=True)
+    scanners = [SlowToLoad("sast", 0, fails=True), SlowToLoad("secrets", 0)]
+    outcome = run_scanners(ws, DEFAULT_POLICY, scanners)
+    assert [(e.scanner, e.message) for e in outcome.result.errors] == [
+        ("sast", "scanner crashed (ImportError); see the MergeGate log")]
+    assert ("end", "secrets") in SlowToLoad.events and set(outcome.durations) == {"sast", "secrets"}

@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import shtab
-
 SHELLS = ("bash", "zsh", "fish", "tcsh")
 INSTALL = {
     "bash": "mergegate completion bash > ~/.local/share/bash-completion/completions/mergegate",
@@ -30,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    import shtab  # here, not at the top: every other command would pay for it at start-up
+
     root: argparse.ArgumentParser = args.root_parser
     sys.stdout.write(shtab.complete(root, shell=args.shell))
     return 0

@@ -4,16 +4,12 @@ that scans need no network for those ecosystems (and `scan --offline` works)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import TextIO
 
 from mergegate.commands.errors import UsageError
 from mergegate.config import ConfigError, Settings
-from mergegate.scanners.dependencies import osv_archives
 from mergegate.scanners.dependencies.model import ECOSYSTEMS
-from mergegate.scanners.dependencies.osv_offline import OfflineOsv
-from mergegate.scanners.dependencies.sources import SourceError
 
 _CLEAR = "\r\x1b[K"
 
@@ -61,6 +57,14 @@ class _Progress:
 
 
 def run_update(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: every `mergegate` command builds this parser, and the
+    # archives bring aiohttp (a tenth of a second at start-up that `mergegate scan` never needs).
+    import asyncio
+
+    from mergegate.scanners.dependencies import osv_archives
+    from mergegate.scanners.dependencies.osv_offline import OfflineOsv
+    from mergegate.scanners.dependencies.sources import SourceError
+
     try:
         settings = Settings.from_env()
     except ConfigError as exc:

@@ -83,6 +83,12 @@ class _Watched:
         self._scanner = scanner
         self._progress = progress
 
+    def load(self) -> None:
+        """Build the wrapped scanner now when it is lazy (the engine orders the builds)."""
+        load = getattr(self._scanner, "load", None)
+        if load is not None:
+            load()
+
     def scan(self, workspace: Workspace, policy: Policy) -> ScanResult:
         self._progress.start(self.name)
         try:

@@ -12,11 +12,8 @@ from mergegate.commands.errors import UsageError
 from mergegate.commands.progress import ScanProgress
 from mergegate.config import ConfigError, local_settings
 from mergegate.core.findings import ScanNote, Severity
-from mergegate.core.gitlab_sast import render_gitlab_sast
 from mergegate.core.policy import POLICY_PATHS
 from mergegate.core.render import render_markdown, render_text, verdict_line
-from mergegate.core.report import render_json
-from mergegate.core.sarif import render_sarif
 from mergegate.core.verdict import Verdict, with_report_threshold
 from mergegate.policy_file import DEFAULT_LOAD, PolicyLoad, parse_policy
 from mergegate.scan.engine import SCANNERS, default_scanners
@@ -134,12 +131,19 @@ def find_policy(root: Path, explicit: str | None) -> PolicyLoad:
 
 def render(verdict: Verdict, fmt: str, *, colour: bool, verbose: bool = False,
            quiet: bool = False, started: dt.datetime | None = None) -> str:
+    # Each machine-readable format's writer is imported when it is asked for.
     if fmt == "gitlab-sast":
+        from mergegate.core.gitlab_sast import render_gitlab_sast
+
         now = dt.datetime.now(dt.UTC)
         return render_gitlab_sast(verdict, started=started or now, finished=now)
     if fmt == "json":
+        from mergegate.core.report import render_json
+
         return render_json(verdict)
     if fmt == "sarif":
+        from mergegate.core.sarif import render_sarif
+
         return render_sarif(verdict)
     if fmt == "markdown":
         return render_markdown(verdict) + "\n"

@@ -14,8 +14,7 @@ from mergegate.config import Settings
 from mergegate.core.findings import ScannerError, ScanResult
 from mergegate.core.globs import matches_any
 from mergegate.core.policy import Policy
-from mergegate.scanners.base import Scanner
-from mergegate.store.cache import optional_cache
+from mergegate.scanners.base import ResponseCache, Scanner
 from mergegate.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -35,16 +34,24 @@ def _secrets(settings: Settings) -> Scanner:
     return create(settings)
 
 
+def _response_cache(settings: Settings) -> ResponseCache | None:
+    # SQLAlchemy and the store are imported only when a scanner asks for its cache (it has a
+    # package to look up): a scan without lockfiles never pays for them.
+    from mergegate.store.cache import optional_cache
+
+    return optional_cache(settings.database_url)
+
+
 def _dependencies(settings: Settings) -> Scanner:
     from mergegate.scanners.dependencies import create
 
-    return create(settings, lambda: optional_cache(settings.database_url))
+    return create(settings, lambda: _response_cache(settings))
 
 
 def _licenses(settings: Settings) -> Scanner:
     from mergegate.scanners.licenses import create
 
-    return create(settings, lambda: optional_cache(settings.database_url))
+    return create(settings, lambda: _response_cache(settings))
 
 
 def _deploy(settings: Settings) -> Scanner:
@@ -121,6 +128,23 @@ def without_ignored_paths(workspace: Workspace, policy: Policy) -> Workspace:
     )
 
 
+def _load(scanner: Scanner, previous: threading.Event | None, done: threading.Event) -> None:
+    """Build a lazy scanner once the one before it in the list is built (`done` is set even
+    when building fails: the scan reports that scanner's error and the next one goes on).
+
+    The pool starts tasks in list order, so the previous one has always started: no waiting
+    for a task that cannot run. A scanner without `load` builds nothing and waits for nothing.
+    """
+    try:
+        load = getattr(scanner, "load", None)
+        if load is not None:
+            if previous is not None:
+                previous.wait()
+            load()
+    finally:
+        done.set()
+
+
 def run_scanners(
     workspace: Workspace,
     policy: Policy,
@@ -133,9 +157,14 @@ def run_scanners(
     enabled = [s for s in scanners if policy.scanner_enabled(s.name)]
     outcome = EngineResult(ScanResult(notes=list(scoped.notes)))
 
-    def run_one(scanner: Scanner) -> tuple[str, ScanResult, float]:
+    # Lazy scanners import their modules one after the other in report order (see `_load`):
+    # Semgrep's runner, first, starts its process before detect-secrets and the parsers load.
+    loaded = [threading.Event() for _ in enabled]
+
+    def run_one(index: int, scanner: Scanner) -> tuple[str, ScanResult, float]:
         started = time.perf_counter()
         try:
+            _load(scanner, loaded[index - 1] if index else None, loaded[index])
             res = scanner.scan(scoped, policy)
         except Exception as exc:  # a scanner bug must not pass the gate silently
             log.exception("scanner %s crashed", scanner.name)
@@ -153,7 +182,7 @@ def run_scanners(
         big = not scoped.diff_aware and len(scoped.files) >= SEQUENTIAL_FULL_SCAN_FILES
         max_workers = 1 if big else len(enabled)
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        for name, res, seconds in pool.map(run_one, enabled):
+        for name, res, seconds in pool.map(run_one, range(len(enabled)), enabled):
             outcome.result.extend(res)
             outcome.durations[name] = seconds
     return outcome

@@ -14,19 +14,15 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mergegate.core.findings import Finding, ScannerError, ScanNote
 from mergegate.core.policy import Policy
 from mergegate.core.verdict import Dismissal, Verdict, evaluate
 from mergegate.scan.gate import GateResult
-from mergegate.scanners.external import (
-    ExternalResult,
-    ReportKind,
-    file_lines,
-    read_report,
-    tool_dismissals,
-    without_duplicates,
-)
+
+if TYPE_CHECKING:
+    from mergegate.scanners.external import ExternalResult, ReportKind
 
 
 def add_external_options(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +40,8 @@ def reports_from_args(args: argparse.Namespace) -> list[tuple[Path, ReportKind]]
 
 def read_reports(reports: Sequence[tuple[Path, ReportKind]], root: Path) -> ExternalResult:
     """Every report's findings; paths inside them are taken relative to the checkout `root`."""
+    from mergegate.scanners.external import ExternalResult, file_lines, read_report
+
     out = ExternalResult()
     lines = file_lines(root)
     for path, kind in reports:
@@ -73,6 +71,8 @@ def combine(
     """Our findings plus the external ones that no scanner of ours reports already (ours win),
     the tools' own suppressions as dismissals, and the reports' errors and notes. With
     `external.enabled: false` nothing external counts, and a note says so."""
+    from mergegate.scanners.external import tool_dismissals, without_duplicates
+
     if not policy.external.enabled:
         n = count if count is not None else len(external.findings) + len(external.errors)
         off = ScanNote(f"{n} {what} not read: the policy sets external.enabled: false")
@@ -98,6 +98,9 @@ def judge_with_reports(
     """The gate's verdict again, with the reports' findings judged alongside ours."""
     if not reports:
         return gate.verdict
+    # The readers (SARIF, GitLab reports) are imported only when there are reports to read.
+    from mergegate.scanners.external import ExternalResult
+
     external = read_reports(reports, root) if policy.external.enabled else ExternalResult()
     both = combine(gate.findings, external, policy, count=len(reports))
     return evaluate(

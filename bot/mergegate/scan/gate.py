@@ -20,7 +20,6 @@ from mergegate.core.verdict import Dismissal, Verdict, evaluate
 from mergegate.scan.change_facts import assess_workspace_risk
 from mergegate.scan.engine import default_scanners, run_scanners, without_ignored_paths
 from mergegate.scanners.base import Scanner
-from mergegate.scanners.dependencies.inventory import dependency_files
 from mergegate.workspace import Workspace
 
 
@@ -72,5 +71,9 @@ def coverage_of(workspace: Workspace, policy: Policy, scanners: Sequence[Scanner
     locks: list[str] = []
     manifests: list[str] = []
     if any(s.name == "dependencies" for s in scanners):
+        # Imported here: the lockfile parsers (packaging, ...) load in the scanner's own thread,
+        # beside Semgrep, rather than before the first scanner starts.
+        from mergegate.scanners.dependencies.inventory import dependency_files
+
         locks, manifests = dependency_files(seen)
     return Coverage(files=len(seen.files), lockfiles=len(locks), manifests=len(manifests))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,25 +155,19 @@ def workspace_from_git(
     repo = GitRepo.open(path)
     if staged:
         return _staged_workspace(repo, max_file_bytes)
-    untracked = [p for p in repo.run("ls-files", "-z", "--others", "--exclude-standard").split("\0") if p]
-    if base_ref is None:
-        index = repo.run("ls-files", "-z", "-s", "--cached").split("\0")
-        candidates = []
-        for entry in index:
-            if not entry:
-                continue
-            meta, _, name = entry.partition("\t")
-            mode = meta.split(" ")[0]
-            candidates.append(
-                CandidateFile(name, "unchanged", None, None, mode == "120000", mode == "160000")
-            )
-        seen = {c.path for c in candidates}
-        candidates += [CandidateFile(p, "added") for p in untracked if p not in seen]
-        return build_workspace(repo.root, candidates, diff_aware=False, max_file_bytes=max_file_bytes)
-
-    base = repo.merge_base(base_ref)
-    candidates, deleted = _raw_changes(repo, base)
-    added = added_lines_by_file(repo.run("diff", "-U0", "-M", "--no-color", "--no-ext-diff", base))
+    # The read-only git commands run side by side: each `git diff` of the working tree may
+    # re-read every file whose index entry is not known clean (a checkout written in the same
+    # second as its index), tens of milliseconds apiece in a big repository.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        others = pool.submit(repo.run, "ls-files", "-z", "--others", "--exclude-standard")
+        if base_ref is None:
+            return _full_workspace(repo, others, max_file_bytes)
+        base = repo.merge_base(base_ref)
+        raw = pool.submit(_raw_changes, repo, base)
+        diff = repo.run("diff", "-U0", "-M", "--no-color", "--no-ext-diff", base)
+        untracked = _names(others.result())
+        candidates, deleted = raw.result()
+    added = added_lines_by_file(diff)
     with_lines = [
         CandidateFile(
             c.path,
@@ -199,6 +194,27 @@ def workspace_from_git(
         deleted=deleted,
         max_file_bytes=max_file_bytes,
     )
+
+
+def _names(out: str) -> list[str]:
+    return [p for p in out.split("\0") if p]
+
+
+def _full_workspace(repo: GitRepo, others: Future[str], max_file_bytes: int) -> Workspace:
+    """Every tracked file plus the untracked ones (`others`: `git ls-files --others`)."""
+    index = repo.run("ls-files", "-z", "-s", "--cached").split("\0")
+    candidates = []
+    for entry in index:
+        if not entry:
+            continue
+        meta, _, name = entry.partition("\t")
+        mode = meta.split(" ")[0]
+        candidates.append(
+            CandidateFile(name, "unchanged", None, None, mode == "120000", mode == "160000")
+        )
+    seen = {c.path for c in candidates}
+    candidates += [CandidateFile(p, "added") for p in _names(others.result()) if p not in seen]
+    return build_workspace(repo.root, candidates, diff_aware=False, max_file_bytes=max_file_bytes)
 
 
 def _staged_workspace(repo: GitRepo, max_file_bytes: int) -> Workspace:

@@ -4,6 +4,9 @@
 set; else the archives `mergegate db update` downloaded into the cache for their ecosystems,
 and the OSV.dev API at `settings.osv_url` (responses kept in the cache it is given) for the
 others, unless `settings.offline`.
+
+Loading this package imports no parser, version scheme or HTTP client: the inventory a gate
+reads for its coverage line, and a scan of a change without a lockfile, need none of them.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mergegate.config import Settings
 from mergegate.scanners.base import ResponseCache, Scanner
-from mergegate.scanners.dependencies import osv_archives
-from mergegate.scanners.dependencies.routing import RoutedSource
-from mergegate.scanners.dependencies.scanner import DependencyScanner, Source
-from mergegate.scanners.dependencies.sources import AdvisorySource
+
+if TYPE_CHECKING:
+    from mergegate.scanners.dependencies.lookup import Source
+    from mergegate.scanners.dependencies.sources import AdvisorySource
 
 _OFFLINE: dict[tuple[Path, Path], AdvisorySource] = {}
 _OFFLINE_LOCK = threading.Lock()
@@ -39,6 +43,11 @@ CacheFactory = Callable[[], ResponseCache | None]
 
 
 def advisory_source(settings: Settings, cache: CacheFactory = lambda: None) -> Source:
+    # Imported here: the archives module brings aiohttp, which a change without a lockfile
+    # (the scanner builds its source only once it has packages to look up) never needs.
+    from mergegate.scanners.dependencies import osv_archives
+    from mergegate.scanners.dependencies.routing import RoutedSource
+
     if settings.osv_db is not None:
         return offline_source(settings.osv_db)
     root = osv_archives.cache_root(settings.cache_dir)
@@ -55,7 +64,9 @@ def advisory_source(settings: Settings, cache: CacheFactory = lambda: None) -> S
 
 
 def create(settings: Settings, cache: CacheFactory = lambda: None) -> Scanner:
+    from mergegate.scanners.dependencies.scanner import DependencyScanner
+
     return DependencyScanner(lambda: advisory_source(settings, cache))
 
 
-__all__ = ["DependencyScanner", "advisory_source", "create"]
+__all__ = ["advisory_source", "create", "offline_source"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import PurePosixPath
-
 from yaml.nodes import Node
 
 from mergegate.core.findings import Severity
@@ -24,12 +21,7 @@ from mergegate.scanners.deploy.rules import (
     Violation,
 )
 
-_COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
 _LOCAL_IPS = frozenset({"127.0.0.1", "::1", "localhost"})
-
-
-def is_compose_name(path: str) -> bool:
-    return bool(_COMPOSE_NAME.match(PurePosixPath(path).name.lower()))
 
 
 def is_compose(root: Node) -> bool:

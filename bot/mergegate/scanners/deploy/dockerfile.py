@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from mergegate.core.findings import Severity
 from mergegate.core.policy import DeployPolicy
@@ -13,24 +12,8 @@ from mergegate.scanners.deploy.envsecrets import EnvVar, secret_env_violations
 from mergegate.scanners.deploy.images import check_image
 from mergegate.scanners.deploy.rules import PORT_NOT_ALLOWED, RUN_AS_ROOT, Violation
 
-_NAME = re.compile(r"^(?:dockerfile|containerfile)(?:\..+)?$|^.+\.(?:dockerfile|containerfile)$")
 _HEREDOC = re.compile(r"(?<!<)<<(?!<)-?[\"']?([A-Za-z_][A-Za-z0-9_]*)[\"']?")
 _ENV_PAIR = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-
-
-# `Dockerfile.prod` is a Dockerfile; `dockerfile.py` (code about Dockerfiles) is not.
-_NOT_DOCKERFILE_SUFFIXES = frozenset({
-    ".py", ".pyi", ".go", ".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx", ".java", ".kt", ".rb",
-    ".rs", ".php", ".cs", ".c", ".h", ".cpp", ".sh", ".md", ".rst", ".txt", ".json", ".yml",
-    ".yaml", ".toml", ".ini", ".cfg", ".lock", ".html", ".dockerignore", ".orig", ".bak",
-})
-
-
-def is_dockerfile_name(path: str) -> bool:
-    name = PurePosixPath(path).name.lower()
-    if PurePosixPath(name).suffix in _NOT_DOCKERFILE_SUFFIXES:
-        return False
-    return bool(_NAME.match(name))
 
 
 @dataclass(frozen=True, slots=True)

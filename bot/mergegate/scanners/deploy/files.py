@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mergegate.core.globs import matches_any
 from mergegate.core.policy import DeployPolicy
-from mergegate.scanners.deploy import yamlsafe
-from mergegate.scanners.deploy.compose import check_compose, is_compose, is_compose_name
-from mergegate.scanners.deploy.dockerfile import check_dockerfile, is_dockerfile_name
-from mergegate.scanners.deploy.kubernetes import check_kubernetes, is_kubernetes
+from mergegate.scanners.deploy.names import is_compose_name, is_dockerfile_name, is_terraform_name
 from mergegate.scanners.deploy.rules import Violation
-from mergegate.scanners.deploy.terraform import ModuleFiles, check_terraform, is_terraform_name
+
+if TYPE_CHECKING:
+    from mergegate.scanners.deploy.terraform import ModuleFiles
 
 FileKind = Literal["yaml", "dockerfile", "terraform"]
 # The key at the start of a line, after a YAML list dash, or after `{` / `,` (JSON, flow YAML),
@@ -71,13 +70,23 @@ def check_text(
 
     `explicit` is True when the policy's `manifests` globs name the file: then any YAML error
     is reported; under auto-detection only files that look like manifests are parsed.
+
+    Each kind's checks are imported when a file of that kind comes up (`file_kind` needs none).
     """
     if kind == "dockerfile":
+        from mergegate.scanners.deploy.dockerfile import check_dockerfile
+
         return check_dockerfile(path, text, policy)
     if kind == "terraform":
+        from mergegate.scanners.deploy.terraform import check_terraform
+
         return check_terraform(path, text, policy, modules)
     if not explicit and not looks_like_manifest(path, text):
         return []
+    from mergegate.scanners.deploy import yamlsafe
+    from mergegate.scanners.deploy.compose import check_compose, is_compose
+    from mergegate.scanners.deploy.kubernetes import check_kubernetes, is_kubernetes
+
     docs = yamlsafe.load_documents(text, path, max_bytes=max_bytes)
     out: list[Violation] = []
     k8s = [d for d in docs if is_kubernetes(d.root)]

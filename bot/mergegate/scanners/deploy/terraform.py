@@ -51,10 +51,6 @@ class TerraformError(hcl.HclError):
         return f"{self.path}:{self.line}: {self.reason}"
 
 
-def is_terraform_name(path: str) -> bool:
-    return path.endswith((".tf", ".tfvars"))
-
-
 def _auto_tfvars(name: str) -> bool:
     return name == "terraform.tfvars" or name.endswith(".auto.tfvars")
 
