@@ -193,6 +193,33 @@ async def test_dismissals_active_expiring_and_expired_with_filters(
     assert "Expired (1)" in page and "Expiring within 7 days (0)" in page
 
 
+
+async def test_long_lists_say_what_they_leave_out_and_deployments_page(
+    board: Board, browser: Browserish,
+) -> None:
+    seed(board)
+    records = board.store.records
+    key = "github:Codertocat/Hello-World"
+    for i in range(503):
+        records.add_dismissal(key, dismissal(f"{i:064x}", "carol", "wont-fix"))
+    for i in range(150):
+        records.audit(key, "deployment", "mergegate", f"staging-{i}@" + "c" * 40,
+                      f"rejected: deployment number {i}")
+    board.h.repo.permissions["alice"] = ("read", "read")
+    await browser.sign_in(board.oauth, "alice")
+    page = await text(browser, "/dismissals")
+    assert "Active (504)" in page  # with seed()'s one
+    assert "The 500 newest of 504 are shown" in page
+    assert "Expired (0)" in page and "newest of 0" not in page
+    first = await text(browser, "/deployments")
+    assert "staging-149<" in first and "staging-50<" in first and "staging-49<" not in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    second = await text(browser, "/deployments?page=2")
+    assert "staging-49<" in second and "staging-50<" not in second and "staging-0<" in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    r = await browser.get("/deployments?page=two")
+    assert r.status == 400 and await r.text() == "page: expected a number"
+
 async def test_every_page_works_without_scripts_and_sends_security_headers(
     board: Board, browser: Browserish,
 ) -> None:

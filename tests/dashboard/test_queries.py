@@ -52,3 +52,13 @@ def test_audit_and_dismissals_stay_within_the_repositories_asked_for(any_store: 
     sections = q.dismissal_sections(["github:a/one"], NOW, DismissalFilter())
     assert [d.fingerprint for d in sections.expiring] == ["a" * 64]
     assert sections.active == [] and sections.expired == []
+
+
+def test_dismissal_sections_count_what_they_leave_out(any_store: Store) -> None:
+    store, q = any_store, DashboardQueries(any_store.engine)
+    for fp in ("a", "b", "c"):
+        store.records.add_dismissal("github:a/one", dismissal(fp * 64))
+    store.records.add_dismissal("github:a/one", dismissal("d" * 64, expires=NOW - dt.timedelta(days=1)))
+    sections = q.dismissal_sections(["github:a/one"], NOW, DismissalFilter(), limit=2)
+    assert len(sections.active) == 2 and len(sections.expired) == 1
+    assert sections.totals == {"active": 3, "expiring": 0, "expired": 1}

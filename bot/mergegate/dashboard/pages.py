@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -84,6 +84,14 @@ def _number(request: web.Request) -> int:
     if number > 2**31 - 1:
         raise web.HTTPNotFound(text="No such change.")
     return number
+
+
+def _page(query: Mapping[str, str]) -> int:
+    """The ``page`` parameter of a paged list (1 when absent)."""
+    try:
+        return max(1, int(query.get("page", "1")))
+    except ValueError:
+        raise web.HTTPBadRequest(text="page: expected a number") from None
 
 
 def _day(raw: str | None, name: str, end: bool = False) -> dt.datetime | None:
@@ -270,10 +278,14 @@ class Dashboard:
         session = self.auth.require(request)
         readable = await self.readable(request, session)
         repo = request.query.get("repo") or None
+        page = _page(request.query)
         entries = await self.db(self.queries.audit, readable,
-                                AuditFilter(repo=repo, action="deployment"), limit=500)
+                                AuditFilter(repo=repo, action="deployment"),
+                                limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
+        query = urlencode({"repo": repo} if repo else {})
         return self.render(request, "deployments.html", session=session, repo=repo,
-                           repos=sorted(readable), rows=[_deployment(e) for e in entries])
+                           repos=sorted(readable), page=page, more=len(entries) > AUDIT_PAGE,
+                           query=query, rows=[_deployment(e) for e in entries[:AUDIT_PAGE]])
 
     async def audit(self, request: web.Request) -> web.StreamResponse:
         session = self.auth.require(request)
@@ -298,10 +310,7 @@ class Dashboard:
             return response
         if fmt != "html":
             raise web.HTTPBadRequest(text=f"format: expected html, csv or json, got {fmt!r}")
-        try:
-            page = max(1, int(q.get("page", "1")))
-        except ValueError:
-            raise web.HTTPBadRequest(text="page: expected a number") from None
+        page = _page(q)
         rows = await self.db(self.queries.audit, readable, flt, limit=AUDIT_PAGE + 1,
                              offset=(page - 1) * AUDIT_PAGE)
         params = {k: v for k, v in q.items() if k not in ("page", "format") and v}

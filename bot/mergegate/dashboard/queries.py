@@ -124,6 +124,7 @@ class DismissalSections:
     active: list[DismissalRow] = field(default_factory=list)
     expiring: list[DismissalRow] = field(default_factory=list)  # within 7 days
     expired: list[DismissalRow] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)  # per section, beyond the rows shown
 
 
 def _repo_clause(column: Any, repo: str) -> Any:
@@ -269,6 +270,12 @@ class DashboardQueries:
             for name, query in queries.items():
                 rows = conn.execute(query.limit(limit)).all()
                 getattr(sections, name).extend(_dismissal(r) for r in rows)
+                total = len(rows)
+                if total == limit:  # more may stand: count them all
+                    total = conn.execute(
+                        select(func.count()).select_from(query.order_by(None).subquery())
+                    ).scalar_one()
+                sections.totals[name] = total
         return sections
 
     def dismissals_of(self, repo: str, fingerprints: Iterable[str]) -> list[DismissalRow]:
