@@ -17,7 +17,8 @@ from .conftest import Repo
 
 # Top-level packages and our modules a one-file Python change must not import.
 NOT_NEEDED = (
-    "sqlalchemy", "alembic", "psycopg", "aiohttp", "lark", "hcl2", "univers", "shtab",
+    "sqlalchemy", "alembic", "psycopg", "aiohttp", "yarl", "asyncio", "lark", "hcl2", "univers",
+    "packaging", "shtab", "mergegate.scanners.licenses.deps_dev",
     "mergegate.store", "mergegate.commands.db", "mergegate.commands.worker",
     "mergegate.scanners.external", "mergegate.scanners.deploy.terraform",
     "mergegate.scanners.deploy.compose", "mergegate.scanners.deploy.kubernetes",

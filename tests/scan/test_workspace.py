@@ -43,6 +43,29 @@ def test_diff_aware_workspace_lists_changes_and_added_lines(repo: Repo) -> None:
     assert ws.base_text("added.py") is None
 
 
+def test_added_lines_of_renamed_and_oddly_named_files(repo: Repo) -> None:
+    # The line diff names the changed files on git's command line: a name that reads as
+    # pathspec magic (`:x.py` would mean `x.py`) must still be taken literally; a renamed
+    # file keeps its added lines (both of its names are given, so git pairs them as before).
+    body = "".join(f"line{i} = {i}\n" for i in range(20))
+    repo.write(":x.py", "a = 1\n")
+    repo.write("x.py", "a = 1\n")
+    repo.write("old.py", body)
+    repo.write("unchanged.py", "u = 1\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write(":x.py", "a = 1\nb = 2\n")
+    repo.git("mv", "old.py", "new.py")
+    repo.write("new.py", body + "tail = 1\n")
+    repo.commit("change")
+    ws = workspace_from_git(repo.root, "main")
+    by_path = {f.path: f for f in ws.files}
+    assert set(by_path) == {":x.py", "new.py"}
+    assert by_path[":x.py"].added_lines == frozenset({2})
+    assert (by_path["new.py"].status, by_path["new.py"].old_path) == ("renamed", "old.py")
+    assert by_path["new.py"].added_lines == frozenset({21})
+
+
 def test_skips_binary_large_symlinks_and_submodules_with_a_note(repo: Repo, tmp_path: Path) -> None:
     repo.write("ok.py", "x = 1\n")
     repo.commit("base")

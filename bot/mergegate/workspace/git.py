@@ -155,19 +155,15 @@ def workspace_from_git(
     repo = GitRepo.open(path)
     if staged:
         return _staged_workspace(repo, max_file_bytes)
-    # The read-only git commands run side by side: each `git diff` of the working tree may
-    # re-read every file whose index entry is not known clean (a checkout written in the same
-    # second as its index), tens of milliseconds apiece in a big repository.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # The untracked files are listed beside the diffs (read-only git commands, side by side).
+    with ThreadPoolExecutor(max_workers=1) as pool:
         others = pool.submit(repo.run, "ls-files", "-z", "--others", "--exclude-standard")
         if base_ref is None:
             return _full_workspace(repo, others, max_file_bytes)
         base = repo.merge_base(base_ref)
-        raw = pool.submit(_raw_changes, repo, base)
-        diff = repo.run("diff", "-U0", "-M", "--no-color", "--no-ext-diff", base)
+        candidates, deleted = _raw_changes(repo, base)
+        added = _added_lines(repo, base, candidates, deleted)
         untracked = _names(others.result())
-        candidates, deleted = raw.result()
-    added = added_lines_by_file(diff)
     with_lines = [
         CandidateFile(
             c.path,
@@ -194,6 +190,29 @@ def workspace_from_git(
         deleted=deleted,
         max_file_bytes=max_file_bytes,
     )
+
+
+# Past this many characters of changed paths, the line diff is not limited to them (a command
+# line has a length limit); it then compares the whole working tree, as it did before.
+_PATHSPEC_CHARS = 100_000
+
+
+def _added_lines(
+    repo: GitRepo, base: str, candidates: list[CandidateFile], deleted: list[str]
+) -> dict[str, set[int]]:
+    """The added line numbers of each changed file (`git diff -U0`), the diff limited to the
+    paths the raw diff named (both sides of a rename, the deleted files too: git pairs renames
+    among the same changes). Unlimited, git compares every file of the working tree again,
+    reading each one whose index entry is not known clean (a checkout written in the same
+    second as its index): tens of milliseconds in a big repository."""
+    paths = sorted({c.path for c in candidates} | {c.old_path for c in candidates if c.old_path}
+                   | set(deleted))
+    if not paths:
+        return {}
+    limit = ["--", *paths] if sum(len(p) + 1 for p in paths) <= _PATHSPEC_CHARS else []
+    return added_lines_by_file(repo.run(
+        "--literal-pathspecs", "diff", "-U0", "-M", "--no-color", "--no-ext-diff", base,
+        *limit))
 
 
 def _names(out: str) -> list[str]:

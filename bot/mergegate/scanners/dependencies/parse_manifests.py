@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from mergegate.scanners.dependencies.documents import json_document, toml_document
 from mergegate.scanners.dependencies.model import (
     NPM,
@@ -42,6 +40,9 @@ def _add(result: ParsedFile, ecosystem: str, name: str, version: str | None, lin
 
 
 def _pep508(result: ParsedFile, lines: LineIndex, requirements: Iterable[object]) -> None:
+    # Imported with the first manifest that has requirements (see parse_python).
+    from packaging.requirements import InvalidRequirement, Requirement
+
     for raw in requirements:
         if not isinstance(raw, str):
             continue

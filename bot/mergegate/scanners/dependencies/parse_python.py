@@ -10,8 +10,6 @@ import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from mergegate.scanners.dependencies.documents import json_document, toml_document
 from mergegate.scanners.dependencies.model import (
     PYPI,
@@ -65,6 +63,9 @@ def parse_requirements(
     """Pins (`name==1.0`, `===`) become dependencies; ranges, URLs and editables are noted
     as unpinned. `-r` includes are followed through `read_include`; a `-c` constraints
     file pins the packages that are required here without a pin (and adds none)."""
+    # Imported with the first requirements file: a scan of a change without one never loads it.
+    from packaging.requirements import InvalidRequirement, Requirement
+
     result = ParsedFile(path)
     constraints: dict[str, str] = {}
     seen = _seen | {path}

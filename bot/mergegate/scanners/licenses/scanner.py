@@ -9,12 +9,12 @@ without a network call, and never reported as unknown.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from mergegate.core.findings import Finding, Package, ScanNote, ScanResult, Severity, fingerprint
 from mergegate.core.policy import LicensesPolicy, Policy
 from mergegate.scanners.dependencies.inventory import collect
 from mergegate.scanners.dependencies.model import Dependency, normalize_name
-from mergegate.scanners.licenses.deps_dev import Coordinate, DepsDev
 from mergegate.scanners.licenses.expression import (
     UNRESOLVED,
     LicenseJudgement,
@@ -24,6 +24,9 @@ from mergegate.scanners.licenses.expression import (
     unknown_policy_entries,
 )
 from mergegate.workspace import Workspace
+
+if TYPE_CHECKING:
+    from mergegate.scanners.licenses.deps_dev import DepsDev
 
 NAME = "licenses"
 UNKNOWN_SEVERITY = {"block": Severity.HIGH, "warn": Severity.LOW}
@@ -48,6 +51,9 @@ def resolve(
     online_for: Callable[[Dependency], bool],
 ) -> dict[Dependency, str | None]:
     """Each dependency's license text (None: unresolved)."""
+    # The deps.dev client (asyncio, aiohttp's URLs) is loaded once there are packages.
+    from mergegate.scanners.licenses.deps_dev import Coordinate
+
     out: dict[Dependency, str | None] = {}
     lookup: dict[Dependency, Coordinate] = {}
     for dep in deps:
