@@ -395,3 +395,56 @@ def test_a_cut_gzip_still_reports_what_was_read(
     captured = capsys.readouterr()
     assert f"{log}:1: AWS Access Key (sha1 " in captured.out
     assert f"mergegate logs: {log}: cannot read: " in captured.err
+
+
+# Our token plugins' formats: a log line holding only such a token (no keyword) reaches the
+# detectors, and its value is never shown.
+
+HF_TOKEN = "hf_" + "QxWvTbNmLkJhGfDsApOiUyTrEwQzXcVbNm"
+RUNNER_TOKEN = "glrt-" + "t1_Zx8Kq2Lm9Np4Rs7Tv"
+
+
+def test_a_hugging_face_and_a_runner_token_are_found_and_never_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "job.log"
+    log.write_text(
+        "2024-05-01T12:00:00.0000000Z Run huggingface-cli upload org/model ./out\n"
+        f"2024-05-01T12:00:01.0000000Z huggingface-cli login {HF_TOKEN}\n"
+        f"2024-05-01T12:00:02.0000000Z ERROR gitlab-runner register failed for {RUNNER_TOKEN}\n"
+    )
+    report = scan_logs([str(log)])
+    assert [(c.type, c.line) for c in report.credentials] == [
+        ("Hugging Face Token", 2), ("GitLab Token", 3)]
+    assert report.clusters[0].sample == ["ERROR gitlab-runner register failed for [REDACTED]"]
+    for fmt in ("text", "json"):
+        assert run(_args([str(log)], fmt)) == 1
+        out = capsys.readouterr().out
+        assert HF_TOKEN not in out and RUNNER_TOKEN not in out
+        assert HF_TOKEN[3:] not in out and RUNNER_TOKEN[5:] not in out
+
+
+def _plugin_cases() -> list[tuple[str, str, str]]:
+    from tests.secrets.test_plugins import TRUE_CASES
+
+    return TRUE_CASES
+
+
+@pytest.mark.parametrize(("secret_type", "filename", "text"), _plugin_cases(),
+                         ids=[f"{t}-{i}" for i, (t, _, _) in enumerate(_plugin_cases())])
+def test_every_format_our_plugins_know_is_found_in_a_log_and_never_shown(
+    secret_type: str, filename: str, text: str, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mergegate.scanners.secrets import detect_in_text
+
+    log = tmp_path / "ci.log"
+    log.write_text("2024-05-01T12:00:00.0000000Z Run ./deploy.sh\n" + "".join(
+        f"2024-05-01T12:00:01.0000000Z {line}\n" for line in text.splitlines()))
+    assert secret_type in {c.type for c in scan_logs([str(log)]).credentials}
+    values = {h.value for h in detect_in_text(filename, text).hits
+              if h.type == secret_type and len(h.value) >= 8}
+    assert values
+    assert run(_args([str(log)], "text")) == 1
+    out = capsys.readouterr().out
+    assert not [v for v in values if v in out]

@@ -1,10 +1,9 @@
 """Leaked credentials in log lines, found by the secrets scanner's detectors.
 
 Running every detector on every line of a 100 MB log would take minutes, so a cheap prefilter
-picks the lines a detector could match (keywords, known token prefixes, key headers, URLs
-with a password) and only those go to the detectors, in batches. The prefilter works on a
-block of lines at a time with plain substring searches (`candidate_starts`), so a line without
-any of those pieces costs no Python code at all; `is_candidate` then decides for each line found.
+(`mergegate.scanners.secrets.prefilter`) picks the lines a detector could match (keywords
+given a value, known token prefixes, our token plugins' keywords, key headers, URLs with a
+password) and only those go to the detectors, in batches.
 High-entropy hits alone are not reported for logs (digests and commit ids are everywhere in
 build output) but they are still redacted from any text shown.
 """
@@ -20,6 +19,7 @@ from mergegate.scanners.secrets.prefilter import (
     TOKENISH,
     is_candidate,
     looks_random,
+    token_plugin_matches,
 )
 
 REDACTED = "[REDACTED]"
@@ -66,7 +66,8 @@ def _mask(match: re.Match[str]) -> str:
 def redact_groups(groups: Sequence[Sequence[str]], path: str = "log.txt") -> list[list[str]]:
     """Groups of lines (failure samples) as they may be shown, in one detector run.
 
-    The detectors run on the lines that could hold a credential (`is_candidate`), so every
+    The detectors run on the lines that could hold a credential (`is_candidate`, or one of our
+    token plugins' patterns matches), so every
     value the scan reports is replaced by [REDACTED] wherever it is shown; on every line, any
     other key-like token (long, letters and digits, random-looking) is masked too, without
     the detectors' cost.
@@ -76,7 +77,7 @@ def redact_groups(groups: Sequence[Sequence[str]], path: str = "log.txt") -> lis
     number = 1
     for g, lines in enumerate(groups):
         for i, text in enumerate(lines):
-            if is_candidate(text):
+            if is_candidate(text) or token_plugin_matches(text):
                 numbered.append((number, text))
                 where[number] = (g, i)
             number += 1

@@ -29,28 +29,30 @@ _CONTINUATION = re.compile(
 _QUICK = re.compile(r"err|fail|fatal|exception|panic|segmentation|traceback|critical|^e\s\s")
 
 
-_NEEDLES = ("err", "fail", "fatal", "exception", "panic", "segmentation", "traceback", "critical")
+_NEEDLES = tuple(n.encode() for n in (
+    "err", "fail", "fatal", "exception", "panic", "segmentation", "traceback", "critical",
+))
 
 
-# A line starting with "e" and a space (pytest's `E   ` lines); "?" stands for any character
-# that is not ASCII in the scanner's lower-cased text, a Unicode space among them.
-_E_LINE = re.compile(r"\ne[\s?]")
+# A line starting with "e" and a space (pytest's `E   ` lines); a byte past ASCII may be part of
+# a Unicode space.
+_E_LINE = re.compile(rb"\ne[\t\n\x0b\x0c\r \x1c-\x1f\x80-\xff]")
 
 
-def error_starts(low: str) -> set[int]:
-    """Offsets of the lines of a lower-cased block that `_QUICK` would let through (and a few
-    more): the lines `is_error` can be true of."""
+def error_starts(low: bytes) -> set[int]:
+    """Offsets of the lines of a block (UTF-8, ASCII letters lower-cased) that `_QUICK` would
+    let through (and a few more): the lines `is_error` can be true of."""
     starts: set[int] = set()
     for needle in _NEEDLES:
         at = low.find(needle)
         while at >= 0:
-            starts.add(low.rfind("\n", 0, at) + 1)
-            end = low.find("\n", at)
+            starts.add(low.rfind(b"\n", 0, at) + 1)
+            end = low.find(b"\n", at)
             if end < 0:
                 break
             at = low.find(needle, end)
     starts.update(m.start() + 1 for m in _E_LINE.finditer(low))
-    if (low.startswith("e") and low[1:2].isspace()) or low.startswith("e?"):
+    if _E_LINE.match(b"\n" + low[:2]):
         starts.add(0)
     return starts
 

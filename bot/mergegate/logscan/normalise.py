@@ -38,11 +38,16 @@ def clean(line: str) -> str:
     return _CI_PREFIX.sub("", line, count=1)
 
 
-_CI_PREFIXES = re.compile(
-    r"(?m)^\ufeff?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
-    r"[^\S\n]?)"
+# The same on a block of lines as UTF-8 bytes (searched for before anything is decoded): the
+# timestamp in ASCII digits, the space after it one of ASCII's (CI runners write both so).
+_PREFIX_BYTES = (
+    rb"(?:\xef\xbb\xbf)?(?:[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+    rb"(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?[\t\x0b\x0c\r \x1c-\x1f]?)"
 )
-_LINE_ENDS = re.compile(r"\r\r*(?=\n|\Z)")  # a literal first: searched for quickly
+_FIRST_PREFIX = re.compile(rb"\A" + _PREFIX_BYTES)
+_NEXT_PREFIXES = re.compile(rb"\n" + _PREFIX_BYTES)  # a literal first: searched for quickly
+_ANSI_BYTES = re.compile(rb"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\n]*\x07)")
+_LINE_ENDS = re.compile(rb"\r\r*(?=\n|\Z)")  # a literal first: searched for quickly
 
 
 def strip_ansi(text: str) -> str:
@@ -50,13 +55,14 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text) if "\x1b" in text else text
 
 
-def clean_block(text: str) -> str:
-    """`clean` on every line of a block of lines at once (its newlines kept)."""
-    if "\r" in text:
-        text = _LINE_ENDS.sub("", text)
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
-    return _CI_PREFIXES.sub("", text)
+def clean_block(data: bytes) -> bytes:
+    """`clean` on every line of a block of lines, as UTF-8 bytes, at once (newlines kept)."""
+    if b"\r" in data:
+        data = _LINE_ENDS.sub(b"", data)
+    if b"\x1b" in data:
+        data = _ANSI_BYTES.sub(b"", data)
+    data = _FIRST_PREFIX.sub(b"", data, count=1)
+    return _NEXT_PREFIXES.sub(b"\n", data)
 
 
 def _replace_variable_parts(text: str) -> str:

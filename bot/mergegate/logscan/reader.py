@@ -7,7 +7,8 @@ records that more was there (`exhausted`), and the report says the log was trunc
 A line longer than `MAX_LINE_BYTES` is cut: its first `MAX_LINE_BYTES` bytes are the line
 (failure grouping and samples see only that), and the rest comes as `Overflow` pieces, which
 are still searched for credentials. Reading is done in large chunks and lines are handed on in
-blocks, so the per-line work is left to what the scanner decides to look at.
+blocks, undecoded, so the per-line work (decoding too) is left to the lines the scanner decides
+to look at.
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ class ByteBudget:
 
 @dataclass(frozen=True, slots=True)
 class Lines:
-    """Whole lines (each at most `MAX_LINE_BYTES` bytes), joined by newlines."""
+    """Whole lines (each at most `MAX_LINE_BYTES` bytes), joined by newlines, as read."""
 
     first: int  # the number of the first line
-    text: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ class Overflow:
 Segment = Lines | Overflow
 
 
-def _decode(data: bytes) -> str:
+def decode(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
@@ -67,19 +68,19 @@ def _cut(data: bytes, first: int, max_line: int) -> Iterator[Segment]:
     """Complete lines (no final newline), the overlong ones cut."""
     parts = data.split(b"\n")
     if max(map(len, parts)) <= max_line:
-        yield Lines(first, _decode(data))
+        yield Lines(first, data)
         return
     start = 0
     for i, part in enumerate(parts):
         if len(part) > max_line:
             if start < i:
-                yield Lines(first + start, _decode(b"\n".join(parts[start:i])))
-            yield Lines(first + i, _decode(part[:max_line]))
+                yield Lines(first + start, b"\n".join(parts[start:i]))
+            yield Lines(first + i, part[:max_line])
             for at in range(max_line, len(part), CHUNK_BYTES):
-                yield Overflow(first + i, _decode(part[at : at + CHUNK_BYTES]))
+                yield Overflow(first + i, decode(part[at : at + CHUNK_BYTES]))
             start = i + 1
     if start < len(parts):
-        yield Lines(first + start, _decode(b"\n".join(parts[start:])))
+        yield Lines(first + start, b"\n".join(parts[start:]))
 
 
 class LineReader:
@@ -109,7 +110,7 @@ class LineReader:
                 break
             if overlong:
                 end = chunk.find(b"\n")
-                yield Overflow(self.lines + 1, _decode(chunk if end < 0 else chunk[:end]))
+                yield Overflow(self.lines + 1, decode(chunk if end < 0 else chunk[:end]))
                 if end < 0:
                     continue
                 overlong = False
@@ -124,11 +125,11 @@ class LineReader:
             else:
                 pending = data
             if len(pending) > self.max_line:
-                yield Lines(self.lines + 1, _decode(pending[: self.max_line]))
-                yield Overflow(self.lines + 1, _decode(pending[self.max_line :]))
+                yield Lines(self.lines + 1, pending[: self.max_line])
+                yield Overflow(self.lines + 1, decode(pending[self.max_line :]))
                 pending, overlong = b"", True
         if overlong:
             self.lines += 1
         elif pending:
-            yield Lines(self.lines + 1, _decode(pending))
+            yield Lines(self.lines + 1, pending)
             self.lines += 1

@@ -4,8 +4,10 @@ Each file is read in chunks (gzip and zip members too) under one byte budget for
 report: past `max_bytes` decompressed bytes nothing more is read and the report says where it
 stopped (`Truncation`). Only counters, the first occurrence of each distinct failure and the
 credentials found are kept, so memory does not grow with the log. Lines are handed on in
-blocks; cheap substring searches pick the lines that could hold a failure or a credential,
-and only those (and the lines continuing an open failure) get per-line work.
+blocks, undecoded; one search of the block (`candidate_line_starts`, for credentials) and a few
+substring searches (`error_starts`, for failures) pick the lines that could hold a credential or
+a failure, and only those (and the lines continuing an open failure) are decoded and get
+per-line work.
 
 Every other cost is bounded too, and each bound that is reached is said in the report: the
 detectors run on at most `MAX_DETECTOR_LINES` lines and stop at `MAX_CREDENTIALS` distinct
@@ -32,9 +34,20 @@ from mergegate.logscan.credentials import (
 )
 from mergegate.logscan.events import Event, EventGrouper, error_starts
 from mergegate.logscan.normalise import clean_block, normalise_many, strip_ansi
-from mergegate.logscan.reader import MAX_LINE_BYTES, ByteBudget, LineReader, Lines, Overflow
+from mergegate.logscan.reader import (
+    MAX_LINE_BYTES,
+    ByteBudget,
+    LineReader,
+    Lines,
+    Overflow,
+    decode,
+)
 from mergegate.logscan.report import Cluster, FileError, LogReport, Truncation
-from mergegate.scanners.secrets.prefilter import candidate_starts, candidate_windows, needs_detectors
+from mergegate.scanners.secrets.prefilter import (
+    candidate_line_starts,
+    candidate_windows,
+    needs_checking,
+)
 
 BATCH = 250
 MAX_CLUSTERS = 2000
@@ -193,14 +206,6 @@ class _Accumulator:
         return self.report
 
 
-def _lower(text: str) -> str:
-    """The text lower-cased for the prefilters' ASCII pieces, at the same offsets (a few
-    characters lower-case to two, so anything not ASCII becomes "?")."""
-    if text.isascii():
-        return text.lower()
-    return text.encode("ascii", "replace").decode("ascii").lower()
-
-
 class _StreamScan:
     """One stream's lines through the failure grouper and the credential prefilter."""
 
@@ -209,35 +214,51 @@ class _StreamScan:
         self.acc = acc
         self.grouper = EventGrouper()
         self.batch: list[tuple[int, str]] = []
-        self.tail = ""  # the end of the last text read, for an overlong line's next piece
+        self.tail = ""  # the end of the last line read, for an overlong line's next piece
 
-    def lines(self, text: str, first: int) -> None:
-        text = clean_block(text)
-        low = _lower(text)
-        creds = candidate_starts(text, low) if self.acc.detecting else set()
-        errors = error_starts(low)
-        starts = sorted(creds | errors)
+    def lines(self, data: bytes, first: int) -> None:
+        """A block of whole lines as read: only the lines that could hold a credential or
+        a failure (or continue one) are decoded and looked at one by one."""
+        data = clean_block(data)
+        if self.acc.detecting:
+            self._credentials(data, first)
+        self._failures(data, first)
+        last = data.rfind(b"\n") + 1
+        self.tail = decode(data[last:])[-OVERLAP:] if last < len(data) else ""
+
+    def _credentials(self, data: bytes, first: int) -> None:
+        acc, shown, batch = self.acc, self.shown, self.batch
+        number, counted = first, 0
+        for start in candidate_line_starts(data):
+            number += data.count(b"\n", counted, start)
+            counted = start
+            end = data.find(b"\n", start)
+            line = decode(data[start:] if end < 0 else data[start:end])
+            if needs_checking(line):
+                acc.check(shown, batch, number, line)
+                if not acc.detecting:
+                    return
+
+    def _failures(self, data: bytes, first: int) -> None:
+        errors = error_starts(data.lower())
+        starts = sorted(errors)
         grouper, acc, shown = self.grouper, self.acc, self.shown
-        pos, number, size, i = 0, first, len(text), 0
+        pos, number, size, i = 0, first, len(data), 0
         while pos <= size:
             if grouper.current is None:  # nothing open: jump to the next interesting line
                 while i < len(starts) and starts[i] < pos:
                     i += 1
                 if i == len(starts):
                     break
-                number += text.count("\n", pos, starts[i])
+                number += data.count(b"\n", pos, starts[i])
                 pos = starts[i]
-            end = text.find("\n", pos)
+            end = data.find(b"\n", pos)
             if end < 0:
                 end = size
-            line = text[pos:end]
-            if pos in creds and needs_detectors(line):
-                acc.check(shown, self.batch, number, line)
-            event = grouper.feed(number, line, pos in errors)
+            event = grouper.feed(number, decode(data[pos:end]), pos in errors)
             if event is not None:
                 acc.add_event(shown, event)
             pos, number = end + 1, number + 1
-        self.tail = text[text.rfind("\n") + 1 :][-OVERLAP:]
 
     def overflow(self, line: int, text: str) -> None:
         """More of an overlong line: searched for credentials only, piece by piece."""
@@ -246,8 +267,7 @@ class _StreamScan:
         text = strip_ansi(self.tail + text)  # mid-line: no CI prefix to take off
         searched = len(self.tail)  # the end of the piece before, given to the detectors then
         self.tail = text[-OVERLAP:]
-        windows = candidate_windows(text, _lower(text))
-        self.acc.add_window_hits(self.shown, line, windows, searched)
+        self.acc.add_window_hits(self.shown, line, candidate_windows(text), searched)
 
     def finish(self) -> None:
         last = self.grouper.finish()
@@ -263,7 +283,7 @@ def _scan_stream(fh: BinaryIO, shown: str, acc: _Accumulator) -> None:
     try:
         for segment in reader:
             if isinstance(segment, Lines):
-                scan.lines(segment.text, segment.first)
+                scan.lines(segment.data, segment.first)
             elif isinstance(segment, Overflow):
                 scan.overflow(segment.line, segment.text)
     finally:  # a stream that breaks off (a cut gzip) still has what was read before scanned

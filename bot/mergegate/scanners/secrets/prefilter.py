@@ -1,18 +1,20 @@
 """Which lines could hold a credential: a cheap prefilter before the detectors.
 
 Running every detector on every line of a 100 MB log would take minutes, so a cheap prefilter
-picks the lines a detector could match (keywords, known token prefixes, key headers, URLs
-with a password) and only those go to the detectors, in batches. It works on a block of lines
-at a time with plain substring searches (`candidate_starts`), so a line without any of those
-pieces costs no Python code at all; `is_candidate` then decides for each line found. Used for
-CI logs (`mergegate.logscan`) and container environments (the deploy scanner).
+picks the lines a detector could match (keywords given a value, known token prefixes, our token
+plugins' keywords, key headers, URLs with a password) and only those go to the detectors, in
+batches. For logs it works on a block of lines at a time with one RE2 search
+(`candidate_line_starts`), so a line without any of those pieces costs no Python code at all;
+`needs_checking` then decides for each line found. `is_candidate` is the per-line test for
+container environments (the deploy scanner) and the samples a log report shows.
 """
 
 from __future__ import annotations
 
-import bisect
+import functools
 import math
 import re
+from typing import Any
 
 # A run of token characters this long, with letters and digits, and this many bits of Shannon
 # entropy per character, is masked in any line shown (random keys have over 3.8).
@@ -43,11 +45,14 @@ def _key_like(match: re.Match[str]) -> bool:
     return _SHORT_HEX.fullmatch(token) is None and looks_random(token)
 
 # A secret-like name being given a value (what the keyword detector looks for)...
-_KEYWORD = (
-    r"(?i:(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|"
-    r"private[_-]?key|auth|credentials?|session[_-]?id|signature)[\w.-]*[\"']?\s*"
-    r"(?:[:=]|=>|:=|\s--?\w*\s))"
+_KEYWORD_NAMES = (
+    r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth|"
+    r"credentials?|session[_-]?id|signature"
 )
+
+_KEYWORD_NAME_LOW = re.compile(_KEYWORD_NAMES)
+
+_KEYWORD = rf"(?i:(?:{_KEYWORD_NAMES})[\w.-]*[\"']?\s*(?:[:=]|=>|:=|\s--?\w*\s))"
 
 # ...or the shape of a known token, a key header, a URL with a password.
 _SHAPES = (
@@ -80,6 +85,10 @@ _PLACEHOLDER = re.compile(
     r"""\s*["']?(?:\*{3,}|\$\{\{[^}\n]*\}\}|\$\{?[A-Z_][A-Z0-9_]*\}?)["']?(?=[\s,;)]|$)"""
 )
 
+# References to a value elsewhere, never a value: a `${{ }}` expression (to the line's end if not
+# closed) and an environment variable (upper case: `$ecretP4ss` is a password).
+_REFERENCE = re.compile(r"\$\{\{.*?\}\}|\$\{\{.*|\$\{?[A-Z_][A-Z0-9_]*\}?")
+
 # A fast first pass on the lower-cased line (literal alternatives are scanned quickly); only
 # lines it lets through meet CANDIDATE.
 _QUICK = re.compile(
@@ -88,106 +97,12 @@ _QUICK = re.compile(
     r"npm_|pypi-|aiza|shpat|dop_v1|sq0|private|accountkey|://|discord"
 )
 
-# Lower-case pieces of which `_QUICK` needs one; found with `str.find`, far faster than a regex
-# alternation. "pass" is searched for apart, to pass over the "passed" of every test log.
-_NEEDLES = (
-    "pwd", "secret", "token", "key", "auth", "cred", "session", "signature", "bearer", "basic",
-    "akia", "asia", "agpa", "aida", "aroa", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
-    "github_pat", "glp", "gld", "xox", "xapp", "_live", "sk-", "eyj", "sg.", "npm_", "pypi-",
-    "aiza", "shpat", "dop_v1", "sq0", "private", "://", "discord",
-)
-
-# "pass", but not the "passed" of every test log unless it is given a value ("passed: x").
-_PASS = re.compile(r"""pass(?:(?!ed\b)|(?=ed[\w.-]*["']?\s*(?:[:=]|=>|:=|\s--?\w*\s)))""")
-
-_NEEDLE_HEADS = re.compile("[" + re.escape("".join(sorted({n[0] for n in (*_NEEDLES, "pass")})))
-                           + "]")
-
-# For `candidate_starts`, which needs only the lines `CANDIDATE` can match: the pieces of its
-# case-insensitive parts in lower case, and its token shapes as they are written (a literal
-# first, so each is searched for as fast as `str.find`), several shapes to a search.
-_LOWER_NEEDLES = (
-    "pwd", "secret", "token", "key", "auth", "cred", "session", "signature", "bearer", "basic",
-    "private", "://", "discord",
-)
-
-_SHAPE_PIECES = tuple(re.compile(p) for p in (
-    r"A(?:KIA|SIA|GPA|IDA|ROA|Iza)", r"gh(?:[pousr]_|ithub_pat_)", r"gl(?:pat|ptt|dt)-",
-    r"x(?:ox[abposr]|app)-", r"k_live_", r"sk-", r"eyJ", r"SG\.", r"npm_", r"pypi-", r"shpat_",
-    r"dop_v1_", r"sq0",
-))
-
 # Around a piece found in an overlong line, the text given to the detectors.
 WINDOW_BEFORE = 256
 
 WINDOW_AFTER = 2048
 
 NEAR = 16  # how far before its piece a `CANDIDATE` match may start ("private_key" for "key")
-
-STRIDE = 128
-
-def _line_start(low: str, at: int) -> int:
-    return low.rfind("\n", 0, at) + 1
-
-def _line_end(low: str, at: int) -> int:
-    end = low.find("\n", at)
-    return len(low) if end < 0 else end
-
-def candidate_starts(text: str, low: str) -> set[int]:
-    """Offsets of the lines of a block (and the block lower-cased, at the same offsets) that
-    hold a piece of one of `CANDIDATE`'s patterns ("passed" only when `CANDIDATE` matches
-    there): every line `is_candidate` is true of, and a few more."""
-    starts: set[int] = set()
-    for needle in _LOWER_NEEDLES:
-        at = low.find(needle)
-        while at >= 0:
-            starts.add(_line_start(low, at))
-            at = low.find(needle, _line_end(low, at))
-    for shape in _SHAPE_PIECES:
-        m = shape.search(text)
-        while m is not None:
-            starts.add(_line_start(text, m.start()))
-            m = shape.search(text, _line_end(text, m.start()))
-    m = _PASS.search(low)
-    while m is not None:
-        starts.add(_line_start(low, m.start()))
-        m = _PASS.search(low, _line_end(low, m.start()))
-    return starts
-
-def candidate_windows(text: str, low: str) -> list[tuple[int, str]]:
-    """Pieces of a long text (an overlong line) around what `CANDIDATE` matches, merged,
-    each with its offset.
-
-    `CANDIDATE` is tried only from just before each piece `_QUICK` looks for to a little
-    after it (a match starts at most a few characters before its piece)."""
-    if _NEEDLE_HEADS.search(low) is None:  # one quick pass: nothing could start a piece
-        return []
-    found: list[int] = []
-    for needle in (*_NEEDLES, "pass"):
-        at = low.find(needle)
-        while at >= 0:
-            found.append(at)
-            at = low.find(needle, at + STRIDE)  # the search from `at` covers the stride
-    found.sort()
-    spans: list[tuple[int, int]] = []
-    i = 0
-    while i < len(found):
-        at = found[i]
-        if spans and at + NEAR <= spans[-1][1]:  # inside a window going to the detectors:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], at + WINDOW_AFTER))  # keep its value
-            i = bisect.bisect_left(found, spans[-1][1] - NEAR, i + 1)
-            continue
-        # One search covers the pieces of the next STRIDE characters too (dense pieces).
-        if not _matches(text, low, max(0, at - NEAR), at + STRIDE + WINDOW_BEFORE):
-            i = bisect.bisect_left(found, at + STRIDE, i + 1)
-            continue
-        start, end = max(0, at - WINDOW_BEFORE), at + WINDOW_AFTER
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
-        else:
-            spans.append((start, end))
-        i += 1
-    return [(a, text[a:b]) for a, b in spans]
 
 def _matches(text: str, low: str, start: int = 0, end: int | None = None) -> bool:
     """`CANDIDATE` in text[start:end], given the text lower-cased at the same offsets."""
@@ -225,7 +140,9 @@ def only_placeholders(line: str) -> bool:
     return not any(_key_like(m) for m in TOKENISH.finditer(" ".join(rest)))
 
 def needs_detectors(line: str) -> bool:
-    """`is_candidate` and not `only_placeholders`, with the line lower-cased once."""
+    """`is_candidate` and not `only_placeholders`, with the line lower-cased once, except that
+    the key-like runs looked for are those outside any reference (`${{ }}`, `$NAME`), not only
+    outside the placeholders given to a name: a reference's name is not a value."""
     low = line.lower()
     if _QUICK.search(low) is None:
         return False
@@ -233,15 +150,203 @@ def needs_detectors(line: str) -> bool:
         return CANDIDATE.search(line) is not None
     if _SHAPES_LOW.search(low) is not None or _SHAPES_CASED.search(line) is not None:
         return True
-    rest, at, named = [], 0, False  # the line without its placeholders
+    named = False
     for m in _KEYWORD_LOW.finditer(low):
         named = True
-        value = _PLACEHOLDER.match(line, m.end())
-        if value is None:
+        if _PLACEHOLDER.match(line, m.end()) is None:
             return True
-        rest.append(line[at : value.start()])
-        at = value.end()
     if not named:
         return False
-    rest.append(line[at:])
-    return any(_key_like(m) for m in TOKENISH.finditer(" ".join(rest)))
+    # Masks hold no key-like run; references (`${{ }}`, `$NAME`) are names, not values.
+    rest = _REFERENCE.sub(" ", line) if "$" in line else line
+    return any(_key_like(m) for m in TOKENISH.finditer(rest))
+
+
+# --- Logs: a whole block of lines in one search --------------------------------------------------
+#
+# `candidate_line_starts` finds, in one RE2 search over a block of lines as read (UTF-8 bytes,
+# searched as Latin-1 so that every byte is a character), the lines `needs_checking` could say
+# yes to, and a few more; only those are decoded and get per-line Python. RE2 runs a DFA: its
+# speed does not depend on how many alternatives the pattern has, where Python's `re` slows down
+# with each. The pattern is a superset of what the per-line checks accept: its classes take any
+# byte past ASCII where a Unicode class of Python's could match the character, and where it
+# stands for "not a placeholder" it errs towards "not a placeholder".
+
+_RUN = r"[A-Za-z0-9+/=_\-]"  # a character of TOKENISH
+
+_HEX = r"[0-9A-Fa-f]"
+
+_NOT_HEX = r"[G-Zg-z+/=_\-]"
+
+# A run of TOKENISH that `_key_like` could accept, from the run's start: TOKEN_MIN characters,
+# one of them not a hex digit (short hex ids are not key-like), or 32. (From the run's start,
+# so that RE2's automaton follows one run at a time, not every suffix of it.)
+_KEYLIKE_RE2 = "(?:" + "|".join(
+    [_RUN + "{32}", f"{_HEX}{{{TOKEN_MIN - 1},}}{_NOT_HEX}"]
+    + [f"{_HEX}{{{k}}}{_NOT_HEX}{_RUN}{{{TOKEN_MIN - 1 - k}}}".replace(f"{_HEX}{{0}}", "")
+       for k in range(TOKEN_MIN - 1)]
+) + ")"
+
+_SPACE = r"\t\x0b\x0c\r \x1c-\x1f"  # what Python's \s matches in ASCII, less the newline
+
+_WIDE_SPACE = rf"[{_SPACE}\x80-\xff]"
+
+_KEYWORD_RE2 = (
+    rf"(?i:{_KEYWORD_NAMES})[0-9A-Za-z_.\-\x80-\xff]*[\"']?{_WIDE_SPACE}*"
+    rf"(?:[:=]|=>|:=|{_WIDE_SPACE}--?[0-9A-Za-z_\x80-\xff]*{_WIDE_SPACE})"
+)
+
+# After a `_KEYWORD` match, a value `_PLACEHOLDER` does not match (and a few it does).
+_NOT_TERMINATOR = rf"[^{_SPACE}\n,;)]"
+_UNTERMINATED = rf"(?:[^{_SPACE}\n,;)\"']|[\"']{_NOT_TERMINATOR})"
+_NOT_PLACEHOLDER = (
+    rf"[{_SPACE}]*(?:$|[^{_SPACE}\n*$\"']|[\"'](?:$|[^*$\n])|[\"']?(?:"
+    r"\*(?:$|[^*\n])|\*\*(?:$|[^*\n])"
+    rf"|\*{{3,}}(?:[^*{_SPACE}\n,;)\"']|[\"']{_NOT_TERMINATOR})"
+    r"|\$(?:$|[^{A-Z_\n])|\$\{(?:$|[^{A-Z_\n])"
+    r"|\$\{\{[^}\n]*(?:$|\}(?:$|[^}\n]))"
+    rf"|\$\{{\{{[^}}\n]*\}}\}}{_UNTERMINATED}"
+    rf"|\$\{{?[A-Z_][A-Z0-9_]*(?:[^A-Z0-9_}}{_SPACE}\n,;)\"']|[\"']{_NOT_TERMINATOR})"
+    rf"|\$\{{?[A-Z_][A-Z0-9_]*\}}{_UNTERMINATED}"
+    "))"
+)
+
+# One step along a line, a whole run of TOKENISH at a time, that never enters a `_REFERENCE`:
+# a key-like run outside references starts where a step ends.
+_NOT_RUN = r"[^$\nA-Za-z0-9+/=_\-]"
+_STEP = (
+    rf"{_NOT_RUN}|{_RUN}+(?:{_NOT_RUN}|$)|{_RUN}*(?:"
+    r"\$\{\{(?:[^}\n]|\}[^}\n])*(?:\}\}|\}?$)|\$\{?[A-Z_][A-Z0-9_]*\}?"
+    r"|\$[^{A-Z_\n]|\$\{[^{A-Z_\n])"
+)
+
+_KEYLIKE_OUTSIDE = rf"(?:{_STEP})*?(?:\$\{{?)?{_KEYLIKE_RE2}"
+
+
+def _shapes_re2() -> str:
+    """`_SHAPES_LOW` (case-insensitive, classes widened) and `_SHAPES_CASED`, for RE2."""
+    low = (_SHAPES_LOW.pattern.replace(r"\s+", f"{_WIDE_SPACE}+")
+           .replace("[a-z0-9+/_.=-]", "[a-z0-9+/_.=\\x80-\\xff-]"))
+    return f"(?i:{low})|{_SHAPES_CASED.pattern}"
+
+
+@functools.lru_cache(maxsize=1)
+def _token_plugins() -> tuple[tuple[tuple[str, ...], tuple[re.Pattern[str], ...]], ...]:
+    """Our plugins that recognise a value by its shape: their keywords (lower case) and
+    patterns. (The keyword plugin has no patterns: its names are `_KEYWORD`'s business.)"""
+    from mergegate.scanners.secrets.plugins import PLUGINS
+
+    return tuple((tuple(k.lower() for k in cls.keywords), cls.patterns)
+                 for cls in PLUGINS if cls.patterns and cls.keywords)
+
+
+def _plugin_keywords_re2() -> str:
+    """The token plugins' keywords, less the names that hold one of `_KEYWORD`'s (`secret`,
+    `authorization`, `password=`): a value given to those is `_KEYWORD`'s to see. Options
+    (`--pass`) stay: `_KEYWORD` does not take `--password value` for an assignment."""
+    words = sorted({k for keywords, _ in _token_plugins() for k in keywords
+                    if k.startswith("-") or _KEYWORD_NAME_LOW.search(k) is None})
+    return "(?i:" + "|".join(re.escape(w) for w in words) + ")"
+
+
+@functools.lru_cache(maxsize=1)
+def _any_plugin_keyword() -> Any:
+    """Any keyword of our token plugins, in UTF-8 (RE2's case folding is Unicode's)."""
+    import re2
+
+    words = sorted({k for keywords, _ in _token_plugins() for k in keywords})
+    return re2.compile(("(?i:" + "|".join(re.escape(w) for w in words) + ")").encode())
+
+
+def token_plugin_matches(line: str) -> bool:
+    """Whether one of our token plugins' patterns matches the line (its keyword is in it)."""
+    if _any_plugin_keyword().search(line.encode()) is None:  # one search: most lines hold none
+        return False
+    low = line.lower()
+    return any(any(k in low for k in keywords) and any(p.search(line) for p in patterns)
+               for keywords, patterns in _token_plugins())
+
+
+def _re2_options() -> Any:
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.max_mem = 64 << 20
+    return options
+
+
+@functools.lru_cache(maxsize=1)
+def _line_filters() -> tuple[Any, Any]:
+    """Searches that match once in each line that could need the detectors, from the line's
+    start. Two: RE2's automaton for them together would have too many states to build."""
+    import re2
+
+    anywhere = "|".join((
+        _shapes_re2(), _plugin_keywords_re2(),
+        _KEYWORD_RE2 + _NOT_PLACEHOLDER,
+        _KEYWORD_RE2 + _KEYLIKE_OUTSIDE,
+        # a key-like run the keyword is part of: six characters before it or five after
+        rf"{_RUN}{{6}}{_KEYWORD_RE2}",
+        rf"(?i:{_KEYWORD_NAMES})[0-9A-Za-z_\-\x80-\xff]{{5}}[0-9A-Za-z_.\-\x80-\xff]*[\"']?"
+        rf"{_WIDE_SPACE}*(?:[:=]|=>|:=|{_WIDE_SPACE}--?[0-9A-Za-z_\x80-\xff]*{_WIDE_SPACE})",
+    ))
+    keylike_first = rf"(?m)^{_KEYLIKE_OUTSIDE}[^\n]*?{_KEYWORD_RE2}"
+    return (re2.compile(rf"(?m)^[^\n]*?(?:{anywhere})".encode("ascii"), _re2_options()),
+            re2.compile(keylike_first.encode("ascii"), _re2_options()))
+
+
+@functools.lru_cache(maxsize=1)
+def _window_filter() -> Any:
+    """What `CANDIDATE` matches (group 1), or one of our token plugins' keywords (group 2)."""
+    import re2
+
+    pattern = f"({_shapes_re2()}|{_KEYWORD_RE2})|({_plugin_keywords_re2()})"
+    return re2.compile(pattern.encode("ascii"), _re2_options())
+
+
+def candidate_windows(text: str) -> list[tuple[int, str]]:
+    """Pieces of a long text (an overlong line) around what `CANDIDATE` matches and what our
+    token plugins' patterns match, merged, each with its offset."""
+    asc = _ascii(text)
+    search = _window_filter().search
+    spans: list[tuple[int, int]] = []
+    m = search(asc)
+    while m is not None:
+        at = m.start()
+        start, end = max(0, at - WINDOW_BEFORE), at + WINDOW_AFTER
+        if spans and start <= spans[-1][1]:  # next to a window going to the detectors
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        elif m.group(1) is not None or token_plugin_matches(text[start:end]):
+            spans.append((start, end))
+        # The rest of a window is the detectors' to read: one search per window, however
+        # dense the pieces (one closer to its end than NEAR still extends it).
+        m = search(asc, max(m.end(), spans[-1][1] - NEAR if spans else 0))
+    return [(a, text[a:b]) for a, b in spans]
+
+
+
+def _ascii(text: str) -> bytes:
+    """The text with anything past ASCII as "?", at the same offsets."""
+    return text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+
+
+def needs_checking(line: str) -> bool:
+    """Whether the detectors must see a log line: `needs_detectors` or `token_plugin_matches`."""
+    return needs_detectors(line) or token_plugin_matches(line)
+
+
+_DOTTED_CAPITAL_I = "\u0130".encode()  # lower-cases to two characters: see `needs_detectors`
+
+
+def candidate_line_starts(data: bytes) -> list[int]:
+    """Offsets, in order, of the lines of a block (UTF-8, lines joined by newlines) that
+    `needs_checking` could be true of, and a few more."""
+    found = [m.start() for f in _line_filters() for m in f.finditer(data)]
+    if _DOTTED_CAPITAL_I in data:
+        at = data.find(_DOTTED_CAPITAL_I)
+        while at >= 0:
+            found.append(data.rfind(b"\n", 0, at) + 1)
+            end = data.find(b"\n", at)
+            at = -1 if end < 0 else data.find(_DOTTED_CAPITAL_I, end)
+    return sorted(set(found))
