@@ -448,3 +448,84 @@ def test_every_format_our_plugins_know_is_found_in_a_log_and_never_shown(
     assert run(_args([str(log)], "text")) == 1
     out = capsys.readouterr().out
     assert not [v for v in values if v in out]
+
+
+# The block searches (RE2) stand for per-line checks: on any mix of lines they must give what
+# the grouper gives fed every line, before and after the clusters are full.
+
+_MIXED = (
+    "ERROR test_{n}.py::test_{w} failed: {w} in /srv/{w}/{n}.py",
+    "Traceback (most recent call last):", '  File "/app/{w}.py", line {n}, in run',
+    "ValueError: bad {w} {n}", "E   assert {n} == 0", "E       where {n} = f()",
+    "java.lang.IllegalStateException: order {n}", "\tat com.acme.{w}.find({w}.java:{n})",
+    "Caused by: java.io.IOException: {w}", "\t... {n} more", "goroutine {n} [running]:",
+    "Ran {n} tests: 0 errors, 0 failures", "no errors in {w}", "errors=0", "FAIL: {w}",
+    "npm ERR! code E{n}", "", "   ", "ok {w} PASSED", "fatal: {w} not found", "\x1c", "Erreur {w}",
+    "ÉRROR fatal {w} ünïcode", "e\u00a0\u00a0assert {n}", "segmentation fault (core dumped)",
+    "panic: runtime error: {w}", "CRITICAL {w}", "criticality {w}", "[{n}/9] building {w}",
+    "created by main.{w}", "at {w}.run({n})", "\u2003 indented {w}", "2024-05-01T12:00:00Z ERROR {w}",
+)
+
+
+def _reference_events(text: str) -> int:
+    from mergegate.logscan.events import EventGrouper
+    from mergegate.logscan.normalise import clean as clean_line
+
+    grouper, events = EventGrouper(), 0
+    for number, line in enumerate(text.split("\n")[:-1], start=1):
+        events += grouper.feed(number, clean_line(line)) is not None
+    return events + (grouper.finish() is not None)
+
+
+@pytest.mark.parametrize("lines", [3000, 60_000])
+def test_failures_are_counted_as_the_grouper_counts_them_line_by_line(
+    lines: int, tmp_path: Path
+) -> None:
+    import random
+
+    rng = random.Random(lines)
+
+    def word() -> str:  # letters: a new one makes a new cluster
+        return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(8))
+
+    text = "".join(rng.choice(_MIXED).format(n=rng.randrange(10**6), w=word()) + "\n"
+                   for _ in range(lines))
+    log = tmp_path / "mixed.log"
+    log.write_text(text)
+    report = scan_logs([str(log)])
+    assert report.events == _reference_events(text)
+    assert (report.unclustered > 0) == (lines > 10_000)  # the clusters were full
+
+
+_PIECES = (
+    "token", "TOKEN", "password", "Passwd", "api_key", "API-KEY", "secret", "auth", "creds",
+    "session_id", "signature", "private_key", "pass", "passed", "pwd", ":", "=", "=>", ":=", " ",
+    " ", "  ", "\t", "'", '"', "***", "**", "*", "$", "${", "${{", "}}", "}", "{", "$API_KEY",
+    "${DB_PASS}", "$ecretP4ss", "${{ secrets.DB_PASSWORD_12 }}", "${{ x } y", " --stdin ",
+    " -p ", "--password ", "hf_", "glrt-", "ghp_", "sk-ant-", "AKIA", "dckr_pat_", "xoxb-",
+    "Bearer ", "://user:pw@host", "aB3dE5fG7hJ9kL1mN3pQ", "0123456789abcdef01234",
+    "deadbeefdeadbeef", "x9Y8z7W6v5U4t3S2r1Q0p9O8n7M6", "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+    "é", "\u00a0", "\u0130", "K", "\u212a", ",", ";", ")", "/", "+", "-", "_", ".", "é9",
+    "MY_LONG_API_KEY_NAME_2", "\x1c", "\x0b", "\r", "heroku", "hero\u212au", "--pass ",
+    "sshpass", "password=", "-u ",
+)
+
+
+def test_the_block_search_finds_every_line_the_per_line_checks_accept() -> None:
+    import random
+
+    from mergegate.scanners.secrets.prefilter import candidate_line_starts, needs_checking
+
+    rng = random.Random(5)
+    lines = ["".join(rng.choice(_PIECES) for _ in range(rng.randrange(1, 9)))
+             for _ in range(40_000)]
+    data = "\n".join(lines).encode()
+    found = set(candidate_line_starts(data))
+    starts, at = [], 0
+    for line in lines:
+        starts.append(at)
+        at += len(line.encode()) + 1
+    accepted = [i for i, line in enumerate(lines) if needs_checking(line)]
+    assert len(accepted) > 10_000  # the pieces make many such lines...
+    assert [lines[i] for i in accepted if starts[i] not in found] == []  # ...all found
+    assert len(found) < len(lines)  # and the search is not "every line"

@@ -7,8 +7,10 @@ exception line of a Python traceback. A blank or ordinary line ends it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 MAX_EVENT_LINES = 60
 
@@ -29,43 +31,74 @@ _CONTINUATION = re.compile(
 _QUICK = re.compile(r"err|fail|fatal|exception|panic|segmentation|traceback|critical|^e\s\s")
 
 
-_NEEDLES = tuple(n.encode() for n in (
-    "err", "fail", "fatal", "exception", "panic", "segmentation", "traceback", "critical",
-))
+_SPACE = r"[\t\x0b\x0c\r \x1c-\x1f]"  # Python's \s in ASCII, less the newline
 
 
-# A line starting with "e" and a space (pytest's `E   ` lines); a byte past ASCII may be part of
-# a Unicode space.
-_E_LINE = re.compile(rb"\ne[\t\n\x0b\x0c\r \x1c-\x1f\x80-\xff]")
+def _runs(line: str) -> Any:
+    """RE2 search for runs of consecutive lines (UTF-8 bytes) that ``line`` matches, one match
+    a run: a block of such lines costs one match, not one per line."""
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    return re2.compile(rf"(?m)^{line}(?:\n{line})*".encode("ascii"), options)
 
 
-def error_starts(low: bytes) -> set[int]:
-    """Offsets of the lines of a block (UTF-8, ASCII letters lower-cased) that `_QUICK` would
-    let through (and a few more): the lines `is_error` can be true of."""
-    starts: set[int] = set()
-    for needle in _NEEDLES:
-        at = low.find(needle)
-        while at >= 0:
-            starts.add(low.rfind(b"\n", 0, at) + 1)
-            end = low.find(b"\n", at)
-            if end < 0:
-                break
-            at = low.find(needle, end)
-    starts.update(m.start() + 1 for m in _E_LINE.finditer(low))
-    if _E_LINE.match(b"\n" + low[:2]):
-        starts.add(0)
-    return starts
+@functools.lru_cache(maxsize=1)
+def _run_searches() -> tuple[Any, Any, Any]:
+    needles = "err|fail|fatal|exception|panic|segmentation|traceback|critical"
+    # lines `_QUICK` lets through, and a few more (a byte past ASCII may be part of a Unicode
+    # space after pytest's `E`)
+    quick = rf"(?:[^\n]*?(?i:{needles})|(?i:e)[\t\x0b\x0c\r \x1c-\x1f\x80-\xff])[^\n]*"
+    # ERROR_LINE and NOT_AN_ERROR, the same on a line of ASCII
+    error = (
+        r"[^\n]*?(?i:\bERR!|\b(?:error|errors|failed|failure|fatal|exception|panic|"
+        r"segmentation fault|traceback|critical|assertionerror)\b|##\[error\]|"
+        rf"^E{_SPACE}{{2,}}|^FAIL\b|\bFAIL:|[a-z](?:Exception|Error)\b)[^\n]*"
+    )
+    not_error = (
+        r"[^\n]*?(?i:\b(?:0|no) (?:errors?|failures?|failed)\b|"
+        rf"\berrors?[=:]{_SPACE}*0\b|\bfailed[=:]{_SPACE}*0\b)[^\n]*"
+    )
+    return _runs(quick), _runs(error), _runs(not_error)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRuns:
+    """Where a block's error lines are, as (start, end) runs of consecutive lines."""
+
+    maybe: list[tuple[int, int]]  # lines `is_error` can be true of (a few more)
+    error: list[tuple[int, int]]  # lines ERROR_LINE matches, if they are ASCII
+    not_error: list[tuple[int, int]]  # lines NOT_AN_ERROR matches, if they are ASCII
+
+
+def error_runs(data: bytes) -> ErrorRuns:
+    """The error lines of a block (UTF-8, lines joined by newlines): on a line of ASCII,
+    `is_error` is "in `error`, not in `not_error`"; on any other, it can be true only in
+    `maybe`."""
+    quick, exact, negative = _run_searches()
+    error = [m.span() for m in exact.finditer(data)]
+    maybe = error if data.isascii() else [m.span() for m in quick.finditer(data)]
+    return ErrorRuns(maybe, error, [m.span() for m in negative.finditer(data)])
+
+
+# The same as `_CONTINUATION`, `_PY_HEADER` and `str.isspace` on a line of ASCII, as bytes.
+CONTINUATION_ASCII = re.compile(
+    rb"(?:[\t\x0b\x0c\r \x1c-\x1f]+[^\t\n\x0b\x0c\r \x1c-\x1f]|at[\t\x0b\x0c\r \x1c-\x1f]|Caused by:"
+    rb"|\.\.\. [0-9]+ more|goroutine [0-9]+|created by |\[[0-9]+/[0-9]+\])"
+)
+PY_HEADER_ASCII = b"Traceback (most recent call last):"
+SPACES_ASCII = b"\t\n\x0b\x0c\r \x1c\x1d\x1e\x1f"
 
 
 def is_error(line: str, prefiltered: bool = False) -> bool:
-    """Whether a line starts a failure; ``prefiltered``: `error_starts` found it already."""
-    low = line.lower()
-    if not prefiltered and _QUICK.search(low) is None:
+    """Whether a line starts a failure; ``prefiltered``: `error_runs` found it already."""
+    if not prefiltered and _QUICK.search(line.lower()) is None:
         return False
     if ERROR_LINE.search(line) is None:
         return False
     # NOT_AN_ERROR needs a "0" or a "no ": most lines have neither.
-    return not (("0" in low or "no " in low) and NOT_AN_ERROR.search(line) is not None)
+    return not (("0" in line or "no " in line.lower()) and NOT_AN_ERROR.search(line) is not None)
 
 
 @dataclass(slots=True)
@@ -90,18 +123,21 @@ class EventGrouper:
     def __init__(self) -> None:
         self.current: Event | None = None
 
-    def feed(self, number: int, text: str, maybe_error: bool | None = None) -> Event | None:
+    def feed(self, number: int, text: str, maybe_error: bool | None = None,
+             known: bool = False) -> Event | None:
         """Take one line; return the event this line finished, if any. ``maybe_error``:
-        whether `error_starts` found the line (None: not known)."""
+        whether `error_runs` found the line (None: not known); ``known``: whether it found
+        that the line is an error (`is_error`) or not, not only that it could be."""
         done: Event | None = None
         cur = self.current
         if cur is not None:
-            if text.strip() and (
+            blank = not text or text.isspace()
+            if not blank and (
                 _CONTINUATION.match(text) or (cur.pytest and text.startswith("E   "))
             ):
                 cur.add(text)
                 return None
-            if cur.python and not cur.closed_by_exception and text.strip():
+            if cur.python and not cur.closed_by_exception and not blank:
                 cur.add(text)  # the exception line that ends a Python traceback
                 cur.closed_by_exception = True
                 done, self.current = cur, None
@@ -109,7 +145,8 @@ class EventGrouper:
             done, self.current = cur, None
         if text.startswith(_PY_HEADER):
             self.current = Event(number, [text], python=True)
-        elif maybe_error is not False and is_error(text, prefiltered=maybe_error is True):
+        elif maybe_error if known else (
+                maybe_error is not False and is_error(text, prefiltered=maybe_error is True)):
             self.current = Event(number, [text], pytest=text.startswith("E   "))
         return done
 

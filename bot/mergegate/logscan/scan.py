@@ -4,10 +4,9 @@ Each file is read in chunks (gzip and zip members too) under one byte budget for
 report: past `max_bytes` decompressed bytes nothing more is read and the report says where it
 stopped (`Truncation`). Only counters, the first occurrence of each distinct failure and the
 credentials found are kept, so memory does not grow with the log. Lines are handed on in
-blocks, undecoded; one search of the block (`candidate_line_starts`, for credentials) and a few
-substring searches (`error_starts`, for failures) pick the lines that could hold a credential or
-a failure, and only those (and the lines continuing an open failure) are decoded and get
-per-line work.
+blocks, undecoded; RE2 searches of the block (`candidate_line_starts` for credentials,
+`error_runs` for failures) pick the lines that could hold a credential or a failure, and only
+those (and the lines continuing an open failure) are decoded and get per-line work.
 
 Every other cost is bounded too, and each bound that is reached is said in the report: the
 detectors run on at most `MAX_DETECTOR_LINES` lines and stop at `MAX_CREDENTIALS` distinct
@@ -32,7 +31,15 @@ from mergegate.logscan.credentials import (
     detect,
     redact_groups,
 )
-from mergegate.logscan.events import Event, EventGrouper, error_starts
+from mergegate.logscan.events import (
+    CONTINUATION_ASCII,
+    PY_HEADER_ASCII,
+    SPACES_ASCII,
+    ErrorRuns,
+    Event,
+    EventGrouper,
+    error_runs,
+)
 from mergegate.logscan.normalise import clean_block, normalise_many, strip_ansi
 from mergegate.logscan.reader import (
     MAX_LINE_BYTES,
@@ -80,7 +87,23 @@ class _Accumulator:
     def detecting(self) -> bool:
         return self.report.detection_stopped is None
 
+    @property
+    def counting_only(self) -> bool:
+        """Whether failures are only counted now (no cluster is left for a new one)."""
+        if len(self.clusters) < MAX_CLUSTERS:
+            return False
+        if self.pending:
+            self.cluster_events()  # counted: the clusters are full
+        return True
+
+    def count_unclustered(self, events: int) -> None:
+        self.report.events += events
+        self.report.unclustered += events
+
     def add_event(self, path: str, event: Event) -> None:
+        if self.counting_only:
+            self.count_unclustered(1)
+            return
         self.pending.append((path, event))
         self.pending_lines += len(event.lines)
         if self.pending_lines >= EVENT_BATCH:
@@ -240,25 +263,102 @@ class _StreamScan:
                     return
 
     def _failures(self, data: bytes, first: int) -> None:
-        errors = error_starts(data.lower())
-        starts = sorted(errors)
+        found = error_runs(data)
+        if self.acc.counting_only:
+            self._count_failures(data, first, found)
+            return
+        maybe, error, not_error = found.maybe, found.error, found.not_error
         grouper, acc, shown = self.grouper, self.acc, self.shown
-        pos, number, size, i = 0, first, len(data), 0
+        pos, number, size = 0, first, len(data)
+        m = e = n = 0  # the first run of each kind not ending before `pos`
         while pos <= size:
+            while m < len(maybe) and maybe[m][1] < pos:
+                m += 1
             if grouper.current is None:  # nothing open: jump to the next interesting line
-                while i < len(starts) and starts[i] < pos:
-                    i += 1
-                if i == len(starts):
+                if m == len(maybe):
                     break
-                number += data.count(b"\n", pos, starts[i])
-                pos = starts[i]
+                if maybe[m][0] > pos:
+                    number += data.count(b"\n", pos, maybe[m][0])
+                    pos = maybe[m][0]
             end = data.find(b"\n", pos)
             if end < 0:
                 end = size
-            event = grouper.feed(number, decode(data[pos:end]), pos in errors)
+            raw = data[pos:end]
+            if raw.isascii():  # the runs say exactly
+                while e < len(error) and error[e][1] < pos:
+                    e += 1
+                while n < len(not_error) and not_error[n][1] < pos:
+                    n += 1
+                is_error = (e < len(error) and error[e][0] <= pos
+                            and not (n < len(not_error) and not_error[n][0] <= pos))
+                event = grouper.feed(number, raw.decode("ascii"), is_error, known=True)
+            else:
+                event = grouper.feed(number, decode(raw), m < len(maybe) and maybe[m][0] <= pos)
             if event is not None:
                 acc.add_event(shown, event)
             pos, number = end + 1, number + 1
+
+    def _count_failures(self, data: bytes, first: int, found: ErrorRuns) -> None:
+        """`_failures` once failures are only counted: the grouper's steps on the bytes of
+        each line of ASCII looked at, without keeping its lines (no event is kept)."""
+        maybe, error, not_error = found.maybe, found.error, found.not_error
+        grouper = self.grouper
+        cur = grouper.current
+        is_open, python, pytest, closed = (
+            (False, False, False, False) if cur is None
+            else (True, cur.python, cur.pytest, cur.closed_by_exception))
+        finished = 0
+        pos, number, size = 0, first, len(data)
+        m = e = n = 0
+        while pos <= size:
+            while m < len(maybe) and maybe[m][1] < pos:
+                m += 1
+            if not is_open:
+                if m == len(maybe):
+                    break
+                if maybe[m][0] > pos:
+                    number += data.count(b"\n", pos, maybe[m][0])
+                    pos = maybe[m][0]
+            end = data.find(b"\n", pos)
+            if end < 0:
+                end = size
+            raw = data[pos:end]
+            if not raw.isascii():  # the grouper itself, on the decoded line
+                grouper.current = (Event(number, python=python, pytest=pytest,
+                                         closed_by_exception=closed) if is_open else None)
+                if grouper.feed(number, decode(raw), m < len(maybe) and maybe[m][0] <= pos):
+                    finished += 1
+                cur = grouper.current
+                is_open, python, pytest, closed = (
+                    (False, False, False, False) if cur is None
+                    else (True, cur.python, cur.pytest, cur.closed_by_exception))
+                pos, number = end + 1, number + 1
+                continue
+            if is_open:
+                blank = not raw.strip(SPACES_ASCII)
+                if not blank and (CONTINUATION_ASCII.match(raw)
+                                  or (pytest and raw.startswith(b"E   "))):
+                    pos, number = end + 1, number + 1
+                    continue
+                finished += 1
+                is_open = False
+                if python and not closed and not blank:  # the line that ends a traceback
+                    pos, number = end + 1, number + 1
+                    continue
+            if raw.startswith(PY_HEADER_ASCII):
+                is_open, python, pytest, closed = True, True, False, False
+            else:
+                while e < len(error) and error[e][1] < pos:
+                    e += 1
+                while n < len(not_error) and not_error[n][1] < pos:
+                    n += 1
+                if (e < len(error) and error[e][0] <= pos
+                        and not (n < len(not_error) and not_error[n][0] <= pos)):
+                    is_open, python, pytest, closed = True, False, raw.startswith(b"E   "), False
+            pos, number = end + 1, number + 1
+        grouper.current = (Event(number, python=python, pytest=pytest, closed_by_exception=closed)
+                           if is_open else None)
+        self.acc.count_unclustered(finished)
 
     def overflow(self, line: int, text: str) -> None:
         """More of an overlong line: searched for credentials only, piece by piece."""

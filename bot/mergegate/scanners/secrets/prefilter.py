@@ -232,20 +232,23 @@ def _shapes_re2() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _token_plugins() -> tuple[tuple[tuple[str, ...], tuple[re.Pattern[str], ...]], ...]:
-    """Our plugins that recognise a value by its shape: their keywords (lower case) and
-    patterns. (The keyword plugin has no patterns: its names are `_KEYWORD`'s business.)"""
+    """Our plugins that recognise a value by its shape (the keyword plugin has no patterns):
+    their keywords (lower case) and patterns. The keywords that are words holding one of
+    `_KEYWORD`'s names (`secret`, `authorization`) are left out: a value given to those is for
+    `_KEYWORD` to see."""
     from mergegate.scanners.secrets.plugins import PLUGINS
 
-    return tuple((tuple(k.lower() for k in cls.keywords), cls.patterns)
-                 for cls in PLUGINS if cls.patterns and cls.keywords)
+    found = []
+    for cls in PLUGINS:
+        keywords = tuple(k.lower() for k in cls.keywords
+                         if not (k.isalpha() and _KEYWORD_NAME_LOW.search(k.lower())))
+        if cls.patterns and keywords:
+            found.append((keywords, cls.patterns))
+    return tuple(found)
 
 
 def _plugin_keywords_re2() -> str:
-    """The token plugins' keywords, less the names that hold one of `_KEYWORD`'s (`secret`,
-    `authorization`, `password=`): a value given to those is `_KEYWORD`'s to see. Options
-    (`--pass`) stay: `_KEYWORD` does not take `--password value` for an assignment."""
-    words = sorted({k for keywords, _ in _token_plugins() for k in keywords
-                    if k.startswith("-") or _KEYWORD_NAME_LOW.search(k) is None})
+    words = sorted({k for keywords, _ in _token_plugins() for k in keywords})
     return "(?i:" + "|".join(re.escape(w) for w in words) + ")"
 
 
@@ -286,8 +289,10 @@ def _line_filters() -> tuple[Any, Any]:
         _shapes_re2(), _plugin_keywords_re2(),
         _KEYWORD_RE2 + _NOT_PLACEHOLDER,
         _KEYWORD_RE2 + _KEYLIKE_OUTSIDE,
-        # a key-like run the keyword is part of: six characters before it or five after
+        # a key-like run the keyword is part of (six characters before it or five after), or
+        # that is the option of `password --option value`
         rf"{_RUN}{{6}}{_KEYWORD_RE2}",
+        rf"(?i:{_KEYWORD_NAMES})[0-9A-Za-z_.\-\x80-\xff]*[\"']?{_WIDE_SPACE}+{_KEYLIKE_RE2}",
         rf"(?i:{_KEYWORD_NAMES})[0-9A-Za-z_\-\x80-\xff]{{5}}[0-9A-Za-z_.\-\x80-\xff]*[\"']?"
         rf"{_WIDE_SPACE}*(?:[:=]|=>|:=|{_WIDE_SPACE}--?[0-9A-Za-z_\x80-\xff]*{_WIDE_SPACE})",
     ))
@@ -336,17 +341,19 @@ def needs_checking(line: str) -> bool:
     return needs_detectors(line) or token_plugin_matches(line)
 
 
-_DOTTED_CAPITAL_I = "\u0130".encode()  # lower-cases to two characters: see `needs_detectors`
+# Characters the per-line checks read otherwise than RE2's search: one lower-cases to two
+# (see `needs_detectors`), the Kelvin sign to an ASCII "k". A line holding one is looked at.
+_UNICODE_CASES = ("\u0130".encode(), "\u212a".encode())
 
 
 def candidate_line_starts(data: bytes) -> list[int]:
     """Offsets, in order, of the lines of a block (UTF-8, lines joined by newlines) that
     `needs_checking` could be true of, and a few more."""
     found = [m.start() for f in _line_filters() for m in f.finditer(data)]
-    if _DOTTED_CAPITAL_I in data:
-        at = data.find(_DOTTED_CAPITAL_I)
+    for char in _UNICODE_CASES:
+        at = data.find(char)
         while at >= 0:
             found.append(data.rfind(b"\n", 0, at) + 1)
             end = data.find(b"\n", at)
-            at = -1 if end < 0 else data.find(_DOTTED_CAPITAL_I, end)
+            at = -1 if end < 0 else data.find(char, end)
     return sorted(set(found))
