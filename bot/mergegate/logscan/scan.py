@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -229,6 +230,14 @@ class _Accumulator:
         return self.report
 
 
+# A newline before a line that could continue an event (a superset of CONTINUATION_ASCII and
+# pytest's `E   `) or start a Python traceback; a literal first, so searched for quickly.
+_SPECIAL_LINE = re.compile(
+    rb"\n(?:[\t\x0b\x0c\r \x1c-\x1f]|at[\t\x0b\x0c\r \x1c-\x1f]|Caused by:|\.\.\. |goroutine |created by "
+    rb"|\[[0-9]|E   |Traceback \(most recent call last\):)"
+)
+
+
 class _StreamScan:
     """One stream's lines through the failure grouper and the credential prefilter."""
 
@@ -355,6 +364,19 @@ class _StreamScan:
                 if (e < len(error) and error[e][0] <= pos
                         and not (n < len(not_error) and not_error[n][0] <= pos)):
                     is_open, python, pytest, closed = True, False, raw.startswith(b"E   "), False
+                    # The next lines of the run, up to one that could continue an event or
+                    # start a traceback: each ends the event open and starts one, like this.
+                    stop = error[e][1]
+                    if n < len(not_error) and not_error[n][0] < stop:
+                        stop = not_error[n][0] - 1
+                    special = _SPECIAL_LINE.search(data, end, stop)
+                    if special is not None:
+                        stop = special.start()
+                    if stop > end and data[end:stop].isascii():
+                        started = data.count(b"\n", end, stop)
+                        finished += started
+                        pytest = False
+                        end, number = stop, number + started
             pos, number = end + 1, number + 1
         grouper.current = (Event(number, python=python, pytest=pytest, closed_by_exception=closed)
                            if is_open else None)
