@@ -507,7 +507,10 @@ _PIECES = (
     "deadbeefdeadbeef", "x9Y8z7W6v5U4t3S2r1Q0p9O8n7M6", "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
     "é", "\u00a0", "\u0130", "K", "\u212a", ",", ";", ")", "/", "+", "-", "_", ".", "é9",
     "MY_LONG_API_KEY_NAME_2", "\x1c", "\x0b", "\r", "heroku", "hero\u212au", "--pass ",
-    "sshpass", "password=", "-u ",
+    "sshpass", "password=", "-u ", "age-secret-key-1", "AGE-SECRET-KEY-1", "session_token",
+    "dd_api_key", "://", "@", "mysql ", "-pS3cr3t", "docker login ", "curl ", "user:", "\u017fecret",
+    "\u0131", "xoxb-123456789012-", "12345678901", ":AA", "0123456789abcdef0123456789abcdef",
+    "$0", "$a",
 )
 
 
@@ -517,7 +520,7 @@ def test_the_block_search_finds_every_line_the_per_line_checks_accept() -> None:
     from mergegate.scanners.secrets.prefilter import candidate_line_starts, needs_checking
 
     rng = random.Random(5)
-    lines = ["".join(rng.choice(_PIECES) for _ in range(rng.randrange(1, 9)))
+    lines = ["".join(rng.choice(_PIECES) for _ in range(rng.randrange(1, 14)))
              for _ in range(40_000)]
     data = "\n".join(lines).encode()
     found = set(candidate_line_starts(data))

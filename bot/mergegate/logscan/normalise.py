@@ -50,9 +50,9 @@ _ANSI_BYTES = re.compile(rb"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\n]*\x07)")
 _LINE_ENDS = re.compile(rb"\r\r*(?=\n|\Z)")  # a literal first: searched for quickly
 
 
-def strip_ansi(text: str) -> str:
-    """The text without ANSI colours (what `clean` does inside a line)."""
-    return _ANSI.sub("", text) if "\x1b" in text else text
+def strip_ansi(data: bytes) -> bytes:
+    """UTF-8 text without ANSI colours (what `clean` does inside a line)."""
+    return _ANSI_BYTES.sub(b"", data) if b"\x1b" in data else data
 
 
 def clean_block(data: bytes) -> bytes:

@@ -51,10 +51,10 @@ class Lines:
 
 @dataclass(frozen=True, slots=True)
 class Overflow:
-    """More of an overlong line, past its first `MAX_LINE_BYTES` bytes."""
+    """More of an overlong line, past its first `MAX_LINE_BYTES` bytes, as read."""
 
     line: int
-    text: str
+    data: bytes
 
 
 Segment = Lines | Overflow
@@ -77,7 +77,7 @@ def _cut(data: bytes, first: int, max_line: int) -> Iterator[Segment]:
                 yield Lines(first + start, b"\n".join(parts[start:i]))
             yield Lines(first + i, part[:max_line])
             for at in range(max_line, len(part), CHUNK_BYTES):
-                yield Overflow(first + i, decode(part[at : at + CHUNK_BYTES]))
+                yield Overflow(first + i, part[at : at + CHUNK_BYTES])
             start = i + 1
     if start < len(parts):
         yield Lines(first + start, b"\n".join(parts[start:]))
@@ -110,7 +110,7 @@ class LineReader:
                 break
             if overlong:
                 end = chunk.find(b"\n")
-                yield Overflow(self.lines + 1, decode(chunk if end < 0 else chunk[:end]))
+                yield Overflow(self.lines + 1, chunk if end < 0 else chunk[:end])
                 if end < 0:
                     continue
                 overlong = False
@@ -126,7 +126,7 @@ class LineReader:
                 pending = data
             if len(pending) > self.max_line:
                 yield Lines(self.lines + 1, pending[: self.max_line])
-                yield Overflow(self.lines + 1, decode(pending[self.max_line :]))
+                yield Overflow(self.lines + 1, pending[self.max_line :])
                 pending, overlong = b"", True
         if overlong:
             self.lines += 1

@@ -179,21 +179,22 @@ class _Accumulator:
                 self.seen[text] = found.get(number, [])
         self._check_limits()
 
-    def add_window_hits(self, path: str, line: int, windows: list[tuple[int, str]],
+    def add_window_hits(self, path: str, line: int, windows: list[tuple[int, bytes]],
                         searched: int) -> None:
-        """Run the detectors on windows of an overlong line's text (each with its offset)
-        and count what they find, but for values that end before ``searched`` (the text
+        """Run the detectors on windows of an overlong line's bytes (each with its offset)
+        and count what they find, but for values that end before ``searched`` (the bytes
         given to the detectors with the piece before, where they were counted)."""
         if not windows or not self.detecting:
             return
         self.detector_lines += len(windows)
-        numbered = [(1 + k * GROUP_GAP, text) for k, (_, text) in enumerate(windows)]
+        numbered = [(1 + k * GROUP_GAP, decode(data)) for k, (_, data) in enumerate(windows)]
         for hit in detect(path, numbered):
             if hit.type in ENTROPY_TYPES:
                 continue
-            start, text = windows[(hit.line - 1) // GROUP_GAP]
-            at = text.find(hit.value) if hit.value else -1
-            if at >= 0 and start + at + len(hit.value) <= searched:
+            start, data = windows[(hit.line - 1) // GROUP_GAP]
+            value = hit.value.encode()
+            at = data.find(value) if value else -1
+            if at >= 0 and start + at + len(value) <= searched:
                 continue
             self._count(path, line, hit.type, hit.secret_hash)
         self._check_limits()
@@ -246,7 +247,7 @@ class _StreamScan:
         self.acc = acc
         self.grouper = EventGrouper()
         self.batch: list[tuple[int, str]] = []
-        self.tail = ""  # the end of the last line read, for an overlong line's next piece
+        self.tail = b""  # the end of the last line read, for an overlong line's next piece
 
     def lines(self, data: bytes, first: int) -> None:
         """A block of whole lines as read: only the lines that could hold a credential or
@@ -256,7 +257,7 @@ class _StreamScan:
             self._credentials(data, first)
         self._failures(data, first)
         last = data.rfind(b"\n") + 1
-        self.tail = decode(data[last:])[-OVERLAP:] if last < len(data) else ""
+        self.tail = data[last:][-OVERLAP:]
 
     def _credentials(self, data: bytes, first: int) -> None:
         acc, shown, batch = self.acc, self.shown, self.batch
@@ -382,14 +383,14 @@ class _StreamScan:
                            if is_open else None)
         self.acc.count_unclustered(finished)
 
-    def overflow(self, line: int, text: str) -> None:
+    def overflow(self, line: int, data: bytes) -> None:
         """More of an overlong line: searched for credentials only, piece by piece."""
         if not self.acc.detecting:
             return
-        text = strip_ansi(self.tail + text)  # mid-line: no CI prefix to take off
+        data = strip_ansi(self.tail + data)  # mid-line: no CI prefix to take off
         searched = len(self.tail)  # the end of the piece before, given to the detectors then
-        self.tail = text[-OVERLAP:]
-        self.acc.add_window_hits(self.shown, line, candidate_windows(text), searched)
+        self.tail = data[-OVERLAP:]
+        self.acc.add_window_hits(self.shown, line, candidate_windows(data), searched)
 
     def finish(self) -> None:
         last = self.grouper.finish()
@@ -407,7 +408,7 @@ def _scan_stream(fh: BinaryIO, shown: str, acc: _Accumulator) -> None:
             if isinstance(segment, Lines):
                 scan.lines(segment.data, segment.first)
             elif isinstance(segment, Overflow):
-                scan.overflow(segment.line, segment.text)
+                scan.overflow(segment.line, segment.data)
     finally:  # a stream that breaks off (a cut gzip) still has what was read before scanned
         scan.finish()
         acc.report.lines += reader.lines

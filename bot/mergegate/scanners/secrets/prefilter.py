@@ -220,7 +220,7 @@ _STEP = (
     r"|\$[^{A-Z_\n]|\$\{[^{A-Z_\n])"
 )
 
-_KEYLIKE_OUTSIDE = rf"(?:{_STEP})*?(?:\$\{{?)?{_KEYLIKE_RE2}"
+_KEYLIKE_OUTSIDE = rf"(?:{_STEP})*?(?:{_RUN}*\$\{{?)?{_KEYLIKE_RE2}"
 
 
 def _shapes_re2() -> str:
@@ -247,9 +247,136 @@ def _token_plugins() -> tuple[tuple[tuple[str, ...], tuple[re.Pattern[str], ...]
     return tuple(found)
 
 
-def _plugin_keywords_re2() -> str:
-    words = sorted({k for keywords, _ in _token_plugins() for k in keywords})
-    return "(?i:" + "|".join(re.escape(w) for w in words) + ")"
+# --- Our token plugins' patterns for RE2 -----------------------------------------------------------
+#
+# Each plugin pattern is rewritten from Python's parse of it into an RE2 pattern that matches at
+# least where it does, in a line as UTF-8 bytes: lookarounds and word boundaries are dropped, a
+# back-reference matches anything, repetitions need at most `_MIN_REPEAT` items and have no
+# maximum, what comes before the first literal or group is dropped, and whatever matches one
+# character past ASCII matches a run of bytes past ASCII.
+
+_MIN_REPEAT = 4
+
+_NON_ASCII = r"[\x80-\xff]+"
+
+_CATEGORY_ASCII = {
+    "CATEGORY_DIGIT": "0-9", "CATEGORY_UNI_DIGIT": "0-9",
+    "CATEGORY_WORD": "0-9A-Za-z_", "CATEGORY_UNI_WORD": "0-9A-Za-z_",
+    "CATEGORY_SPACE": r"\t\x0b\x0c\r \x1c-\x1f", "CATEGORY_UNI_SPACE": r"\t\x0b\x0c\r \x1c-\x1f",
+}
+
+
+def _byte(code: int) -> str:
+    return chr(code) if chr(code).isalnum() and code < 128 else f"\\x{code:02x}"
+
+
+def _charset(items: list[tuple[Any, Any]], fold: bool) -> str:
+    """One character of a Python class: its ASCII part as an RE2 class, or a run of bytes
+    past ASCII when the class can match such a character."""
+    negate = any(str(op) == "NEGATE" for op, _ in items)
+    parts, wide = [], negate
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            if arg < 128:
+                parts.append(_byte(arg))
+            else:
+                wide = True
+        elif name == "RANGE":
+            lo, hi = arg
+            if lo < 128:
+                parts.append(f"{_byte(lo)}-{_byte(min(hi, 127))}")
+            wide = wide or hi >= 128
+        elif name == "CATEGORY":
+            ascii_part = _CATEGORY_ASCII.get(str(arg))
+            if ascii_part is None:  # a negated category: any character but a few
+                wide = True
+                parts.append(r"\x00-\x09\x0b-\x7f")
+            else:
+                parts.append(ascii_part)
+                wide = True
+    if negate:
+        body = f"[^{''.join(parts)}\\n\\x80-\\xff]"
+    elif parts:
+        body = f"[{''.join(parts)}]"
+    else:
+        body = ""
+    if fold and body:
+        body = f"(?i:{body})"
+    alternatives = [b for b in (body, _NON_ASCII if wide else "") if b]
+    return "(?:" + "|".join(alternatives) + ")" if alternatives else "(?:[^\\x00-\\xff])"
+
+
+def _re2_items(items: Any, fold: bool) -> str:
+    out = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            if arg >= 128:
+                out.append(_NON_ASCII)
+            elif fold and chr(arg).isalpha():
+                out.append(f"[{chr(arg).lower()}{chr(arg).upper()}]")
+            else:
+                out.append(_byte(arg))
+        elif name == "NOT_LITERAL":
+            out.append(_charset([("NEGATE", None), ("LITERAL", arg)], fold))
+        elif name == "ANY":
+            out.append(f"(?:[^\\n\\x80-\\xff]|{_NON_ASCII})")
+        elif name == "IN":
+            out.append(_charset(list(arg), fold))
+        elif name == "BRANCH":
+            out.append("(?:" + "|".join(_re2_items(alt, fold) for alt in arg[1]) + ")")
+        elif name == "SUBPATTERN":
+            _, add, remove, sub = arg
+            inner = (fold or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
+            out.append("(?:" + _re2_items(sub, inner) + ")")
+        elif name == "ATOMIC_GROUP":
+            out.append("(?:" + _re2_items(arg, fold) + ")")
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, sub = arg
+            if high == 0:
+                continue
+            least = min(low, _MIN_REPEAT)
+            out.append("(?:" + _re2_items(sub, fold) + ")" + (
+                "*" if least == 0 else "+" if least == 1 else f"{{{least},}}"))
+        elif name == "AT":
+            where = str(arg)
+            if "BEGINNING" in where:
+                out.append("^")
+            elif "END" in where:
+                out.append("$")
+        elif name in ("GROUPREF", "GROUPREF_EXISTS"):
+            if name == "GROUPREF":
+                out.append("[^\\n]*")
+            else:
+                _, yes, no = arg
+                out.append("(?:" + _re2_items(yes, fold) + "|"
+                           + (_re2_items(no, fold) if no is not None else "") + ")")
+        # ASSERT, ASSERT_NOT: left out
+    return "".join(out)
+
+
+_LEADING = frozenset({"IN", "ANY", "NOT_LITERAL", "AT", "ASSERT", "ASSERT_NOT", "MAX_REPEAT",
+                      "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+
+
+def _re2_superset(pattern: re.Pattern[str]) -> str:
+    """The pattern rewritten for RE2 (see above), from its first literal or group on: what a
+    search finds in full, it finds from there (and the classes before it would make RE2 follow
+    many starts at once on text past ASCII)."""
+    import re._parser as sre_parse  # the parse `re` compiles from
+
+    parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    items = list(parsed)
+    while len(items) > 1 and str(items[0][0]) in _LEADING:
+        items.pop(0)
+    return _re2_items(items, bool(parsed.state.flags & re.IGNORECASE))
+
+
+def _plugin_patterns_re2() -> str:
+    """Our token plugins' patterns (each rewritten by `_re2_superset`), any of them."""
+    return "(?:" + "|".join(_re2_superset(p) for _, patterns in _token_plugins()
+                            for p in patterns) + ")"
 
 
 @functools.lru_cache(maxsize=1)
@@ -280,60 +407,60 @@ def _re2_options() -> Any:
 
 
 @functools.lru_cache(maxsize=1)
-def _line_filters() -> tuple[Any, Any]:
+def _line_filters() -> tuple[Any, ...]:
     """Searches that match once in each line that could need the detectors, from the line's
-    start. Two: RE2's automaton for them together would have too many states to build."""
+    start. Three: RE2's automaton for them together would have too many states to build."""
     import re2
 
     anywhere = "|".join((
-        _shapes_re2(), _plugin_keywords_re2(),
+        _shapes_re2(),
         _KEYWORD_RE2 + _NOT_PLACEHOLDER,
         _KEYWORD_RE2 + _KEYLIKE_OUTSIDE,
-        # a key-like run the keyword is part of (six characters before it or five after), or
-        # that is the option of `password --option value`
+        # a key-like run the keyword is part of (six characters before it or five after), in
+        # the rest of its name, or that is the option of `password --option value`
         rf"{_RUN}{{6}}{_KEYWORD_RE2}",
+        rf"(?i:{_KEYWORD_NAMES})[0-9A-Za-z_.\-\x80-\xff]*[.\x80-\xff]{_KEYLIKE_RE2}[^\n]*?"
+        rf"(?:[:=]|{_WIDE_SPACE}--?)",
         rf"(?i:{_KEYWORD_NAMES})[0-9A-Za-z_.\-\x80-\xff]*[\"']?{_WIDE_SPACE}+{_KEYLIKE_RE2}",
         rf"(?i:{_KEYWORD_NAMES})[0-9A-Za-z_\-\x80-\xff]{{5}}[0-9A-Za-z_.\-\x80-\xff]*[\"']?"
         rf"{_WIDE_SPACE}*(?:[:=]|=>|:=|{_WIDE_SPACE}--?[0-9A-Za-z_\x80-\xff]*{_WIDE_SPACE})",
     ))
-    keylike_first = rf"(?m)^{_KEYLIKE_OUTSIDE}[^\n]*?{_KEYWORD_RE2}"
-    return (re2.compile(rf"(?m)^[^\n]*?(?:{anywhere})".encode("ascii"), _re2_options()),
-            re2.compile(keylike_first.encode("ascii"), _re2_options()))
+    searches = (
+        rf"(?m)^[^\n]*?(?:{anywhere})",
+        rf"(?m)^{_KEYLIKE_OUTSIDE}[^\n]*?{_KEYWORD_RE2}",
+        rf"(?m)^[^\n]*?{_plugin_patterns_re2()}",
+    )
+    return tuple(re2.compile(p.encode("ascii"), _re2_options()) for p in searches)
 
 
 @functools.lru_cache(maxsize=1)
 def _window_filter() -> Any:
-    """What `CANDIDATE` matches (group 1), or one of our token plugins' keywords (group 2)."""
+    """What `CANDIDATE` matches (group 1), or what one of our token plugins' patterns could
+    match (group 2)."""
     import re2
 
-    pattern = f"({_shapes_re2()}|{_KEYWORD_RE2})|({_plugin_keywords_re2()})"
+    pattern = f"({_shapes_re2()}|{_KEYWORD_RE2})|({_plugin_patterns_re2()})"
     return re2.compile(pattern.encode("ascii"), _re2_options())
 
 
-def candidate_windows(text: str) -> list[tuple[int, str]]:
-    """Pieces of a long text (an overlong line) around what `CANDIDATE` matches and what our
-    token plugins' patterns match, merged, each with its offset."""
-    asc = _ascii(text)
+def candidate_windows(data: bytes) -> list[tuple[int, bytes]]:
+    """Pieces of a long text (an overlong line, UTF-8) around what `CANDIDATE` matches and
+    what our token plugins' patterns match, merged, each with its offset."""
     search = _window_filter().search
     spans: list[tuple[int, int]] = []
-    m = search(asc)
+    m = search(data)
     while m is not None:
         at = m.start()
         start, end = max(0, at - WINDOW_BEFORE), at + WINDOW_AFTER
         if spans and start <= spans[-1][1]:  # next to a window going to the detectors
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
-        elif m.group(1) is not None or token_plugin_matches(text[start:end]):
+        elif m.group(1) is not None or token_plugin_matches(
+                data[start:end].decode("utf-8", "replace")):
             spans.append((start, end))
         # The rest of a window is the detectors' to read: one search per window, however
         # dense the pieces (one closer to its end than NEAR still extends it).
-        m = search(asc, max(m.end(), spans[-1][1] - NEAR if spans else 0))
-    return [(a, text[a:b]) for a, b in spans]
-
-
-
-def _ascii(text: str) -> bytes:
-    """The text with anything past ASCII as "?", at the same offsets."""
-    return text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+        m = search(data, max(m.end(), spans[-1][1] - NEAR if spans else 0))
+    return [(a, data[a:b]) for a, b in spans]
 
 
 def needs_checking(line: str) -> bool:
@@ -342,8 +469,9 @@ def needs_checking(line: str) -> bool:
 
 
 # Characters the per-line checks read otherwise than RE2's search: one lower-cases to two
-# (see `needs_detectors`), the Kelvin sign to an ASCII "k". A line holding one is looked at.
-_UNICODE_CASES = ("\u0130".encode(), "\u212a".encode())
+# (see `needs_detectors`), the others match an ASCII letter when case is ignored (the Kelvin
+# sign "k", the long s "s", the dotless i "i"). A line holding one is looked at.
+_UNICODE_CASES = tuple(c.encode() for c in "\u0130\u0131\u017f\u212a")
 
 
 def candidate_line_starts(data: bytes) -> list[int]:
