@@ -1,9 +1,9 @@
 """Which lines could hold a credential: a cheap prefilter before the detectors.
 
 Running every detector on every line of a 100 MB log would take minutes, so a cheap prefilter
-picks the lines a detector could match (keywords given a value, known token prefixes, our token
-plugins' keywords, key headers, URLs with a password) and only those go to the detectors, in
-batches. For logs it works on a block of lines at a time with one RE2 search
+picks the lines a detector could match (keywords given a value, known token prefixes, what our
+token plugins' patterns match, key headers, URLs with a password) and only those go to the
+detectors, in batches. For logs it works on a block of lines at a time with three RE2 searches
 (`candidate_line_starts`), so a line without any of those pieces costs no Python code at all;
 `needs_checking` then decides for each line found. `is_candidate` is the per-line test for
 container environments (the deploy scanner) and the samples a log report shows.
@@ -164,11 +164,11 @@ def needs_detectors(line: str) -> bool:
 
 # --- Logs: a whole block of lines in one search --------------------------------------------------
 #
-# `candidate_line_starts` finds, in one RE2 search over a block of lines as read (UTF-8 bytes,
-# searched as Latin-1 so that every byte is a character), the lines `needs_checking` could say
-# yes to, and a few more; only those are decoded and get per-line Python. RE2 runs a DFA: its
-# speed does not depend on how many alternatives the pattern has, where Python's `re` slows down
-# with each. The pattern is a superset of what the per-line checks accept: its classes take any
+# `candidate_line_starts` finds, with three RE2 searches over a block of lines as read (UTF-8
+# bytes, searched as Latin-1 so that every byte is a character), the lines `needs_checking`
+# could say yes to, and a few more; only those are decoded and get per-line Python. RE2 runs a
+# DFA: its speed does not depend on how many alternatives the pattern has, where Python's `re`
+# slows down with each. The pattern is a superset of what the per-line checks accept: its classes take any
 # byte past ASCII where a Unicode class of Python's could match the character, and where it
 # stands for "not a placeholder" it errs towards "not a placeholder".
 
