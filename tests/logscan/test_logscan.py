@@ -467,14 +467,31 @@ _MIXED = (
 )
 
 
-def _reference_events(text: str) -> int:
+def _reference_counts(text: str) -> tuple[int, int, list[tuple[int, int]]]:
+    """Events, unclustered events and cluster sizes as the grouper fed every line gives them
+    (with each event told apart as long as there is a cluster for it)."""
     from mergegate.logscan.events import EventGrouper
     from mergegate.logscan.normalise import clean as clean_line
 
-    grouper, events = EventGrouper(), 0
+    grouper, events = EventGrouper(), []
     for number, line in enumerate(text.split("\n")[:-1], start=1):
-        events += grouper.feed(number, clean_line(line)) is not None
-    return events + (grouper.finish() is not None)
+        done = grouper.feed(number, clean_line(line))
+        if done is not None:
+            events.append(done)
+    last = grouper.finish()
+    events += [last] if last is not None else []
+    clusters: dict[str, tuple[int, int]] = {}  # signature -> (first line, count)
+    unclustered = 0
+    for event in events:
+        signature = "\n".join(normalise(line) for line in event.lines)
+        if signature in clusters:
+            line, count = clusters[signature]
+            clusters[signature] = (line, count + 1)
+        elif len(clusters) < 2000:
+            clusters[signature] = (event.line, 1)
+        else:
+            unclustered += 1
+    return len(events), unclustered, sorted(clusters.values())
 
 
 @pytest.mark.parametrize("lines", [3000, 60_000])
@@ -488,13 +505,21 @@ def test_failures_are_counted_as_the_grouper_counts_them_line_by_line(
     def word() -> str:  # letters: a new one makes a new cluster
         return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(8))
 
-    text = "".join(rng.choice(_MIXED).format(n=rng.randrange(10**6), w=word()) + "\n"
-                   for _ in range(lines))
+    text = "".join(
+        (rng.choice(_MIXED).format(n=rng.randrange(10**6), w=word()) + "\n")
+        * rng.choice((1, 1, 1, 2, 7))  # some lines come again, whole
+        for _ in range(lines))
     log = tmp_path / "mixed.log"
     log.write_text(text)
     report = scan_logs([str(log)])
-    assert report.events == _reference_events(text)
-    assert (report.unclustered > 0) == (lines > 10_000)  # the clusters were full
+    events, unclustered, sizes = _reference_counts(text)
+    assert report.events == events
+    assert sum(c.count for c in report.clusters) + report.unclustered == events
+    if unclustered == 0:  # the clusters were never full: each counts its events
+        assert sorted((c.line, c.count) for c in report.clusters) == sizes
+    else:  # full: past that point failures are counted without being told apart
+        assert len(report.clusters) == 2000 and report.unclustered >= unclustered
+    assert (unclustered > 0) == (lines > 10_000)
 
 
 _PIECES = (

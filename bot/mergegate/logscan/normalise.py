@@ -6,7 +6,9 @@ timestamps, IP addresses or file paths: their normalised forms are equal.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
 _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\n]*\x07)")
 _CI_PREFIX = re.compile(
@@ -62,7 +64,18 @@ def clean_block(data: bytes) -> bytes:
     if b"\x1b" in data:
         data = _ANSI_BYTES.sub(b"", data)
     data = _FIRST_PREFIX.sub(b"", data, count=1)
+    if _any_prefix().search(data) is None:  # RE2: one quick pass, where `re` tries every line
+        return data
     return _NEXT_PREFIXES.sub(b"\n", data)
+
+
+@functools.lru_cache(maxsize=1)
+def _any_prefix() -> Any:
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    return re2.compile(_NEXT_PREFIXES.pattern, options)
 
 
 def _replace_variable_parts(text: str) -> str:

@@ -81,7 +81,8 @@ class _Accumulator:
         self.seen: dict[str, list[tuple[str, str]]] = {}  # line -> its (type, hash) hits
         self.unredacted: list[Cluster] = []  # new clusters whose samples are not redacted yet
         self.unredacted_lines = 0
-        self.pending: list[tuple[str, Event]] = []  # events not yet normalised and counted
+        # events not yet normalised and counted, each with how many times it came in a row
+        self.pending: list[tuple[str, Event, int]] = []
         self.pending_lines = 0
 
     @property
@@ -101,11 +102,11 @@ class _Accumulator:
         self.report.events += events
         self.report.unclustered += events
 
-    def add_event(self, path: str, event: Event) -> None:
+    def add_event(self, path: str, event: Event, times: int = 1) -> None:
         if self.counting_only:
-            self.count_unclustered(1)
+            self.count_unclustered(times)
             return
-        self.pending.append((path, event))
+        self.pending.append((path, event, times))
         self.pending_lines += len(event.lines)
         if self.pending_lines >= EVENT_BATCH:
             self.cluster_events()
@@ -114,24 +115,24 @@ class _Accumulator:
         """Count the pending events into clusters, in order (their lines normalised at once)."""
         pending, self.pending, self.pending_lines = self.pending, [], 0
         if len(self.clusters) >= MAX_CLUSTERS:  # full: counted, no longer told apart
-            self.report.events += len(pending)
-            self.report.unclustered += len(pending)
+            self.count_unclustered(sum(times for _, _, times in pending))
             return
-        normalised = iter(normalise_many([text for _, event in pending for text in event.lines]))
-        for path, event in pending:
-            self.report.events += 1
+        normalised = iter(normalise_many([text for _, event, _ in pending
+                                          for text in event.lines]))
+        for path, event, times in pending:
+            self.report.events += times
             signature = "\n".join(next(normalised) for _ in event.lines)
             key = hashlib.sha1(signature.encode("utf-8", "replace"),
                                usedforsecurity=False).hexdigest()
             found = self.clusters.get(key)
             if found is not None:
-                found.count += 1
+                found.count += times
                 continue
             if len(self.clusters) >= MAX_CLUSTERS:
-                self.report.unclustered += 1
+                self.report.unclustered += times
                 continue
             sample = [text[: SAMPLE_CHARS + SAMPLE_CONTEXT] for text in event.lines[:SAMPLE_LINES]]
-            cluster = Cluster(key, 1, path, event.line, sample, event.python)
+            cluster = Cluster(key, times, path, event.line, sample, event.python)
             self.clusters[key] = cluster
             self.unredacted.append(cluster)
             self.unredacted_lines += len(sample)
@@ -239,6 +240,26 @@ _SPECIAL_LINE = re.compile(
 )
 
 
+def _repeats(data: bytes, end: int, line: bytes) -> int:
+    """How many times ``line`` comes again, whole, right after the newline at ``end``."""
+    unit = b"\n" + line
+    if not data.startswith(unit, end):
+        return 0
+    count, step = 1, 1  # the repeats known, and the next number of them to try at once
+    while True:
+        if data.startswith(unit * step, end + count * len(unit)):
+            count += step
+            step *= 2
+        elif step > 1:
+            step //= 2
+        else:
+            break
+    after = end + count * len(unit)
+    if after < len(data) and data[after] != 10:  # the last one is only the start of a line
+        count -= 1
+    return count
+
+
 class _StreamScan:
     """One stream's lines through the failure grouper and the credential prefilter."""
 
@@ -301,7 +322,20 @@ class _StreamScan:
                     n += 1
                 is_error = (e < len(error) and error[e][0] <= pos
                             and not (n < len(not_error) and not_error[n][0] <= pos))
-                event = grouper.feed(number, raw.decode("ascii"), is_error, known=True)
+                text = raw.decode("ascii")
+                event = grouper.feed(number, text, is_error, known=True)
+                if event is not None:
+                    acc.add_event(shown, event)
+                    event = None
+                cur = grouper.current
+                if (is_error and cur is not None and cur.line == number and not cur.python
+                        and not raw.startswith(b"E   ") and not CONTINUATION_ASCII.match(raw)):
+                    again = _repeats(data, end, raw)
+                    if again:  # each ends the event open and starts the same one
+                        acc.add_event(shown, cur, again)
+                        end += again * (len(raw) + 1)
+                        number += again
+                        grouper.current = Event(number, [text])
             else:
                 event = grouper.feed(number, decode(raw), m < len(maybe) and maybe[m][0] <= pos)
             if event is not None:
