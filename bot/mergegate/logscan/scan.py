@@ -34,6 +34,7 @@ from mergegate.logscan.credentials import (
 )
 from mergegate.logscan.events import (
     CONTINUATION_ASCII,
+    MAX_EVENT_LINES,
     PY_HEADER_ASCII,
     SPACES_ASCII,
     ErrorRuns,
@@ -240,6 +241,20 @@ _SPECIAL_LINE = re.compile(
 )
 
 
+# Lines of ASCII that CONTINUATION_ASCII matches (and pytest's `E   ` lines, for a pytest
+# event), one after another, each after its newline: an open event takes them all.
+_ASCII_REST = rb"[\x00-\x09\x0b-\x7f]*"
+_CONTINUES = (rb"[\t\x0b\x0c\r \x1c-\x1f]+[\x00-\x08\x0e-\x1b!-\x7f]|at[\t\x0b\x0c\r \x1c-\x1f]"
+              rb"|Caused by:|\.\.\. [0-9]+ more|goroutine [0-9]+|created by |\[[0-9]+/[0-9]+\]")
+_CONTINUATION_RUN = re.compile(rb"(?:\n(?:" + _CONTINUES + rb")" + _ASCII_REST + rb")*")
+_PYTEST_RUN = re.compile(rb"(?:\n(?:" + _CONTINUES + rb"|E   )" + _ASCII_REST + rb")*")
+
+
+def _continuations(data: bytes, end: int, pytest: bool) -> int:
+    """Where the lines after the newline at ``end`` that an open event takes end."""
+    return (_PYTEST_RUN if pytest else _CONTINUATION_RUN).match(data, end).end()  # type: ignore[union-attr]
+
+
 def _repeats(data: bytes, end: int, line: bytes) -> int:
     """How many times ``line`` comes again, whole, right after the newline at ``end``."""
     unit = b"\n" + line
@@ -336,6 +351,16 @@ class _StreamScan:
                         end += again * (len(raw) + 1)
                         number += again
                         grouper.current = Event(number, [text])
+                cur = grouper.current
+                if cur is not None:  # the lines it takes, in one step
+                    stop = _continuations(data, end, cur.pytest)
+                    if stop > end:
+                        taken = data[end + 1 : stop].split(b"\n")
+                        room = max(0, MAX_EVENT_LINES - len(cur.lines))
+                        for line in taken[:room]:
+                            cur.add(line.decode("ascii"))
+                        cur.truncated += max(0, len(taken) - room)
+                        end, number = stop, number + len(taken)
             else:
                 event = grouper.feed(number, decode(raw), m < len(maybe) and maybe[m][0] <= pos)
             if event is not None:
@@ -412,6 +437,11 @@ class _StreamScan:
                         finished += started
                         pytest = False
                         end, number = stop, number + started
+            if is_open:  # the lines the open event takes, in one step
+                stop = _continuations(data, end, pytest)
+                if stop > end:
+                    number += data.count(b"\n", end, stop)
+                    end = stop
             pos, number = end + 1, number + 1
         grouper.current = (Event(number, python=python, pytest=pytest, closed_by_exception=closed)
                            if is_open else None)
