@@ -464,6 +464,7 @@ _MIXED = (
     "ÉRROR fatal {w} ünïcode", "e\u00a0\u00a0assert {n}", "segmentation fault (core dumped)",
     "panic: runtime error: {w}", "CRITICAL {w}", "criticality {w}", "[{n}/9] building {w}",
     "created by main.{w}", "at {w}.run({n})", "\u2003 indented {w}", "2024-05-01T12:00:00Z ERROR {w}",
+    "  ERROR indented {w}", "  fatal: {w}", "\tat {w}Exception.run", "  plain {w}",
 )
 
 
@@ -494,19 +495,21 @@ def _reference_counts(text: str) -> tuple[int, int, list[tuple[int, int]]]:
     return len(events), unclustered, sorted(clusters.values())
 
 
-@pytest.mark.parametrize("lines", [3000, 60_000])
+@pytest.mark.parametrize(("lines", "ascii_only"),
+                         [(3000, False), (60_000, False), (3000, True), (60_000, True)])
 def test_failures_are_counted_as_the_grouper_counts_them_line_by_line(
-    lines: int, tmp_path: Path
+    lines: int, ascii_only: bool, tmp_path: Path
 ) -> None:
     import random
 
     rng = random.Random(lines)
+    shapes = [s for s in _MIXED if s.isascii() or not ascii_only]
 
     def word() -> str:  # letters: a new one makes a new cluster
         return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(8))
 
     text = "".join(
-        (rng.choice(_MIXED).format(n=rng.randrange(10**6), w=word()) + "\n")
+        (rng.choice(shapes).format(n=rng.randrange(10**6), w=word()) + "\n")
         * rng.choice((1, 1, 1, 2, 7))  # some lines come again, whole
         for _ in range(lines))
     log = tmp_path / "mixed.log"

@@ -50,17 +50,25 @@ def _run_searches() -> tuple[Any, Any, Any]:
     # lines `_QUICK` lets through, and a few more (a byte past ASCII may be part of a Unicode
     # space after pytest's `E`)
     quick = rf"(?:[^\n]*?(?i:{needles})|(?i:e)[\t\x0b\x0c\r \x1c-\x1f\x80-\xff])[^\n]*"
-    # ERROR_LINE and NOT_AN_ERROR, the same on a line of ASCII
+    # ERROR_LINE and NOT_AN_ERROR, the same on a line of ASCII; a run of error lines goes on
+    # over the lines CONTINUATION_ASCII matches between two of them (a traceback is one match)
     error = (
         r"[^\n]*?(?i:\bERR!|\b(?:error|errors|failed|failure|fatal|exception|panic|"
         r"segmentation fault|traceback|critical|assertionerror)\b|##\[error\]|"
         rf"^E{_SPACE}{{2,}}|^FAIL\b|\bFAIL:|[a-z](?:Exception|Error)\b)[^\n]*"
     )
+    continuation = rf"{CONTINUATION_ASCII.pattern.decode('ascii')}[^\n]*"
     not_error = (
         r"[^\n]*?(?i:\b(?:0|no) (?:errors?|failures?|failed)\b|"
         rf"\berrors?[=:]{_SPACE}*0\b|\bfailed[=:]{_SPACE}*0\b)[^\n]*"
     )
-    return _runs(quick), _runs(error), _runs(not_error)
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    errors = re2.compile(rf"(?m)^{error}(?:(?:\n{continuation})*\n{error})*".encode("ascii"),
+                         options)
+    return _runs(quick), errors, _runs(not_error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +76,17 @@ class ErrorRuns:
     """Where a block's error lines are, as (start, end) runs of consecutive lines."""
 
     maybe: list[tuple[int, int]]  # lines `is_error` can be true of (a few more)
-    error: list[tuple[int, int]]  # lines ERROR_LINE matches, if they are ASCII
+    # lines of ASCII ERROR_LINE matches, and those CONTINUATION_ASCII matches between two of
+    # them: in a run, a line the latter does not match is one ERROR_LINE matches
+    error: list[tuple[int, int]]
     not_error: list[tuple[int, int]]  # lines NOT_AN_ERROR matches, if they are ASCII
 
 
 def error_runs(data: bytes) -> ErrorRuns:
-    """The error lines of a block (UTF-8, lines joined by newlines): on a line of ASCII,
-    `is_error` is "in `error`, not in `not_error`"; on any other, it can be true only in
-    `maybe`."""
+    """The error lines of a block (UTF-8, lines joined by newlines): on a line of ASCII that
+    CONTINUATION_ASCII does not match, `is_error` is "in `error`, not in `not_error`" (on one it
+    matches, it can be true only in `error`, or it starts or ends a run); on any other line,
+    only in `maybe`."""
     quick, exact, negative = _run_searches()
     error = [m.span() for m in exact.finditer(data)]
     maybe = error if data.isascii() else [m.span() for m in quick.finditer(data)]

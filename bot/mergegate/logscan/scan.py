@@ -41,6 +41,7 @@ from mergegate.logscan.events import (
     Event,
     EventGrouper,
     error_runs,
+    is_error,
 )
 from mergegate.logscan.normalise import clean_block, normalise_many, strip_ansi
 from mergegate.logscan.reader import (
@@ -335,15 +336,16 @@ class _StreamScan:
                     e += 1
                 while n < len(not_error) and not_error[n][1] < pos:
                     n += 1
-                is_error = (e < len(error) and error[e][0] <= pos
-                            and not (n < len(not_error) and not_error[n][0] <= pos))
+                erroneous = (e < len(error) and error[e][0] <= pos
+                             and not (n < len(not_error) and not_error[n][0] <= pos))
                 text = raw.decode("ascii")
-                event = grouper.feed(number, text, is_error, known=True)
+                known = not (erroneous and CONTINUATION_ASCII.match(raw))  # else: ask is_error
+                event = grouper.feed(number, text, erroneous, known=known)
                 if event is not None:
                     acc.add_event(shown, event)
                     event = None
                 cur = grouper.current
-                if (is_error and cur is not None and cur.line == number and not cur.python
+                if (erroneous and cur is not None and cur.line == number and not cur.python
                         and not raw.startswith(b"E   ") and not CONTINUATION_ASCII.match(raw)):
                     again = _repeats(data, end, raw)
                     if again:  # each ends the event open and starts the same one
@@ -422,7 +424,9 @@ class _StreamScan:
                 while n < len(not_error) and not_error[n][1] < pos:
                     n += 1
                 if (e < len(error) and error[e][0] <= pos
-                        and not (n < len(not_error) and not_error[n][0] <= pos)):
+                        and not (n < len(not_error) and not_error[n][0] <= pos)
+                        and (not CONTINUATION_ASCII.match(raw)
+                             or is_error(raw.decode("ascii"), prefiltered=True))):
                     is_open, python, pytest, closed = True, False, raw.startswith(b"E   "), False
                     # The next lines of the run, up to one that could continue an event or
                     # start a traceback: each ends the event open and starts one, like this.
