@@ -13,7 +13,9 @@ the scan's own.
 
 `--pathological` writes one file per kind of hostile input (very long lines, lines of only
 separators, many distinct failure lines, lines full of secret-like tokens, lines with a
-keyword but a masked value, binary garbage) and
+keyword but a masked value, binary garbage, empty lines, one failure line repeated, Python
+tracebacks that each differ, pytest's `E` lines without end, lines holding our token plugins'
+keywords in ordinary use) and
 times `scan_logs` on each in this process (after a warm-up, so detect-secrets' import is not
 counted), printing MB/s, the median over the runs, by CPU time (the machine is shared: wall
 time measures the neighbours too) and by wall time. `--bombs` runs `mergegate logs` on a gzip of
@@ -137,6 +139,43 @@ def _binary(rng: random.Random) -> bytes:
     return rng.randbytes(1 << 16)
 
 
+def _empty_lines(rng: random.Random) -> bytes:
+    return b"\n" * 4096
+
+
+def _repeated_failure(rng: random.Random) -> bytes:
+    """The same short failure line, again and again (one cluster, millions of events)."""
+    return b"ERROR\n" * 1024
+
+
+def _tracebacks(rng: random.Random) -> bytes:
+    """Python tracebacks, each with its own message (the clusters fill up)."""
+    return "".join(
+        f'Traceback (most recent call last):\n  File "/app/{_random_words(rng, 1)}.py", line '
+        f"{rng.randrange(999)}, in {_random_words(rng, 1)}\n    {_random_words(rng, 1)}()\n"
+        f"{_random_words(rng, 1).capitalize()}Error: {_random_words(rng, 2)}\n"
+        for _ in range(50)
+    ).encode()
+
+
+def _pytest_lines(rng: random.Random) -> bytes:
+    """pytest's `E   ` lines without end: one event that takes every line."""
+    return "".join(f"E   assert {rng.randrange(10**6)} == {_random_words(rng, 1)}\n"
+                   for _ in range(100)).encode()
+
+
+def _keywords_of_plugins(rng: random.Random) -> bytes:
+    """Lines holding the keywords of our token plugins in ordinary use: URLs (`://`), compiler
+    options (`-p`), the AWS CLI (`aws`)."""
+    words = _random_words(rng, 3).split()
+    return (
+        f"Downloading https://files.pythonhosted.org/packages/{rng.getrandbits(16):04x}/"
+        f"{words[0]}-1.{rng.randrange(30)}.0-py3-none-any.whl ({rng.randrange(999)} kB)\n"
+        f"gcc -pthread -pipe -O2 -fPIC -I/usr/include/{words[1]} -c src/{words[2]}.c\n"
+        f"upload: ./dist/{words[0]}.js to s3://bucket/{words[1]}.js (aws s3 sync)\n"
+    ).encode()
+
+
 PATHOLOGICAL = {
     "long lines": _long_lines,
     "separators": _separators,
@@ -144,6 +183,11 @@ PATHOLOGICAL = {
     "secret-like tokens": _secret_tokens,
     "masked keyword lines": _masked_keywords,
     "binary garbage": _binary,
+    "empty lines": _empty_lines,
+    "repeated failure": _repeated_failure,
+    "python tracebacks": _tracebacks,
+    "pytest E lines": _pytest_lines,
+    "plugin keywords": _keywords_of_plugins,
 }
 
 
