@@ -10,7 +10,7 @@ app = Flask(__name__)
 @app.route("/ping")
 def ping():
     host = request.args.get("host", "")
-    # ruleid: mergegate.python.command-injection, mergegate.python.shell-command-formatting
+    # ruleid: mergegate.python.command-injection
     os.system("ping -c 1 " + host)
     cmd = f"nslookup {host}"
     # ruleid: mergegate.python.command-injection
@@ -40,7 +40,7 @@ def archive(path):
 @app.route("/convert/<name>")
 def convert(name):
     # a Flask route parameter is request data too
-    # ruleid: mergegate.python.command-injection, mergegate.python.shell-command-formatting
+    # ruleid: mergegate.python.command-injection
     os.system("convert %s out.png" % name)
     return "ok"
 
@@ -80,7 +80,8 @@ def check():
     host = request.args.get("host", "")
     if not host.isalnum():
         return "bad host", 400
-    # ruleid: mergegate.python.shell-command-formatting
+    # validated: neither rule reports it in a request handler
+    # ok: mergegate.python.shell-command-formatting
     os.system("ping -c 1 " + host)
     return "ok"
 

@@ -1,5 +1,6 @@
 import sqlite3
 
+import click
 import sqlalchemy
 from django.http import HttpResponse
 from fastapi import FastAPI
@@ -16,9 +17,9 @@ def find_user():
     conn = sqlite3.connect("app.db")
     cur = conn.cursor()
     query = "SELECT * FROM users WHERE name = '" + name + "'"
-    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+    # ruleid: mergegate.python.sql-injection
     cur.execute(query)
-    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+    # ruleid: mergegate.python.sql-injection
     cur.execute(f"SELECT * FROM users WHERE name = '{name}'")
     # ok: mergegate.python.sql-injection
     cur.execute("SELECT * FROM users WHERE name = ?", (name,))
@@ -32,7 +33,7 @@ def django_view(request):
     order = request.GET["order"]
     from myapp.models import User
 
-    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+    # ruleid: mergegate.python.sql-injection
     User.objects.raw("SELECT * FROM users ORDER BY " + order)
     # ok: mergegate.python.sql-injection
     User.objects.raw("SELECT * FROM users WHERE name = %s", [order])
@@ -43,13 +44,13 @@ def django_view(request):
 async def items(q: str, limit: int = 10):
     engine = sqlalchemy.create_engine("sqlite://")
     with engine.connect() as conn:
-        # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+        # ruleid: mergegate.python.sql-injection
         conn.execute(sqlalchemy.text("SELECT * FROM items WHERE title LIKE '%" + q + "%'"))
         # ok: mergegate.python.sql-injection
         conn.execute(sqlalchemy.text("SELECT * FROM items WHERE title = :q"), {"q": q})
-        # an int parameter is validated by FastAPI: the taint rule stays quiet, the syntactic
-        # rule cannot know the type
-        # ruleid: mergegate.python.sql-string-formatting
+        # an int parameter is validated by FastAPI: the taint rule stays quiet, and in a request
+        # handler the syntactic rule leaves the judgement to it
+        # ok: mergegate.python.sql-string-formatting
         conn.execute(sqlalchemy.text(f"SELECT * FROM items LIMIT {limit}"))
     return []
 
@@ -74,17 +75,18 @@ def search(term):
     cur = conn.cursor()
     query = "SELECT * FROM items WHERE 1 = 1"
     query += " AND title = '" + term + "'"
-    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+    # ruleid: mergegate.python.sql-injection
     cur.execute(query)
     columns = ", ".join(request.args.getlist("col"))
     sql = "SELECT " + columns + " FROM items"
-    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+    # ruleid: mergegate.python.sql-injection
     cur.execute(sql)
     order = request.args.get("order", "id")
     if order not in ("id", "title", "price"):
         order = "id"
         return "bad order", 400
-    # ruleid: mergegate.python.sql-string-formatting
+    # checked against an allow-list: neither rule reports it in a request handler
+    # ok: mergegate.python.sql-string-formatting
     cur.execute("SELECT * FROM items ORDER BY " + order)
     # ok: mergegate.python.sql-injection
     cur.execute("SELECT * FROM items WHERE title = ?", [term])
@@ -97,7 +99,7 @@ def django_more(request, slug):
 
     # ruleid: mergegate.python.sql-injection
     Item.objects.extra(where=["slug = '%s'" % slug])
-    # ruleid: mergegate.python.sql-injection, mergegate.python.sql-string-formatting
+    # ruleid: mergegate.python.sql-injection
     Item.objects.annotate(val=RawSQL("SELECT 1 FROM t WHERE s = '" + slug + "'", []))
     # ok: mergegate.python.sql-injection
     Item.objects.filter(slug=slug)
@@ -128,3 +130,11 @@ if __name__ == "__main__":
 def record_delivery(conn, deliveries, forge, delivery_id):
     # ok: mergegate.python.sql-string-formatting
     conn.execute(insert(deliveries).values(id=f"{forge}:{delivery_id}", forge=forge))
+
+
+@click.command()
+@click.argument("name")
+def purge(name):
+    # not a request handler: the syntactic rule still reports what a command formats in
+    # ruleid: mergegate.python.sql-string-formatting
+    sqlite3.connect("app.db").execute("DELETE FROM users WHERE name = '%s'" % name)
