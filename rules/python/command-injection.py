@@ -86,6 +86,37 @@ def check():
     return "ok"
 
 
+
+@app.route("/dead-branches")
+def dead_branches():
+    param = request.args.get("p", "")
+    num = 196
+    kept = "safe" if (7 * 18) + num > 200 else param
+    # ok: mergegate.python.command-injection
+    os.system("ls " + kept)
+    taken = "safe" if (7 * 18) - num > 200 else param
+    # ruleid: mergegate.python.command-injection
+    os.system("ls " + taken)
+    if (500 / 42) + num > 200:
+        bar = "constant"
+    else:
+        bar = param
+    # ok: mergegate.python.command-injection
+    os.system("ls " + bar)
+    if (7 * 42) - num > 200:
+        other = "constant"
+    else:
+        other = param
+    # ruleid: mergegate.python.command-injection
+    os.system("ls " + other)
+    if num > 1000:
+        never = param
+    else:
+        never = "constant"
+    # ok: mergegate.python.command-injection
+    os.system("ls " + never)
+    return "ok"
+
 if __name__ == "__main__":
     import sys
 
