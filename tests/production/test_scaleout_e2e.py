@@ -174,6 +174,7 @@ async def cluster(
         "GITHUB_PRIVATE_KEY": app_private_key, "GITHUB_WEBHOOK_SECRET": SECRET,
         "GITHUB_API_URL": fake.url, "MERGEGATE_OSV_DB": str(empty), "MERGEGATE_OSV_URL": fake.url,
         "MERGEGATE_DEPS_DEV_URL": fake.url, "MERGEGATE_LOG_FORMAT": "json", "MERGEGATE_WORKERS": "2",
+        "MERGEGATE_SCHEDULER_INTERVAL": "1",  # serve's scheduler ticks through every test
     }  # fmt: skip
     c = Cluster(
         fake, Payloads(fixtures, fake.url), fake.repo("Codertocat/Hello-World"), restartable_db, env, logs
@@ -361,13 +362,12 @@ async def test_sigterm_drains_the_running_scan_and_takes_no_new_job(cluster: Clu
     await c.wait(second_done, 60, "another worker to take the waiting job")
 
 
-async def test_a_workers_scheduler_turns_the_check_red_when_a_dismissal_expires(
+async def test_the_servers_scheduler_turns_the_check_red_when_a_dismissal_expires(
     cluster: Cluster,
 ) -> None:
-    """`mergegate worker` runs the scheduler's tick (a procrastinate periodic task): a dismissal
-    whose expiry passes re-judges the pull request without a push."""
+    """On PostgreSQL `mergegate serve` runs the scheduler's timer and a worker the job it
+    enqueues: a dismissal whose expiry passes re-judges the pull request without a push."""
     c = cluster
-    c.env["MERGEGATE_SCHEDULER_INTERVAL"] = "1"
     c.worker("w1")
     c.repo.permissions["maint"] = ("write", "maintain")
     pull = await c.open_pull(11, {"app/db.py": sc.DB_PY})
@@ -389,7 +389,7 @@ async def test_a_workers_scheduler_turns_the_check_red_when_a_dismissal_expires(
 
     async with await psycopg.AsyncConnection.connect(c.db.url, autocommit=True) as conn:
         await conn.execute("UPDATE dismissals SET expires_at = now() - interval '1 minute'")
-    await c.wait(lambda: concluded("failure", 3), 60, "the worker's scheduler to re-judge")
+    await c.wait(lambda: concluded("failure", 3), 60, "the server's scheduler to re-judge")
     assert c.latest_runs(pull)[-1]["completions"] == 1
     async with await psycopg.AsyncConnection.connect(c.db.url, autocommit=True) as conn:
         rows = await (await conn.execute(

@@ -207,7 +207,6 @@ async def serve_worker(settings: Settings, config: Any) -> int:
     from mergegate.queue.tasks import build_app, dispatch, ensure_schema
     from mergegate.scan.pool import ThreadRunner
     from mergegate.service.context import Service
-    from mergegate.service.schedule import tick
     from mergegate.web.app import build_forges
 
     url = settings.database_url
@@ -232,10 +231,10 @@ async def serve_worker(settings: Settings, config: Any) -> int:
                 await dispatch(queue_app, job_id, key, run_after=when)
 
             runner = store_runner(store.engine, execute, redispatch)
-            # Every worker runs procrastinate's periodic deferrer; the database defers each
-            # scheduler tick once, so one worker runs it (mergegate.queue.tasks).
-            process = _announced_worker_class()(url, runner, config, metrics,
-                                                tick=lambda: tick(service))
+            # The scheduler ticks in `mergegate serve` (mergegate.queue.scaleout), not here: with
+            # procrastinate's periodic task in the workers, the 1,000-delivery burst with a
+            # database restart hung now and then when a tick fell in the restart.
+            process = _announced_worker_class()(url, runner, config, metrics)
             try:
                 return await process.run()
             finally:

@@ -24,7 +24,7 @@ import traceback
 from mergegate.observability.logs import log_context
 from mergegate.service.context import RetryLater, Service
 from mergegate.service.jobs import forge_failed, give_up, run_job, show_retrying
-from mergegate.service.schedule import tick
+from mergegate.service.schedule import run_timer
 from mergegate.store.queue import Job, utcnow
 
 log = logging.getLogger(__name__)
@@ -96,13 +96,11 @@ class JobRunner:
 
     async def _schedule(self) -> None:
         """The scheduler's timer: a tick now, then one every ``scheduler_interval`` s."""
-        while not self._stopping:
-            try:
-                await tick(self.service)
-            except Exception as exc:  # the database is away: the next tick tries again
-                log.warning("scheduler tick failed: %s", type(exc).__name__)
+
+        def counted() -> None:
             self.ticks += 1
-            await asyncio.sleep(self.scheduler_interval)
+
+        await run_timer(self.service, self.scheduler_interval, counted)
 
     async def _loop(self, index: int) -> None:
         queue, db = self.service.store.queue, self.service.db

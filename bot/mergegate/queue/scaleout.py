@@ -3,7 +3,9 @@
 With ``MERGEGATE_DATABASE_URL=postgresql://...`` the server only receives webhooks and
 enqueues: no scan runs in it. Webhook handlers enqueue into the store as always; the
 :class:`~mergegate.queue.dispatcher.Dispatcher` running inside the server hands each job to the
-``mergegate worker`` processes through procrastinate. With SQLite nothing here is used.
+``mergegate worker`` processes through procrastinate. The scheduler's timer
+(`mergegate.service.schedule.run_timer`) runs here too: a tick only enqueues jobs, which the
+workers run. With SQLite nothing here is used.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mergegate.config import Settings
 from mergegate.queue.dispatcher import Dispatcher
 from mergegate.queue.tasks import build_app, ensure_schema, is_postgres_url, queue_stats
 from mergegate.service.context import Service
+from mergegate.service.schedule import run_timer
 from mergegate.web.context import WebContext
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,9 @@ def install_dispatcher(app: web.Application, service: Service) -> None:
             await ensure_schema(queue_app)
             dispatcher = Dispatcher(queue_app)
             task = asyncio.create_task(dispatcher.run(), name="mergegate-dispatcher")
+            # the scheduler's timer: its ticks only enqueue (safe in several servers at once)
+            timer = asyncio.create_task(
+                run_timer(service, service.settings.scheduler_interval), name="mergegate-scheduler")
             service.on_enqueue = dispatcher.wake
             service.metrics.add_queue_probe(lambda: queue_stats(queue_app))
             await asyncio.sleep(0)  # let the dispatcher bind to the loop
@@ -51,9 +57,10 @@ def install_dispatcher(app: web.Application, service: Service) -> None:
                 yield
             finally:
                 service.on_enqueue = None
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                for running in (timer, task):
+                    running.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await running
 
     app.cleanup_ctx.append(lifecycle)
 

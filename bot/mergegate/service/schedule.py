@@ -1,8 +1,8 @@
 """The scheduler: what the bot does without an event on the change.
 
-- A tick (every ``MERGEGATE_SCHEDULER_INTERVAL`` seconds: a timer in `serve` on SQLite, a
-  procrastinate periodic task on PostgreSQL) queues one `expire_dismissals` job per repository
-  with dismissals that expired and were not acted on yet.
+- A tick (every ``MERGEGATE_SCHEDULER_INTERVAL`` seconds: `run_timer` in `serve`, beside the
+  embedded job runner on SQLite and beside the dispatcher on PostgreSQL) queues one
+  `expire_dismissals` job per repository with dismissals that expired and were not acted on yet.
 - That job re-judges the repository's open changes whose latest completed scan has a finding
   a now-expired dismissal covered (no rescan: `verdicts.reevaluate`), so their check turns red
   again without a push, then records one `expired` audit row per dismissal. A dismissal's
@@ -18,9 +18,11 @@ installation and default branch were recorded.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from mergegate.forge.base import ChangeRef, NotFound, RepoRef
 from mergegate.service.context import Service
@@ -56,6 +58,20 @@ async def tick(service: Service) -> int:
     if queued:
         service.notify()
     return queued
+
+
+async def run_timer(service: Service, interval: float,
+                    on_tick: Callable[[], None] | None = None) -> None:
+    """The scheduler's timer, until cancelled: a tick now, then one every ``interval`` seconds.
+    A tick that fails (the database is away) is logged; the next one tries again."""
+    while True:
+        try:
+            await tick(service)
+        except Exception as exc:  # the database is away: the next tick tries again
+            log.warning("scheduler tick failed: %s", type(exc).__name__)
+        if on_tick is not None:
+            on_tick()
+        await asyncio.sleep(interval)
 
 
 def _queue_expiries(service: Service, now: dt.datetime) -> int:
