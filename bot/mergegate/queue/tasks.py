@@ -12,9 +12,11 @@ module only moves a store job id to a worker, with procrastinate (PostgreSQL, LI
   puts its running jobs back in the queue (:func:`requeue_stalled`) and one of them runs it
   again. Effects must be idempotent (the runner reuses the check run the store recorded).
 
-The scheduler's tick (`mergegate.service.schedule.tick`) is a periodic task: every worker
-runs procrastinate's periodic deferrer, and the database defers each tick once, so one worker
-runs it (the worker's ``additional_context["tick"]``).
+The scheduler's tick (`mergegate.service.schedule.tick`) can be a periodic task
+(``build_app(scheduler=True)`` with a worker's ``additional_context["tick"]``): every worker
+then runs procrastinate's periodic deferrer and the database defers each tick once. `mergegate
+worker` does not register it (a tick during a database restart hung workers now and then);
+`mergegate serve` runs the scheduler's timer instead (`mergegate.queue.scaleout`).
 """
 
 from __future__ import annotations
